@@ -1,0 +1,75 @@
+# Two commands set up a machine from nothing: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+PG_HOST ?= 127.0.0.1
+PG_PORT ?= 5432
+
+# Django 6 needs Python 3.12+: take the first interpreter that really runs.
+PYTHON ?= $(shell for c in python3.12 python3.13 python3.14 \
+	  $$(ls -d $$HOME/.pyenv/versions/3.1[234]*/bin/python3 2>/dev/null) python3; do \
+	  if $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$c; break; fi; done)
+
+# Without DATABASE_URL: the local PostgreSQL when it answers, else SQLite (see README).
+PG_UP := $(shell pg_isready -q -h $(PG_HOST) -p $(PG_PORT) >/dev/null 2>&1 && echo yes)
+ifeq ($(origin DATABASE_URL), undefined)
+  ifeq ($(PG_UP),yes)
+    export DATABASE_URL := postgres://postgres@$(PG_HOST):$(PG_PORT)/mutualaid
+  endif
+endif
+
+SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 gettext
+
+.PHONY: help run test lint check venv system-deps db messages clean
+
+help:
+	@echo "make run   - install everything, load the demo, serve http://127.0.0.1:$(PORT)"
+	@echo "make test  - install test dependencies and run the whole suite on PostgreSQL"
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "需要 Python 3.12 或更高版本 / Python >= 3.12 is required: apt-get install python3.12 (or pyenv install 3.12)"; exit 1; fi
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(BIN)/.installed
+
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq $$missing; \
+	  else echo "please install:$$missing (PDF fonts)"; fi; fi
+
+db: venv
+	@$(BIN)/python scripts/ensure_db.py
+
+messages: venv
+	@$(BIN)/python manage.py compilemessages --ignore=.venv -v0
+
+run: export DJANGO_DEBUG ?= 1
+run: venv system-deps db messages
+	@if [ -z "$$DATABASE_URL" ]; then echo "PostgreSQL 未运行：使用 SQLite（db.sqlite3）演示。"; fi
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: export DJANGO_DEBUG ?= 0
+test: export DJANGO_SECRET_KEY ?= test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz
+test: export DJANGO_ALLOWED_HOSTS ?= testserver,localhost
+test: export DJANGO_SECURE_SSL_REDIRECT ?= 0
+test: venv system-deps db messages
+	@if [ -z "$$DATABASE_URL" ]; then echo "make test needs PostgreSQL: start it or set DATABASE_URL"; exit 1; fi
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .hypothesis

@@ -1,0 +1,232 @@
+"""Load the demo of DOMAIN.md sections 6-7, and optionally synthetic volume.
+
+The named records are created through the same services the pages use, with
+the clock set to the day each step happened, so their audit trail, references
+and effective dates are the ones a real history would have produced.
+"""
+
+import random
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from enrollment import demo, services
+from enrollment.models import (
+    Application,
+    Catalogue,
+    CatalogueItem,
+    Coverage,
+    District,
+    Member,
+    Period,
+    Plan,
+    PlanLumpSum,
+    PlanTier,
+    StaffProfile,
+    Unit,
+)
+from mutualaid.scoping import Role
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(day: date, hour: int = 10):
+    return time_machine.travel(datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI), tick=False)
+
+
+class Command(BaseCommand):
+    help = "Create the demo periods, plans, units, users, members, applications and claims (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="run even with DJANGO_DEBUG off")
+        parser.add_argument("--scale", type=int, default=0, metavar="N", help="add N synthetic units with rosters")
+        parser.add_argument("--seed", type=int, default=16, help="random seed for --scale")
+
+    def handle(self, *args, force=False, scale=0, seed=16, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("DJANGO_DEBUG 未开启：演示数据只用于演示环境。确需写入请加 --force。")
+        with transaction.atomic():
+            self.reference_data()
+            users = self.users()
+            if Application.objects.filter(reference="16-MED-U001-1").exists():
+                self.stdout.write("演示记录已存在，跳过。")
+            else:
+                self.records(users)
+                self.stdout.write(self.style.SUCCESS("演示数据已创建：用户密码 mutualaid-demo"))
+        if scale:
+            from enrollment.synthetic import add_synthetic_units
+
+            made = add_synthetic_units(scale, seed=seed, stdout=self.stdout)
+            self.stdout.write(self.style.SUCCESS(f"已添加 {made['units']} 个单位、{made['members']} 名会员。"))
+
+    # --- reference data --------------------------------------------------------------
+
+    def reference_data(self):
+        for code, name in demo.DISTRICTS:
+            District.objects.get_or_create(code=code, defaults={"name": name})
+        districts = {d.code: d for d in District.objects.all()}
+        for code, name, uscc, district, staff in demo.UNITS:
+            Unit.objects.get_or_create(
+                code=code,
+                defaults={"name": name, "uscc": uscc, "district": districts[district], "declared_staff": staff,
+                          "contact_name": "工会经办人", "contact_phone": "0631-5200000", "chair_name": "工会主席",
+                          "address": f"威海市{districts[district].name}"},
+            )  # fmt: skip
+        units = {u.code: u for u in Unit.objects.filter(code__in=[u[0] for u in demo.UNITS])}
+        for name, sex, number, unit, needy, occupation in demo.PEOPLE:
+            Member.objects.get_or_create(
+                id_number=number,
+                defaults={"name": name, "sex": sex, "birth_date": date(int(number[6:10]), int(number[10:12]),
+                          int(number[12:14])), "unit": units[unit], "needy": needy, "occupation": occupation,
+                          "insurance_card": f"W{number[-8:]}", "phone": "13800000000",
+                          "bank_name": "中国工商银行威海分行", "bank_account": f"6222{number[-12:]}"},
+            )  # fmt: skip
+        for code, (name, items) in demo.CATALOGUES.items():
+            catalogue, _ = Catalogue.objects.get_or_create(code=code, defaults={"name": name})
+            for item_code, item_name in items:
+                CatalogueItem.objects.get_or_create(catalogue=catalogue, code=item_code, defaults={"name": item_name})
+        items = {(i.catalogue.code, i.code): i for i in CatalogueItem.objects.select_related("catalogue")}
+        for number, name, cstart, cend, estart, eend in demo.PERIODS:
+            period, _ = Period.objects.get_or_create(
+                number=number,
+                defaults={"name": name, "coverage_start": cstart, "coverage_end": cend,
+                          "enrollment_start": estart, "enrollment_end": eend},
+            )  # fmt: skip
+            for spec in demo.plan_specs(number):
+                spec = dict(spec)
+                tiers = spec.pop("tiers", [])
+                lump_sums = spec.pop("lump_sums", [])
+                high = spec.pop("high_rate_catalogue", None)
+                if high:
+                    spec["high_rate_catalogue"] = Catalogue.objects.get(code=high)
+                plan, created = Plan.objects.get_or_create(period=period, code=spec.pop("code"), defaults=spec)
+                if not created:
+                    continue
+                plan.full_clean()
+                for up_to, rate in tiers:
+                    PlanTier.objects.create(plan=plan, up_to=up_to, rate=rate)
+                for code, amount in lump_sums:
+                    catalogue = "F" if code.startswith("F") else "DD"
+                    PlanLumpSum.objects.create(plan=plan, item=items[(catalogue, code)], amount_per_share=amount)
+
+    def users(self) -> dict[str, User]:
+        groups = {role: Group.objects.get_or_create(name=role.group_name)[0] for role in Role}
+        users = {}
+        admin, created = User.objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True, "first_name": "管理员"}
+        )
+        if created:
+            admin.set_password(demo.DEMO_PASSWORD)
+            admin.save()
+        admin.groups.add(groups[Role.ADMIN])
+        users["admin"] = admin
+        names = {"centre_handler": "中心经办人", "centre_head": "中心负责人"}
+        for username, role, unit, district in demo.USERS:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"first_name": names.get(username, username)}
+            )
+            if created:
+                user.set_password(demo.DEMO_PASSWORD)
+                user.save()
+            user.groups.add(groups[Role(role)])
+            StaffProfile.objects.get_or_create(
+                user=user,
+                defaults={
+                    "unit": Unit.objects.get(code=unit) if unit else None,
+                    "district": District.objects.get(code=district) if district else None,
+                },
+            )
+            users[username] = user
+        return users
+
+    # --- named records -----------------------------------------------------------------
+
+    def enroll(self, users, *, period, plan, unit, people, declared, submitted, approved, paid_on=None, shares=1):
+        """One application through its whole life: create, roster, submit, approve, pay."""
+        plan = Plan.objects.get(period__number=period, code=plan)
+        unit = Unit.objects.get(code=unit)
+        clerk = users[f"clerk_{unit.code.lower()}"]
+        district_user = users.get(f"district_{unit.district.code.lower()}")
+        with at(submitted):
+            application = services.application_create(actor=clerk, plan=plan, unit=unit, declared_staff=declared)
+            for name in people:
+                services.application_add_member(
+                    actor=clerk, application=application, member=Member.objects.get(name=name), shares=shares
+                )
+            services.application_submit(actor=clerk, application=application)
+            services.application_district_approve(actor=district_user, application=application, comment="同意")
+        with at(approved):
+            services.application_centre_approve(actor=users["centre_handler"], application=application, comment="同意")
+        application.refresh_from_db()
+        if paid_on and application.amount_due > 0:
+            with at(paid_on, 15):
+                services.payment_record(
+                    actor=users["centre_handler"], application=application, amount=application.amount_due,
+                    paid_on=paid_on, bank_txn_no=f"DEMO{application.reference}", payer_name=unit.name,
+                    memo=application.reference,
+                )  # fmt: skip
+        application.refresh_from_db()
+        return application
+
+    def claim(self, users, *, member, plan, period, submitted, paid_on, **details):
+        from claims import services as claim_services
+
+        coverage = Coverage.objects.get(member__name=member, plan__period__number=period, plan__code=plan)
+        clerk = users[f"clerk_{coverage.unit.code.lower()}"]
+        with at(submitted):
+            claim = claim_services.claim_create(actor=clerk, coverage=coverage, **details)
+            claim = claim_services.claim_submit(actor=clerk, claim=claim)
+            claim = claim_services.claim_district_approve(
+                actor=users[f"district_{coverage.unit.district.code.lower()}"], claim=claim, comment="情况属实，同意"
+            )
+        with at(submitted + timedelta(days=7)):
+            claim = claim_services.claim_check(actor=users["centre_handler"], claim=claim, comment="材料齐全")
+            claim = claim_services.claim_receive_originals(actor=users["centre_handler"], claim=claim)
+            claim = claim_services.claim_approve(actor=users["centre_head"], claim=claim, comment="同意给付")
+        with at(paid_on):
+            batch = claim_services.payout_batch_create(actor=users["centre_handler"], claims=[claim])
+            claim_services.payout_batch_mark_paid(actor=users["centre_handler"], batch=batch)
+        claim.refresh_from_db()
+        return claim
+
+    def records(self, users):
+        d = date
+        # Period 15
+        self.enroll(users, period=15, plan="MED", unit="U001", people=["张伟", "王强"], declared=2,
+                    submitted=d(2025, 3, 2), approved=d(2025, 3, 5), paid_on=d(2025, 3, 10))
+        self.enroll(users, period=15, plan="MED", unit="U002", people=["刘洋"], declared=1,
+                    submitted=d(2025, 3, 2), approved=d(2025, 3, 5), paid_on=d(2025, 3, 10))
+        self.enroll(users, period=15, plan="DD", unit="U001", people=["张伟"], declared=2, shares=3,
+                    submitted=d(2025, 3, 2), approved=d(2025, 3, 5), paid_on=d(2025, 3, 10))
+        self.claim(users, member="张伟", plan="DD", period=15, submitted=d(2025, 9, 20), paid_on=d(2025, 10, 15),
+                   kind="diagnosis", event_date=d(2025, 9, 10), diagnosis="DD15", diagnosis_text="冠状动脉支架植入术",
+                   hospital="威海市立医院")
+        # Period 16
+        early = {"submitted": d(2026, 3, 2), "approved": d(2026, 3, 5), "paid_on": d(2026, 3, 10)}
+        self.enroll(users, period=16, plan="MED", unit="U001", people=["张伟", "王强"], declared=2, **early)
+        self.enroll(users, period=16, plan="MED", unit="U002", people=["刘洋", "陈静"], declared=2, **early)
+        self.enroll(users, period=16, plan="DD", unit="U001", people=["张伟"], declared=3, shares=5, **early)
+        self.enroll(users, period=16, plan="ALW", unit="U001", people=["王强"], declared=3, **early)
+        self.enroll(users, period=16, plan="ACC", unit="U002", people=["刘洋", "陈静"], declared=2, shares=3, **early)
+        self.enroll(users, period=16, plan="NEEDY", unit="U001", people=["王强"], declared=3, **early)
+        hired = {"submitted": d(2026, 4, 8), "approved": d(2026, 4, 10), "paid_on": d(2026, 4, 14)}
+        self.enroll(users, period=16, plan="MED", unit="U001", people=["李娜"], declared=3, **hired)
+        self.enroll(users, period=16, plan="FEM", unit="U001", people=["李娜"], declared=3, shares=2, **hired)
+        may = {"submitted": d(2026, 4, 20), "approved": d(2026, 4, 30), "paid_on": d(2026, 4, 30)}
+        self.enroll(users, period=16, plan="MW", unit="U003", people=["赵敏", "孙磊"], declared=2, shares=2, **may)
+        self.enroll(users, period=16, plan="GIG", unit="U004", people=["周芳"], declared=1, **may)
+        self.claim(users, member="王强", plan="MED", period=16, submitted=d(2026, 5, 25), paid_on=d(2026, 6, 20),
+                   kind="hospital_stay", admitted=d(2026, 5, 3), discharged=d(2026, 5, 20),
+                   total_cost=Decimal("32000"), basic_insurance_paid=Decimal("12000"), hospital="威海市立医院",
+                   diagnosis_text="冠心病", invoice_numbers="37100026050001")
+        # Awaiting payment
+        pending = {"submitted": d(2026, 11, 16), "approved": d(2026, 11, 20)}
+        self.enroll(users, period=16, plan="FEM", unit="U003", people=["赵敏"], declared=2, shares=2, **pending)
+        self.enroll(users, period=16, plan="ALW", unit="U002", people=["刘洋", "陈静"], declared=2, **pending)
+        self.enroll(users, period=16, plan="MED", unit="U003", people=["赵敏", "孙磊"], declared=2, **pending)

@@ -1,0 +1,352 @@
+"""Enrollment use cases: one function each, one transaction, one audit row.
+
+Views, admin actions, commands and the demo seeder call these; none of them
+changes an application's status or creates a coverage by itself.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+
+from enrollment.models import (
+    ZERO,
+    Application,
+    ApplicationStatus,
+    Coverage,
+    CoverageStatus,
+    Member,
+    Payment,
+    Plan,
+    RosterLine,
+    Unit,
+)
+from mutualaid.lib.dates import add_days, age_on
+from mutualaid.models import audit
+from mutualaid.scoping import CITY_ROLES, Role, role_of, unit_of
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def _require(actor, roles: set[Role], message: str = "您没有执行此操作的权限。"):
+    if role_of(actor) not in roles:
+        raise PermissionDenied(message)
+
+
+def _require_unit_access(actor, unit: Unit):
+    role = role_of(actor)
+    if role in CITY_ROLES:
+        return
+    if role == Role.CLERK and unit_of(actor) and unit_of(actor).pk == unit.pk:
+        return
+    raise PermissionDenied("只能办理本单位的业务。")
+
+
+def _transition(actor, obj, action: str, comment: str = "", data=None) -> str:
+    source = obj.status
+    obj.status = type(obj).workflow.target(action, source)
+    audit(actor=actor, obj=obj, action=action, from_state=source, to_state=obj.status, comment=comment, data=data)
+    return source
+
+
+# --- Roster eligibility --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberProblem:
+    code: str
+    message: str
+
+
+def renewed_shares_for(member: Member, plan: Plan) -> int:
+    """Shares the member held under the same plan code in the previous period, to its end."""
+    previous = plan.period.previous()
+    if previous is None:
+        return 0
+    held = (
+        Coverage.objects.filter(
+            member=member,
+            plan__period=previous,
+            plan__code=plan.code,
+            status=CoverageStatus.ACTIVE,
+            effective_to__gte=previous.coverage_end,
+        )
+        .values_list("shares", flat=True)
+        .first()
+    )
+    return held or 0
+
+
+def member_problems(
+    member: Member, plan: Plan, *, shares: int, uniform: bool, renewed: int = 0, on: date | None = None,
+    exclude_application: Application | None = None,
+) -> list[MemberProblem]:
+    """Plan eligibility for one person (DOMAIN.md §4); the roster import applies the same rules in bulk."""
+    problems = []
+    check_day = on or max(plan.period.coverage_start, today())
+    age = age_on(member.birth_date, check_day) if check_day >= member.birth_date else -1
+    if not plan.min_age <= age <= plan.max_age:
+        problems.append(MemberProblem("age_ineligible", f"年龄 {age} 岁，不在 {plan.min_age}–{plan.max_age} 周岁范围内。"))
+    if plan.sex_required and member.sex != plan.sex_required:
+        problems.append(MemberProblem("sex_ineligible", f"本项目仅限{'女' if plan.sex_required == 'F' else '男'}职工参加。"))
+    if plan.requires_basic_insurance and not member.has_basic_insurance:
+        problems.append(MemberProblem("basic_insurance_required", "须参加城镇职工基本医疗保险。"))
+    if plan.needy_required and not member.needy:
+        problems.append(MemberProblem("needy_ineligible", "本项目仅限困难职工参加。"))
+    if plan.occupations and member.occupation not in plan.occupations:
+        problems.append(
+            MemberProblem("occupation_ineligible", f"本项目仅限以下职业：{'、'.join(plan.occupations)}。")
+        )
+    limit = plan.max_shares if uniform else plan.mixed_max_shares
+    if plan.renewal_keeps_shares and renewed:
+        limit = max(limit, renewed)
+    if shares < 1:
+        problems.append(MemberProblem("shares_invalid", "份数应为不小于 1 的整数。"))
+    elif shares > limit:
+        problems.append(MemberProblem("shares_exceeds_max", f"份数 {shares} 超过上限 {limit} 份。"))
+    live = RosterLine.objects.filter(member=member, application__plan__period=plan.period).filter(
+        application__status__in=[s for s in ApplicationStatus.values if s not in ("rejected", "withdrawn")]
+    )
+    if exclude_application is not None:
+        live = live.exclude(application=exclude_application)
+    if live.filter(application__plan=plan).exists():
+        problems.append(MemberProblem("already_enrolled", "该人员本期已参加此项目，不能重复参加。"))
+    if plan.exclusive_group and live.filter(
+        application__plan__exclusive_group=plan.exclusive_group
+    ).exclude(application__plan=plan).exists():
+        problems.append(MemberProblem("exclusive_conflict", "该人员本期已参加互斥的项目，两者只能选其一。"))
+    return problems
+
+
+# --- Applications --------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_create(
+    *, actor, plan: Plan, unit: Unit, declared_staff: int, uniform_shares: bool = True,
+    contact_name: str = "", contact_phone: str = "",
+) -> Application:
+    _require_unit_access(actor, unit)
+    Unit.objects.select_for_update().get(pk=unit.pk)  # serialises the per-unit sequence
+    seq = (Application.objects.filter(plan=plan, unit=unit).aggregate(m=Max("seq"))["m"] or 0) + 1
+    application = Application.objects.create(
+        reference=Application.make_reference(plan, unit, seq),
+        plan=plan,
+        unit=unit,
+        seq=seq,
+        declared_staff=declared_staff,
+        uniform_shares=uniform_shares,
+        contact_name=contact_name or unit.contact_name,
+        contact_phone=contact_phone or unit.contact_phone,
+        created_by=actor,
+    )
+    audit(actor=actor, obj=application, action="create", to_state=application.status)
+    return application
+
+
+def _editable(application: Application):
+    if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED):
+        raise ValidationError("申请已提交，名单已冻结，不能再修改。")
+
+
+@transaction.atomic
+def application_add_member(*, actor, application: Application, member: Member, shares: int = 1) -> RosterLine:
+    application = Application.objects.select_for_update().select_related("plan__period").get(pk=application.pk)
+    _require_unit_access(actor, application.unit)
+    _editable(application)
+    renewed = renewed_shares_for(member, application.plan)
+    problems = member_problems(
+        member, application.plan, shares=shares, uniform=application.uniform_shares, renewed=renewed
+    )
+    if problems:
+        raise ValidationError([f"{member.name}：{p.message}" for p in problems])
+    row = (application.lines.aggregate(m=Max("row_number"))["m"] or 0) + 1
+    line = RosterLine.objects.create(
+        application=application,
+        member=member,
+        row_number=row,
+        shares=shares,
+        renewed_shares=min(renewed, shares),
+        insurance_card=member.insurance_card,
+    )
+    audit(actor=actor, obj=application, action="roster_add", comment=member.name, data={"shares": shares})
+    return line
+
+
+def _participation_problem(application: Application) -> str | None:
+    plan = application.plan
+    if plan.participation_rate is None and plan.participation_all_below is None:
+        return None
+    enrolled = (
+        RosterLine.objects.filter(application__unit=application.unit, application__plan=plan)
+        .filter(application__status__in=[s for s in ApplicationStatus.values if s not in ("rejected", "withdrawn")])
+        .values("member")
+        .distinct()
+        .count()
+    )
+    staff = application.declared_staff
+    if plan.participation_all_below and staff < plan.participation_all_below:
+        if enrolled < staff:
+            return f"在职人数少于 {plan.participation_all_below} 人的单位须全员参加：在职 {staff} 人，已参加 {enrolled} 人。"
+        return None
+    if plan.participation_rate is not None and enrolled < plan.participation_rate * staff:
+        return (
+            f"参加人数须达到在职人数的 {plan.participation_rate:.0%}：在职 {staff} 人，"
+            f"已参加 {enrolled} 人。"
+        )
+    return None
+
+
+@transaction.atomic
+def application_submit(*, actor, application: Application) -> Application:
+    application = Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
+    _require_unit_access(actor, application.unit)
+    lines = list(application.lines.all())
+    if not lines:
+        raise ValidationError("名单为空，请先导入人员手册。")
+    if application.plan.uniform_shares_required and len({line.shares for line in lines}) > 1:
+        raise ValidationError("本项目要求同一申请中每人份数相同。")
+    problem = _participation_problem(application)
+    if problem:
+        raise ValidationError(problem)
+    plan = application.plan
+    shares = sum(line.shares for line in lines)
+    application.member_count = len(lines)
+    application.share_count = shares
+    application.amount_due = (plan.premium - plan.union_subsidy) * shares
+    application.subsidy_total = plan.union_subsidy * shares
+    application.submitted_at = timezone.now()
+    _transition(actor, application, "submit", data={"members": len(lines), "due": str(application.amount_due)})
+    application.save()
+    return application
+
+
+@transaction.atomic
+def application_district_approve(*, actor, application: Application, comment: str = "") -> Application:
+    application = Application.objects.select_for_update().select_related("unit").get(pk=application.pk)
+    role = role_of(actor)
+    if role == Role.DISTRICT:
+        from mutualaid.scoping import district_of
+
+        if district_of(actor) is None or district_of(actor).pk != application.unit.district_id:
+            raise PermissionDenied("只能审核本辖区单位的申请。")
+    elif role not in CITY_ROLES:
+        raise PermissionDenied("您没有审核申请的权限。")
+    _transition(actor, application, "district_approve", comment)
+    application.last_comment = comment
+    application.save()
+    return application
+
+
+@transaction.atomic
+def application_centre_approve(*, actor, application: Application, comment: str = "") -> Application:
+    _require(actor, CITY_ROLES)
+    application = Application.objects.select_for_update().select_related("plan__period").get(pk=application.pk)
+    _transition(actor, application, "centre_approve", comment, data={"due": str(application.amount_due)})
+    application.centre_approved_at = timezone.now()
+    application.last_comment = comment
+    application.save()
+    _activate_if_ready(actor, application)
+    return application
+
+
+@transaction.atomic
+def application_return(*, actor, application: Application, reason: str) -> Application:
+    return _close_with_reason(actor, application, "return", reason)
+
+
+@transaction.atomic
+def application_reject(*, actor, application: Application, reason: str) -> Application:
+    return _close_with_reason(actor, application, "reject", reason)
+
+
+@transaction.atomic
+def application_withdraw(*, actor, application: Application, reason: str = "") -> Application:
+    _require_unit_access(actor, application.unit)
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _transition(actor, application, "withdraw", reason)
+    application.save()
+    return application
+
+
+def _close_with_reason(actor, application, action, reason):
+    if not reason.strip():
+        raise ValidationError("请填写原因。")
+    _require(actor, CITY_ROLES | {Role.DISTRICT})
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _transition(actor, application, action, reason)
+    application.last_comment = reason
+    application.save()
+    return application
+
+
+# --- Payments and coverage --------------------------------------------------------
+
+
+@transaction.atomic
+def payment_record(
+    *, actor, application: Application, amount: Decimal, paid_on: date, bank_txn_no: str | None = None,
+    payer_name: str = "", memo: str = "",
+) -> Payment:
+    """Credit a bank transfer to an application; it takes effect once approved and fully paid."""
+    _require(actor, CITY_ROLES, "只有市中心可以确认到账。")
+    if amount <= 0:
+        raise ValidationError("到账金额必须大于 0。")
+    application = Application.objects.select_for_update().select_related("plan__period").get(pk=application.pk)
+    if application.status in (ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN):
+        raise ValidationError("该申请已撤回或未通过，不能登记缴费。")
+    payment = Payment.objects.create(
+        application=application,
+        amount=amount,
+        paid_on=paid_on,
+        bank_txn_no=bank_txn_no or None,
+        payer_name=payer_name,
+        memo=memo,
+        created_by=actor,
+    )
+    application.amount_paid = (
+        application.payments.aggregate(s=Sum("amount"))["s"] or ZERO
+    )
+    audit(actor=actor, obj=application, action="payment", comment=f"到账 {amount}", data={"paid_on": str(paid_on)})
+    application.save(update_fields=["amount_paid"])
+    _activate_if_ready(actor, application)
+    return payment
+
+
+def _activate_if_ready(actor, application: Application) -> None:
+    """Approved and fully paid → effective, with coverages from the next day (or the coverage start)."""
+    if application.status != ApplicationStatus.CENTRE_APPROVED or application.amount_paid < application.amount_due:
+        return
+    period = application.plan.period
+    last_payment = application.payments.order_by("-paid_on").values_list("paid_on", flat=True).first()
+    approved_on = timezone.localdate(application.centre_approved_at)
+    ready_on = max(d for d in (approved_on, last_payment) if d is not None)
+    effective = max(period.coverage_start, ready_on + timedelta(days=1))
+    application.paid_on = last_payment or approved_on
+    application.effective_on = effective
+    _transition(actor, application, "activate", data={"effective_on": str(effective)})
+    application.save()
+    lines = application.lines.select_related("member")
+    Coverage.objects.bulk_create(
+        Coverage(
+            member=line.member,
+            plan=application.plan,
+            application=application,
+            unit=application.unit,
+            shares=line.shares,
+            renewed_shares=line.renewed_shares,
+            effective_from=effective,
+            effective_to=period.coverage_end,
+        )
+        for line in lines
+    )
+
+
+def waiting_ends(coverage: Coverage) -> date:
+    return add_days(coverage.effective_from, coverage.plan.waiting_days)

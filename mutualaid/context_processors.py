@@ -1,0 +1,15 @@
+from mutualaid.scoping import Role, district_of, role_of, unit_of
+
+
+def role(request):
+    user = getattr(request, "user", None)
+    current = role_of(user) if user else None
+    return {
+        "role": current,
+        "role_label": current.label if current else "",
+        "is_clerk": current == Role.CLERK,
+        "is_district": current == Role.DISTRICT,
+        "is_city": current in {Role.CENTRE_HANDLER, Role.CENTRE_HEAD, Role.ADMIN},
+        "my_unit": unit_of(user) if current == Role.CLERK else None,
+        "my_district": district_of(user) if current == Role.DISTRICT else None,
+    }

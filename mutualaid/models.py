@@ -1,0 +1,65 @@
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class AuditLogQuerySet(models.QuerySet):
+    def for_object(self, obj):
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk
+        ).select_related("actor")
+
+
+class AuditLog(models.Model):
+    """One row per change of state or of configuration; never updated or deleted.
+
+    History lives here rather than as versions of the live rows, so the live
+    tables keep their unique constraints.
+    """
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT
+    )
+    action = models.CharField("操作", max_length=40)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.BigIntegerField()
+    object_repr = models.CharField("对象", max_length=200)
+    from_state = models.CharField("原状态", max_length=30, blank=True)
+    to_state = models.CharField("新状态", max_length=30, blank=True)
+    comment = models.TextField("意见/说明", blank=True)
+    data = models.JSONField("数据", default=dict, blank=True)
+
+    objects = AuditLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "操作记录"
+        verbose_name_plural = "操作记录"
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id", "at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("操作记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("操作记录只能追加，不能删除。")
+
+
+def audit(*, actor, obj, action: str, from_state: str = "", to_state: str = "", comment: str = "", data=None):
+    """Append an audit row for ``obj``; call it inside the service's transaction."""
+    return AuditLog.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        content_type=ContentType.objects.get_for_model(type(obj)),
+        object_id=obj.pk,
+        object_repr=str(obj)[:200],
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        data=data or {},
+    )

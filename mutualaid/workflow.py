@@ -1,0 +1,47 @@
+"""State machines as data.
+
+Each stateful model declares its allowed transitions as a table; services ask
+the table for the target state and never assign a status by hand, so an
+illegal move (approving a draft, paying a rejected claim) cannot be written.
+"""
+
+from dataclasses import dataclass
+
+
+class TransitionNotAllowed(Exception):
+    """The requested action is not allowed from the object's current state."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[str]
+    target: str
+    label: str
+
+
+class Workflow:
+    def __init__(self, *transitions: tuple[str, tuple[str, ...], str, str], labels: dict[str, str]):
+        self.transitions = {
+            action: Transition(action, frozenset(sources), target, label)
+            for action, sources, target, label in transitions
+        }
+        self.labels = labels
+
+    def target(self, action: str, current: str) -> str:
+        transition = self.transitions[action]
+        if current not in transition.sources:
+            raise TransitionNotAllowed(
+                f"当前状态为“{self.labels.get(current, current)}”，不能执行“{transition.label}”。"
+            )
+        return transition.target
+
+    def allowed(self, current: str) -> list[Transition]:
+        return [t for t in self.transitions.values() if current in t.sources]
+
+    def can(self, action: str, current: str) -> bool:
+        return current in self.transitions[action].sources
