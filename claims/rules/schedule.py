@@ -1,0 +1,87 @@
+"""A plan's benefit schedule for one period, and the reimbursement curve f(E)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .money import ZERO
+
+REIMBURSEMENT = "REIMBURSEMENT"
+ALLOWANCE = "ALLOWANCE"
+LUMP_SUM = "LUMP_SUM"
+ACCIDENT = "ACCIDENT"
+SCHEDULE_KINDS = (REIMBURSEMENT, ALLOWANCE, LUMP_SUM, ACCIDENT)
+
+
+@dataclass(frozen=True)
+class Tier:
+    up_to: Decimal | None  # cumulative eligible expense E where this rate stops
+    rate: Decimal
+
+
+@dataclass(frozen=True)
+class Schedule:
+    plan_code: str
+    kind: str
+    waiting_days: int = 0
+    claim_deadline_days: int = 180
+    # REIMBURSEMENT
+    deductible: Decimal = ZERO
+    tiers: tuple[Tier, ...] = ()
+    cap: Decimal | None = None
+    priority: int = 1
+    # ALLOWANCE
+    day_rate: Decimal = ZERO
+    high_day_rate: Decimal = ZERO
+    high_rate_codes: frozenset[str] = frozenset()
+    accident_day_rate: Decimal | None = None
+    traffic_day_rate: Decimal | None = None
+    stay_day_cap: int | None = None
+    coverage_day_cap: int | None = None
+    # LUMP_SUM
+    lump_sums: tuple[tuple[str, Decimal], ...] = ()
+    condolence: Decimal = ZERO
+    # ACCIDENT parts (ACC, and the accident parts of ALW and GIG)
+    death_per_share: Decimal = ZERO
+    disability_per_share: Decimal = ZERO
+    accident_medical_cap_per_share: Decimal = ZERO
+    accident_medical_deductible: Decimal = Decimal("100")
+    accident_medical_rate: Decimal = Decimal("0.8")
+
+    def lump_sum_for(self, code: str | None) -> Decimal | None:
+        for catalogue_code, amount in self.lump_sums:
+            if catalogue_code == code:
+                return amount
+        return None
+
+
+@dataclass(frozen=True)
+class Band:
+    low: Decimal  # exclusive
+    high: Decimal | None  # inclusive; None = unbounded
+    rate: Decimal
+
+    def portion(self, start: Decimal, end: Decimal) -> Decimal:
+        """How much of the interval (start, end] of E falls in this band."""
+        top = end if self.high is None else min(end, self.high)
+        return max(ZERO, top - max(start, self.low))
+
+
+def bands(schedule: Schedule) -> tuple[Band, ...]:
+    """The tiers as absolute bands of E; nothing below the deductible pays."""
+    result = []
+    previous = ZERO
+    for tier in schedule.tiers:
+        low = max(previous, schedule.deductible)
+        if tier.up_to is None or tier.up_to > low:
+            result.append(Band(low, tier.up_to, tier.rate))
+        if tier.up_to is None:
+            break
+        previous = max(previous, tier.up_to)
+    return tuple(result)
+
+
+def benefit_curve(schedule: Schedule, total: Decimal) -> Decimal:
+    """f(E): the exact cumulative benefit for cumulative eligible expense E."""
+    return sum((b.rate * b.portion(ZERO, total) for b in bands(schedule)), ZERO)
