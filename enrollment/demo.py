@@ -61,7 +61,8 @@ CATALOGUES = {
     "F": ("女职工特殊疾病", [(f"F{i:02d}", n) for i, n in enumerate(F_NAMES, 1)]),
     "A": (
         "住院津贴30种疾病",
-        [(f"A{i:02d}", n) for i, n in enumerate(DD_NAMES[:14], 1)] + [(f"A{i:02d}", n) for i, n in enumerate(A_EXTRA, 15)],
+        [(f"A{i:02d}", n) for i, n in enumerate(DD_NAMES[:14], 1)]
+        + [(f"A{i:02d}", n) for i, n in enumerate(A_EXTRA, 15)],
     ),
 }
 

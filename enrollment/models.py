@@ -259,7 +259,9 @@ class Plan(models.Model):
     # Premium and shares
     premium = money_field("每份会费（元）")
     union_subsidy = money_field("工会补贴/份（元）")
-    max_shares = models.PositiveSmallIntegerField("最多份数（统一份数时）", default=1, validators=[MinValueValidator(1)])
+    max_shares = models.PositiveSmallIntegerField(
+        "最多份数（统一份数时）", default=1, validators=[MinValueValidator(1)]
+    )
     max_shares_mixed = models.PositiveSmallIntegerField(
         "最多份数（份数不统一时）", null=True, blank=True, help_text="空 = 与上一项相同"
     )
@@ -282,15 +284,15 @@ class Plan(models.Model):
         validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("1"))],
         help_text="如 0.80；空 = 不要求",
     )
-    participation_all_below = models.PositiveSmallIntegerField(
-        "在职人数少于此数须全员参加", null=True, blank=True
-    )
+    participation_all_below = models.PositiveSmallIntegerField("在职人数少于此数须全员参加", null=True, blank=True)
     # Periods of time
     waiting_days = models.PositiveSmallIntegerField("免责期（天，疾病）", default=0)
     claim_deadline_days = models.PositiveSmallIntegerField("保障期满后申领期限（天）", default=180)
     # REIMBURSEMENT
     deductible = money_field("起付线（元）")
-    cap = models.DecimalField("每保障期最高给付（元）", null=True, blank=True, validators=[MinValueValidator(ZERO)], **MONEY)
+    cap = models.DecimalField(
+        "每保障期最高给付（元）", null=True, blank=True, validators=[MinValueValidator(ZERO)], **MONEY
+    )
     priority = models.PositiveSmallIntegerField("补偿顺序", default=1, help_text="同一次住院多个医疗项目时，小者先赔")
     # ALLOWANCE
     day_rate = money_field("日津贴（元）")
@@ -394,10 +396,18 @@ class Plan(models.Model):
 class PlanTier(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="tiers")
     up_to = models.DecimalField(
-        "累计合规费用上限（元）", null=True, blank=True, help_text="空 = 以上全部", validators=[MinValueValidator(ZERO)], **MONEY
+        "累计合规费用上限（元）",
+        null=True,
+        blank=True,
+        help_text="空 = 以上全部",
+        validators=[MinValueValidator(ZERO)],
+        **MONEY,
     )
     rate = models.DecimalField(
-        "给付比例", max_digits=4, decimal_places=3, validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("1"))]
+        "给付比例",
+        max_digits=4,
+        decimal_places=3,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("1"))],
     )
 
     class Meta:
@@ -529,7 +539,9 @@ class RosterLine(models.Model):
         ordering = ["application", "row_number"]
         constraints = [
             models.UniqueConstraint(fields=["application", "member"], name="roster_member_unique"),
-            models.CheckConstraint(condition=Q(renewed_shares__lte=models.F("shares")), name="roster_renewed_le_shares"),
+            models.CheckConstraint(
+                condition=Q(renewed_shares__lte=models.F("shares")), name="roster_renewed_le_shares"
+            ),
         ]
 
     def __str__(self):
@@ -569,7 +581,9 @@ class Coverage(models.Model):
                 condition=Q(status="active"),
                 name="one_active_coverage_per_member_plan",
             ),
-            models.CheckConstraint(condition=Q(renewed_shares__lte=models.F("shares")), name="coverage_renewed_le_shares"),
+            models.CheckConstraint(
+                condition=Q(renewed_shares__lte=models.F("shares")), name="coverage_renewed_le_shares"
+            ),
             models.CheckConstraint(condition=Q(effective_to__gte=models.F("effective_from")), name="coverage_dates"),
         ]
 

@@ -84,7 +84,13 @@ def renewed_shares_for(member: Member, plan: Plan) -> int:
 
 
 def member_problems(
-    member: Member, plan: Plan, *, shares: int, uniform: bool, renewed: int = 0, on: date | None = None,
+    member: Member,
+    plan: Plan,
+    *,
+    shares: int,
+    uniform: bool,
+    renewed: int = 0,
+    on: date | None = None,
     exclude_application: Application | None = None,
 ) -> list[MemberProblem]:
     """Plan eligibility for one person (DOMAIN.md §4); the roster import applies the same rules in bulk."""
@@ -92,17 +98,19 @@ def member_problems(
     check_day = on or max(plan.period.coverage_start, today())
     age = age_on(member.birth_date, check_day) if check_day >= member.birth_date else -1
     if not plan.min_age <= age <= plan.max_age:
-        problems.append(MemberProblem("age_ineligible", f"年龄 {age} 岁，不在 {plan.min_age}–{plan.max_age} 周岁范围内。"))
+        problems.append(
+            MemberProblem("age_ineligible", f"年龄 {age} 岁，不在 {plan.min_age}–{plan.max_age} 周岁范围内。")
+        )
     if plan.sex_required and member.sex != plan.sex_required:
-        problems.append(MemberProblem("sex_ineligible", f"本项目仅限{'女' if plan.sex_required == 'F' else '男'}职工参加。"))
+        problems.append(
+            MemberProblem("sex_ineligible", f"本项目仅限{'女' if plan.sex_required == 'F' else '男'}职工参加。")
+        )
     if plan.requires_basic_insurance and not member.has_basic_insurance:
         problems.append(MemberProblem("basic_insurance_required", "须参加城镇职工基本医疗保险。"))
     if plan.needy_required and not member.needy:
         problems.append(MemberProblem("needy_ineligible", "本项目仅限困难职工参加。"))
     if plan.occupations and member.occupation not in plan.occupations:
-        problems.append(
-            MemberProblem("occupation_ineligible", f"本项目仅限以下职业：{'、'.join(plan.occupations)}。")
-        )
+        problems.append(MemberProblem("occupation_ineligible", f"本项目仅限以下职业：{'、'.join(plan.occupations)}。"))
     limit = plan.max_shares if uniform else plan.mixed_max_shares
     if plan.renewal_keeps_shares and renewed:
         limit = max(limit, renewed)
@@ -117,9 +125,12 @@ def member_problems(
         live = live.exclude(application=exclude_application)
     if live.filter(application__plan=plan).exists():
         problems.append(MemberProblem("already_enrolled", "该人员本期已参加此项目，不能重复参加。"))
-    if plan.exclusive_group and live.filter(
-        application__plan__exclusive_group=plan.exclusive_group
-    ).exclude(application__plan=plan).exists():
+    if (
+        plan.exclusive_group
+        and live.filter(application__plan__exclusive_group=plan.exclusive_group)
+        .exclude(application__plan=plan)
+        .exists()
+    ):
         problems.append(MemberProblem("exclusive_conflict", "该人员本期已参加互斥的项目，两者只能选其一。"))
     return problems
 
@@ -129,8 +140,14 @@ def member_problems(
 
 @transaction.atomic
 def application_create(
-    *, actor, plan: Plan, unit: Unit, declared_staff: int, uniform_shares: bool = True,
-    contact_name: str = "", contact_phone: str = "",
+    *,
+    actor,
+    plan: Plan,
+    unit: Unit,
+    declared_staff: int,
+    uniform_shares: bool = True,
+    contact_name: str = "",
+    contact_phone: str = "",
 ) -> Application:
     _require_unit_access(actor, unit)
     Unit.objects.select_for_update().get(pk=unit.pk)  # serialises the per-unit sequence
@@ -196,10 +213,7 @@ def _participation_problem(application: Application) -> str | None:
             return f"在职人数少于 {plan.participation_all_below} 人的单位须全员参加：在职 {staff} 人，已参加 {enrolled} 人。"
         return None
     if plan.participation_rate is not None and enrolled < plan.participation_rate * staff:
-        return (
-            f"参加人数须达到在职人数的 {plan.participation_rate:.0%}：在职 {staff} 人，"
-            f"已参加 {enrolled} 人。"
-        )
+        return f"参加人数须达到在职人数的 {plan.participation_rate:.0%}：在职 {staff} 人，已参加 {enrolled} 人。"
     return None
 
 
@@ -291,8 +305,14 @@ def _close_with_reason(actor, application, action, reason):
 
 @transaction.atomic
 def payment_record(
-    *, actor, application: Application, amount: Decimal, paid_on: date, bank_txn_no: str | None = None,
-    payer_name: str = "", memo: str = "",
+    *,
+    actor,
+    application: Application,
+    amount: Decimal,
+    paid_on: date,
+    bank_txn_no: str | None = None,
+    payer_name: str = "",
+    memo: str = "",
 ) -> Payment:
     """Credit a bank transfer to an application; it takes effect once approved and fully paid."""
     _require(actor, CITY_ROLES, "只有市中心可以确认到账。")
@@ -310,9 +330,7 @@ def payment_record(
         memo=memo,
         created_by=actor,
     )
-    application.amount_paid = (
-        application.payments.aggregate(s=Sum("amount"))["s"] or ZERO
-    )
+    application.amount_paid = application.payments.aggregate(s=Sum("amount"))["s"] or ZERO
     audit(actor=actor, obj=application, action="payment", comment=f"到账 {amount}", data={"paid_on": str(paid_on)})
     application.save(update_fields=["amount_paid"])
     _activate_if_ready(actor, application)

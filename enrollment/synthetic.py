@@ -13,9 +13,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from claims.engine import coverage_facts, schedule_for
 from claims.models import Claim, ClaimStatus
 from claims.rules import ClaimFacts, History, evaluate
-from claims.engine import coverage_facts, schedule_for
 from enrollment.models import (
     Application,
     ApplicationStatus,
@@ -29,7 +29,7 @@ from enrollment.models import (
 from mutualaid.lib.idcard import make_id
 from mutualaid.lib.uscc import make_uscc
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鑫浩宇轩子涵欣怡梓晨辰博文雨萱佳琪俊杰"
 AREAS = ["371002", "371003", "371082", "371083"]
 KINDS = ["工业", "商贸", "科技", "建筑", "水产", "物流", "教育", "医疗"]
@@ -100,14 +100,22 @@ def add_synthetic_units(count: int, *, seed: int = 16, stdout=None, claim_rate: 
     period = med.period
     applications = [
         Application(
-            reference=Application.make_reference(med, unit, 1), plan=med, unit=unit, seq=1,
-            status=ApplicationStatus.EFFECTIVE, declared_staff=unit.declared_staff,
-            member_count=unit.declared_staff, share_count=unit.declared_staff,
+            reference=Application.make_reference(med, unit, 1),
+            plan=med,
+            unit=unit,
+            seq=1,
+            status=ApplicationStatus.EFFECTIVE,
+            declared_staff=unit.declared_staff,
+            member_count=unit.declared_staff,
+            share_count=unit.declared_staff,
             amount_due=(med.premium - med.union_subsidy) * unit.declared_staff,
             amount_paid=(med.premium - med.union_subsidy) * unit.declared_staff,
-            subsidy_total=med.union_subsidy * unit.declared_staff, submitted_at=now, centre_approved_at=now,
-            paid_on=period.coverage_start - timedelta(days=2), effective_on=period.coverage_start,
-        )  # fmt: skip
+            subsidy_total=med.union_subsidy * unit.declared_staff,
+            submitted_at=now,
+            centre_approved_at=now,
+            paid_on=period.coverage_start - timedelta(days=2),
+            effective_on=period.coverage_start,
+        )
         for unit in units
     ]
     Application.objects.bulk_create(applications, batch_size=BATCH)

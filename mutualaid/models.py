@@ -2,12 +2,46 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+ACTION_LABELS = {
+    "create": "创建",
+    "update": "修改",
+    "submit": "提交",
+    "district_approve": "办事处审核通过",
+    "centre_approve": "中心审核通过",
+    "centre_check": "中心经办人审核",
+    "approve": "负责人审批通过",
+    "activate": "生效",
+    "return": "退回",
+    "reject": "不予通过",
+    "withdraw": "撤回",
+    "pay": "支付",
+    "payment": "确认到账",
+    "roster_add": "加入名单",
+    "attach": "上传材料",
+    "originals_received": "收到原件",
+    "period_copy": "复制期次",
+}
+STATE_LABELS = {
+    "draft": "草稿",
+    "submitted": "已提交",
+    "district_approved": "办事处已审核",
+    "centre_approved": "中心已审核",
+    "centre_checked": "经办人已审核",
+    "approved": "已审批",
+    "effective": "已生效",
+    "paid": "已支付",
+    "open": "待支付",
+    "returned": "已退回",
+    "rejected": "未通过",
+    "withdrawn": "已撤回",
+}
+
 
 class AuditLogQuerySet(models.QuerySet):
     def for_object(self, obj):
-        return self.filter(
-            content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk
-        ).select_related("actor")
+        return self.filter(content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk).select_related(
+            "actor"
+        )
 
 
 class AuditLog(models.Model):
@@ -48,6 +82,18 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("操作记录只能追加，不能删除。")
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def from_label(self) -> str:
+        return STATE_LABELS.get(self.from_state, self.from_state)
+
+    @property
+    def to_label(self) -> str:
+        return STATE_LABELS.get(self.to_state, self.to_state)
 
 
 def audit(*, actor, obj, action: str, from_state: str = "", to_state: str = "", comment: str = "", data=None):

@@ -7,13 +7,14 @@ illegal move (approving a draft, paying a rejected claim) cannot be written.
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 
-class TransitionNotAllowed(Exception):
-    """The requested action is not allowed from the object's current state."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class TransitionNotAllowed(ValidationError):
+    """The requested action is not allowed from the object's current state.
+
+    A ValidationError, so pages show its message like any other refusal.
+    """
 
 
 @dataclass(frozen=True)

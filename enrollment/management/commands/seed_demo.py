@@ -5,7 +5,6 @@ the clock set to the day each step happened, so their audit trail, references
 and effective dates are the ones a real history would have produced.
 """
 
-import random
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -198,15 +197,53 @@ class Command(BaseCommand):
     def records(self, users):
         d = date
         # Period 15
-        self.enroll(users, period=15, plan="MED", unit="U001", people=["张伟", "王强"], declared=2,
-                    submitted=d(2025, 3, 2), approved=d(2025, 3, 5), paid_on=d(2025, 3, 10))
-        self.enroll(users, period=15, plan="MED", unit="U002", people=["刘洋"], declared=1,
-                    submitted=d(2025, 3, 2), approved=d(2025, 3, 5), paid_on=d(2025, 3, 10))
-        self.enroll(users, period=15, plan="DD", unit="U001", people=["张伟"], declared=2, shares=3,
-                    submitted=d(2025, 3, 2), approved=d(2025, 3, 5), paid_on=d(2025, 3, 10))
-        self.claim(users, member="张伟", plan="DD", period=15, submitted=d(2025, 9, 20), paid_on=d(2025, 10, 15),
-                   kind="diagnosis", event_date=d(2025, 9, 10), diagnosis="DD15", diagnosis_text="冠状动脉支架植入术",
-                   hospital="威海市立医院")
+        self.enroll(
+            users,
+            period=15,
+            plan="MED",
+            unit="U001",
+            people=["张伟", "王强"],
+            declared=2,
+            submitted=d(2025, 3, 2),
+            approved=d(2025, 3, 5),
+            paid_on=d(2025, 3, 10),
+        )
+        self.enroll(
+            users,
+            period=15,
+            plan="MED",
+            unit="U002",
+            people=["刘洋"],
+            declared=1,
+            submitted=d(2025, 3, 2),
+            approved=d(2025, 3, 5),
+            paid_on=d(2025, 3, 10),
+        )
+        self.enroll(
+            users,
+            period=15,
+            plan="DD",
+            unit="U001",
+            people=["张伟"],
+            declared=2,
+            shares=3,
+            submitted=d(2025, 3, 2),
+            approved=d(2025, 3, 5),
+            paid_on=d(2025, 3, 10),
+        )
+        self.claim(
+            users,
+            member="张伟",
+            plan="DD",
+            period=15,
+            submitted=d(2025, 9, 20),
+            paid_on=d(2025, 10, 15),
+            kind="diagnosis",
+            event_date=d(2025, 9, 10),
+            diagnosis="DD15",
+            diagnosis_text="冠状动脉支架植入术",
+            hospital="威海市立医院",
+        )
         # Period 16
         early = {"submitted": d(2026, 3, 2), "approved": d(2026, 3, 5), "paid_on": d(2026, 3, 10)}
         self.enroll(users, period=16, plan="MED", unit="U001", people=["张伟", "王强"], declared=2, **early)
@@ -221,10 +258,22 @@ class Command(BaseCommand):
         may = {"submitted": d(2026, 4, 20), "approved": d(2026, 4, 30), "paid_on": d(2026, 4, 30)}
         self.enroll(users, period=16, plan="MW", unit="U003", people=["赵敏", "孙磊"], declared=2, shares=2, **may)
         self.enroll(users, period=16, plan="GIG", unit="U004", people=["周芳"], declared=1, **may)
-        self.claim(users, member="王强", plan="MED", period=16, submitted=d(2026, 5, 25), paid_on=d(2026, 6, 20),
-                   kind="hospital_stay", admitted=d(2026, 5, 3), discharged=d(2026, 5, 20),
-                   total_cost=Decimal("32000"), basic_insurance_paid=Decimal("12000"), hospital="威海市立医院",
-                   diagnosis_text="冠心病", invoice_numbers="37100026050001")
+        self.claim(
+            users,
+            member="王强",
+            plan="MED",
+            period=16,
+            submitted=d(2026, 5, 25),
+            paid_on=d(2026, 6, 20),
+            kind="hospital_stay",
+            admitted=d(2026, 5, 3),
+            discharged=d(2026, 5, 20),
+            total_cost=Decimal("32000"),
+            basic_insurance_paid=Decimal("12000"),
+            hospital="威海市立医院",
+            diagnosis_text="冠心病",
+            invoice_numbers="37100026050001",
+        )
         # Awaiting payment
         pending = {"submitted": d(2026, 11, 16), "approved": d(2026, 11, 20)}
         self.enroll(users, period=16, plan="FEM", unit="U003", people=["赵敏"], declared=2, shares=2, **pending)

@@ -1,0 +1,96 @@
+from decimal import Decimal
+
+from django import forms
+
+from claims.models import Claim, DocumentKind
+from claims.services import EDITABLE_FIELDS
+from enrollment.models import Coverage, CoverageStatus
+
+DATE = forms.DateInput(attrs={"type": "date"})
+MONEY = {"min_value": Decimal("0"), "max_digits": 14, "decimal_places": 2}
+
+
+class ClaimForm(forms.ModelForm):
+    coverage = forms.ModelChoiceField(
+        queryset=Coverage.objects.none(), label="会员与保障项目", empty_label="请选择会员和项目",
+        help_text="只列出本单位有效保障的会员。",
+    )  # fmt: skip
+
+    class Meta:
+        model = Claim
+        fields = ("coverage", *EDITABLE_FIELDS)
+        widgets = {"admitted": DATE, "discharged": DATE, "event_date": DATE}
+        help_texts = {
+            "excluded_self_pay": "结算单上的全自费、不予报销部分。",
+            "other_paid": "大病保险、商业保险等其他渠道已报销的金额。",
+            "diagnosis": "目录疾病填编码，如 DD01、A15、F01。",
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["coverage"].queryset = (
+            Coverage.objects.visible_to(user)
+            .filter(status=CoverageStatus.ACTIVE)
+            .select_related("member", "plan__period")
+            .order_by("-plan__period__number", "member__name", "plan__priority")
+        )
+        self.fields["coverage"].label_from_instance = lambda c: (
+            f"{c.member.name}（{c.member.masked_id}）· 第{c.plan.period.number}期 {c.plan.name}"
+            f"{'（' + str(c.shares) + '份）' if c.shares > 1 else ''}"
+        )
+        if self.instance.pk:
+            del self.fields["coverage"]
+        for name in ("total_cost", "basic_insurance_paid", "other_paid", "excluded_self_pay"):
+            self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "0.01", "min": "0"})
+        self.fields["disability_grade"].widget.attrs.update({"min": 1, "max": 10})
+        self.fields["diagnosis"].widget.attrs.update({"autocapitalize": "characters", "list": "diagnosis-codes"})
+
+    def clean_diagnosis(self):
+        return (self.cleaned_data.get("diagnosis") or "").strip().upper()
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == "hospital_stay":
+            for field, label in (("admitted", "入院日期"), ("discharged", "出院日期")):
+                if not data.get(field):
+                    self.add_error(field, f"住院申领须填写{label}。")
+        elif kind in ("diagnosis", "disability", "death") and not data.get("event_date"):
+            self.add_error("event_date", "请填写确诊、事故或身故日期。")
+        if kind == "disability" and not data.get("disability_grade"):
+            self.add_error("disability_grade", "伤残申领须填写伤残等级（1–10 级）。")
+        if data.get("admitted") and data.get("discharged") and data["discharged"] < data["admitted"]:
+            self.add_error("discharged", "出院日期不能早于入院日期。")
+        return data
+
+    def details(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in EDITABLE_FIELDS if name in self.cleaned_data}
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label="材料类型", choices=DocumentKind.choices)
+    file = forms.FileField(label="文件", help_text="PDF、JPG 或 PNG，单个不超过 10 MB。")
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(label="意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="原因",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "请填写原因，申领人会看到。"},
+    )
+
+
+class CheckForm(forms.Form):
+    comment = forms.CharField(label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    adjusted_amount = forms.DecimalField(label="调整后金额（元）", required=False, **MONEY)
+    adjustment_reason = forms.CharField(label="调整原因", required=False, max_length=300)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("adjusted_amount") is not None and not (data.get("adjustment_reason") or "").strip():
+            self.add_error("adjustment_reason", "调整金额须填写原因。")
+        return data

@@ -1,0 +1,267 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from enrollment.models import MONEY, ZERO, Coverage, Member, Plan, Unit, money_field
+from mutualaid.scoping import ScopedQuerySet
+from mutualaid.workflow import Workflow
+
+# Claims of this amount or more need the paper originals before approval.
+ORIGINALS_THRESHOLD = Decimal("3000.00")
+# Claims waiting longer than this many working days in one queue are flagged.
+QUEUE_WORKING_DAYS_LIMIT = 30
+
+
+class ClaimKind(models.TextChoices):
+    HOSPITAL_STAY = "hospital_stay", "住院"
+    DIAGNOSIS = "diagnosis", "确诊/手术"
+    DISABILITY = "disability", "意外伤残"
+    DEATH = "death", "身故"
+
+
+class Cause(models.TextChoices):
+    ILLNESS = "illness", "疾病"
+    ACCIDENT = "accident", "意外伤害"
+    TRAFFIC_ACCIDENT = "traffic_accident", "交通事故"
+
+
+class ClaimStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "待办事处审核"
+    DISTRICT_APPROVED = "district_approved", "待中心审核"
+    CENTRE_CHECKED = "centre_checked", "待负责人审批"
+    APPROVED = "approved", "已审批待支付"
+    PAID = "paid", "已支付"
+    RETURNED = "returned", "已退回"
+    REJECTED = "rejected", "不予给付"
+
+
+# Claims whose amounts count in the member's history (caps, conditions, days).
+COUNTED_STATUSES = (ClaimStatus.APPROVED, ClaimStatus.PAID)
+OPEN_STATUSES = (ClaimStatus.SUBMITTED, ClaimStatus.DISTRICT_APPROVED, ClaimStatus.CENTRE_CHECKED)
+
+
+class ClaimQuerySet(ScopedQuerySet):
+    def counted(self):
+        return self.filter(status__in=COUNTED_STATUSES)
+
+
+class Claim(models.Model):
+    workflow = Workflow(
+        ("submit", ("draft", "returned"), "submitted", "提交申领"),
+        ("district_approve", ("submitted",), "district_approved", "办事处审核通过"),
+        ("centre_check", ("district_approved",), "centre_checked", "中心经办人审核"),
+        ("approve", ("centre_checked",), "approved", "中心负责人审批"),
+        ("pay", ("approved",), "paid", "支付"),
+        ("return", ("submitted", "district_approved", "centre_checked"), "returned", "退回"),
+        ("reject", ("submitted", "district_approved", "centre_checked"), "rejected", "不予给付"),
+        labels=dict(ClaimStatus.choices),
+    )
+
+    reference = models.CharField("申领编号", max_length=40, unique=True)
+    seq = models.PositiveIntegerField("序号")
+    coverage = models.ForeignKey(Coverage, verbose_name="保障", on_delete=models.PROTECT, related_name="claims")
+    member = models.ForeignKey(Member, verbose_name="会员", on_delete=models.PROTECT, related_name="claims")
+    plan = models.ForeignKey(Plan, verbose_name="保障项目", on_delete=models.PROTECT, related_name="claims")
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="claims")
+    status = models.CharField(
+        "状态", max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT, db_index=True
+    )
+    # The event
+    kind = models.CharField("申领类型", max_length=20, choices=ClaimKind.choices)
+    cause = models.CharField("原因", max_length=20, choices=Cause.choices, default=Cause.ILLNESS)
+    admitted = models.DateField("入院日期", null=True, blank=True)
+    discharged = models.DateField("出院日期", null=True, blank=True)
+    event_date = models.DateField("确诊/事故/身故日期", null=True, blank=True)
+    diagnosis = models.CharField("疾病编码", max_length=10, blank=True)
+    diagnosis_text = models.CharField("诊断", max_length=200, blank=True)
+    disability_grade = models.PositiveSmallIntegerField("伤残等级", null=True, blank=True)
+    hospital = models.CharField("医院", max_length=100, blank=True)
+    invoice_numbers = models.CharField("发票号码", max_length=300, blank=True, help_text="多张以逗号分隔")
+    total_cost = money_field("医疗费用总额")
+    basic_insurance_paid = money_field("基本医保支付")
+    other_paid = money_field("其他已报销")
+    excluded_self_pay = money_field("自费（不予报销）")
+    prior_plan_payouts = money_field("同次住院其他项目已给付")
+    # Payee
+    payee_name = models.CharField("收款人", max_length=60, blank=True)
+    payee_bank = models.CharField("开户行", max_length=60, blank=True)
+    payee_account = models.CharField("收款账号", max_length=40, blank=True)
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+    # The engine's decision, stored with its inputs and rules version so it can be replayed.
+    computed_amount = models.DecimalField("核算金额", null=True, blank=True, **MONEY)
+    adjusted_amount = models.DecimalField("调整后金额", null=True, blank=True, **MONEY)
+    adjustment_reason = models.CharField("调整原因", max_length=300, blank=True)
+    approved_amount = models.DecimalField("核准金额", null=True, blank=True, **MONEY)
+    decision = models.CharField("结论", max_length=20, blank=True)
+    reasons = models.JSONField("原因代码", default=list, blank=True)
+    explanation = models.JSONField("计算说明", default=list, blank=True)
+    inputs = models.JSONField("计算依据", default=dict, blank=True)
+    rules_version = models.CharField("规则版本", max_length=20, blank=True)
+    # What an approved claim adds to the member's history.
+    eligible_expense = money_field("合规费用")
+    days = models.PositiveSmallIntegerField("津贴天数", default=0)
+    condition = models.CharField("给付疾病编码", max_length=10, blank=True)
+    is_condolence = models.BooleanField("慰问金", default=False)
+    accident_medical = money_field("意外医疗给付")
+    disability_amount = money_field("伤残给付")
+    # Workflow stamps
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    queue_since = models.DateTimeField("进入当前环节", null=True, blank=True)
+    district_approved_at = models.DateTimeField(null=True, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="中心经办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="中心负责人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    originals_received_at = models.DateTimeField("原件收到时间", null=True, blank=True)
+    paid_at = models.DateTimeField("支付时间", null=True, blank=True)
+    payout_batch = models.ForeignKey(
+        "PayoutBatch", verbose_name="支付批次", null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+    )
+    last_comment = models.TextField("最近意见", blank=True)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "理赔申领"
+        verbose_name_plural = "理赔申领"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "unit", "seq"], name="claim_seq_unique"),
+            models.CheckConstraint(
+                condition=Q(total_cost__gte=0)
+                & Q(basic_insurance_paid__gte=0)
+                & Q(other_paid__gte=0)
+                & Q(excluded_self_pay__gte=0),
+                name="claim_amounts_nonneg",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_amount__isnull=True) | Q(approved_amount__gte=0), name="claim_approved_nonneg"
+            ),
+            models.CheckConstraint(
+                condition=Q(disability_grade__isnull=True) | Q(disability_grade__gte=1, disability_grade__lte=10),
+                name="claim_disability_grade_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "status"]), models.Index(fields=["coverage", "status"])]
+
+    def __str__(self):
+        return self.reference
+
+    @staticmethod
+    def make_reference(plan: Plan, unit: Unit, seq: int) -> str:
+        return f"{plan.period.number}-{plan.code}-{unit.code}-C{seq}"
+
+    @property
+    def amount_for_review(self) -> Decimal | None:
+        """The figure under review: the handler's adjustment if any, else the engine's."""
+        if self.approved_amount is not None:
+            return self.approved_amount
+        if self.adjusted_amount is not None:
+            return self.adjusted_amount
+        return self.computed_amount
+
+    @property
+    def needs_originals(self) -> bool:
+        amount = self.amount_for_review
+        return amount is not None and amount >= ORIGINALS_THRESHOLD
+
+    @property
+    def invoice_list(self) -> list[str]:
+        return [n.strip() for n in self.invoice_numbers.replace("，", ",").split(",") if n.strip()]
+
+
+class DocumentKind(models.TextChoices):
+    DISCHARGE_SUMMARY = "discharge_summary", "出院记录/诊断证明"
+    INVOICE = "invoice", "医疗费用发票"
+    SETTLEMENT = "settlement", "医保结算单"
+    ID_CARD = "id_card", "身份证"
+    BANK_CARD = "bank_card", "银行卡"
+    OTHER = "other", "其他材料"
+
+
+class ClaimDocumentQuerySet(ScopedQuerySet):
+    unit_path = "claim__unit"
+    district_path = "claim__unit__district"
+
+
+def claim_document_path(instance, filename):
+    return f"claims/{instance.claim.reference}/{filename}"
+
+
+class ClaimDocument(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField("材料类型", max_length=30, choices=DocumentKind.choices)
+    file = models.FileField("文件", upload_to=claim_document_path)
+    original_name = models.CharField("文件名", max_length=200)
+    size = models.PositiveIntegerField("大小（字节）")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClaimDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "申领材料"
+        verbose_name_plural = "申领材料"
+        ordering = ["claim", "kind", "uploaded_at"]
+
+    def __str__(self):
+        return f"{self.claim} {self.get_kind_display()}"
+
+
+class PayoutStatus(models.TextChoices):
+    OPEN = "open", "待支付"
+    PAID = "paid", "已支付"
+
+
+class PayoutBatchQuerySet(ScopedQuerySet):
+    # Batches are the centre's; district and unit users never see them.
+    def visible_to(self, user):
+        from mutualaid.scoping import is_city
+
+        return self.all() if is_city(user) else self.none()
+
+
+class PayoutBatch(models.Model):
+    workflow = Workflow(("pay", ("open",), "paid", "标记已支付"), labels=dict(PayoutStatus.choices))
+
+    reference = models.CharField("批次号", max_length=30, unique=True)
+    status = models.CharField("状态", max_length=10, choices=PayoutStatus.choices, default=PayoutStatus.OPEN)
+    total = money_field("总金额")
+    claim_count = models.PositiveIntegerField("笔数", default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField("支付时间", null=True, blank=True)
+
+    objects = PayoutBatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "支付批次"
+        verbose_name_plural = "支付批次"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.reference
+
+
+__all__ = ["ZERO", "Claim", "ClaimDocument", "PayoutBatch"]

@@ -1,0 +1,425 @@
+"""Claim use cases: intake, the four-step review, payout batches.
+
+One function per use case: keyword-only arguments, an ``actor``, one
+transaction, row locks where totals change, an audit row, the object returned.
+"""
+
+import io
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max, Q, Sum
+from django.utils import timezone
+
+from claims import engine
+from claims.models import (
+    OPEN_STATUSES,
+    ORIGINALS_THRESHOLD,
+    Claim,
+    ClaimDocument,
+    ClaimStatus,
+    PayoutBatch,
+)
+from claims.rules import REASON_LABELS, RULES_VERSION, Result
+from claims.rules.serialize import dump_result
+from enrollment.models import ZERO, Coverage, Member
+from mutualaid.models import audit
+from mutualaid.scoping import Role, district_of, role_of, unit_of
+
+EDITABLE_FIELDS = (
+    "kind", "cause", "admitted", "discharged", "event_date", "diagnosis", "diagnosis_text", "disability_grade",
+    "hospital", "invoice_numbers", "total_cost", "basic_insurance_paid", "other_paid", "excluded_self_pay",
+    "payee_name", "payee_bank", "payee_account", "phone",
+)  # fmt: skip
+
+ALLOWED_DOCUMENT_TYPES = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+}
+DOCUMENT_SIGNATURES = {b"%PDF": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
+
+
+def _role_check(actor, claim: Claim, roles: set[Role]):
+    role = role_of(actor)
+    if role not in roles:
+        raise PermissionDenied("您没有执行此操作的权限。")
+    if role == Role.CLERK and (unit_of(actor) is None or unit_of(actor).pk != claim.unit_id):
+        raise PermissionDenied("只能办理本单位的申领。")
+    if role == Role.DISTRICT and (district_of(actor) is None or district_of(actor).pk != claim.unit.district_id):
+        raise PermissionDenied("只能审核本辖区单位的申领。")
+
+
+def _lock(claim: Claim) -> Claim:
+    return (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("plan__period", "coverage__plan", "unit", "member")
+        .get(pk=claim.pk)
+    )
+
+
+def _transition(actor, claim: Claim, action: str, comment: str = "", data=None) -> None:
+    source = claim.status
+    claim.status = Claim.workflow.target(action, source)
+    claim.queue_since = timezone.now()
+    claim.last_comment = comment or claim.last_comment
+    audit(actor=actor, obj=claim, action=action, from_state=source, to_state=claim.status, comment=comment, data=data)
+
+
+def _store_result(claim: Claim, result: Result, inputs: dict) -> None:
+    claim.computed_amount = result.payable
+    claim.decision = result.decision
+    claim.reasons = list(result.reasons)
+    claim.explanation = dump_result(result)["lines"]
+    claim.inputs = inputs
+    claim.rules_version = RULES_VERSION
+    claim.eligible_expense = result.eligible_expense
+    claim.days = result.days
+    claim.condition = result.condition or ""
+    claim.is_condolence = result.condolence
+    claim.accident_medical = result.accident_medical
+    claim.disability_amount = result.disability
+
+
+def reason_labels(codes) -> list[str]:
+    return [REASON_LABELS.get(code, code) for code in codes]
+
+
+# --- Intake --------------------------------------------------------------------------
+
+
+def _clean_details(details: dict) -> dict:
+    unknown = set(details) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown claim fields: {sorted(unknown)}")
+    for money in ("total_cost", "basic_insurance_paid", "other_paid", "excluded_self_pay"):
+        if details.get(money) is not None and details[money] < 0:
+            raise ValidationError({money: "金额不能为负数。"})
+    if details.get("admitted") and details.get("discharged") and details["discharged"] < details["admitted"]:
+        raise ValidationError({"discharged": "出院日期不能早于入院日期。"})
+    paid = sum((details.get(f) or ZERO) for f in ("basic_insurance_paid", "other_paid", "excluded_self_pay"))
+    if details.get("total_cost") is not None and paid > details["total_cost"]:
+        raise ValidationError({"total_cost": "医保支付、其他报销与自费之和不能超过医疗费用总额。"})
+    grade = details.get("disability_grade")
+    if grade is not None and not 1 <= grade <= 10:
+        raise ValidationError({"disability_grade": "伤残等级应为 1–10 级。"})
+    return {k: ("" if v is None and k in ("diagnosis", "diagnosis_text") else v) for k, v in details.items()}
+
+
+@transaction.atomic
+def claim_create(*, actor, coverage: Coverage, **details) -> Claim:
+    """A draft claim for a member's coverage, numbered per unit, plan and period."""
+    coverage = Coverage.objects.select_related("plan__period", "unit", "member").get(pk=coverage.pk)
+    role = role_of(actor)
+    if role == Role.CLERK and (unit_of(actor) is None or unit_of(actor).pk != coverage.unit_id):
+        raise PermissionDenied("只能为本单位会员申领。")
+    if role not in (Role.CLERK, Role.CENTRE_HANDLER, Role.ADMIN):
+        raise PermissionDenied("您没有录入申领的权限。")
+    details = _clean_details(details)
+    Member.objects.select_for_update().filter(pk=coverage.member_id).exists()
+    from enrollment.models import Unit
+
+    Unit.objects.select_for_update().filter(pk=coverage.unit_id).exists()  # serialises numbering
+    seq = (Claim.objects.filter(plan=coverage.plan, unit=coverage.unit).aggregate(m=Max("seq"))["m"] or 0) + 1
+    member = coverage.member
+    claim = Claim(
+        reference=Claim.make_reference(coverage.plan, coverage.unit, seq),
+        seq=seq,
+        coverage=coverage,
+        member=member,
+        plan=coverage.plan,
+        unit=coverage.unit,
+        created_by=actor,
+        payee_name=member.name,
+        payee_bank=member.bank_name,
+        payee_account=member.bank_account,
+        phone=member.phone,
+    )
+    for field, value in details.items():
+        setattr(claim, field, value)
+    claim.save()
+    result, inputs = engine.estimate(claim)
+    _store_result(claim, result, inputs)
+    claim.save()
+    audit(actor=actor, obj=claim, action="create", to_state=claim.status)
+    return claim
+
+
+@transaction.atomic
+def claim_update(*, actor, claim: Claim, **details) -> Claim:
+    claim = _lock(claim)
+    _role_check(actor, claim, {Role.CLERK, Role.CENTRE_HANDLER, Role.ADMIN})
+    if claim.status not in (ClaimStatus.DRAFT, ClaimStatus.RETURNED):
+        raise ValidationError("申领已提交，不能修改。")
+    for field, value in _clean_details(details).items():
+        setattr(claim, field, value)
+    result, inputs = engine.estimate(claim)
+    _store_result(claim, result, inputs)
+    claim.save()
+    audit(actor=actor, obj=claim, action="update", data={"fields": sorted(details)})
+    return claim
+
+
+def _sniff(upload) -> str | None:
+    head = upload.read(8)
+    upload.seek(0)
+    for signature, content_type in DOCUMENT_SIGNATURES.items():
+        if head.startswith(signature):
+            return content_type
+    return None
+
+
+@transaction.atomic
+def claim_attach(*, actor, claim: Claim, kind: str, upload) -> ClaimDocument:
+    from django.conf import settings
+
+    claim = _lock(claim)
+    _role_check(actor, claim, {Role.CLERK, Role.CENTRE_HANDLER, Role.ADMIN})
+    if claim.status not in (ClaimStatus.DRAFT, ClaimStatus.RETURNED):
+        raise ValidationError("申领已提交，不能再上传材料。")
+    if upload.size > settings.CLAIM_DOCUMENT_MAX_BYTES:
+        raise ValidationError(
+            f"文件“{upload.name}”过大（{upload.size / 1048576:.1f} MB），单个文件不能超过 "
+            f"{settings.CLAIM_DOCUMENT_MAX_BYTES // 1048576} MB。"
+        )
+    if _sniff(upload) is None:
+        raise ValidationError(f"文件“{upload.name}”不是 PDF、JPG 或 PNG 格式。请上传扫描件或照片。")
+    document = ClaimDocument.objects.create(
+        claim=claim, kind=kind, file=upload, original_name=upload.name[:200], size=upload.size, uploaded_by=actor
+    )
+    audit(actor=actor, obj=claim, action="attach", comment=f"{document.get_kind_display()}：{document.original_name}")
+    return document
+
+
+def claim_warnings(claim: Claim) -> list[str]:
+    """Things a reviewer should look at twice: overlapping stays, invoice numbers used before."""
+    warnings = []
+    others = Claim.objects.filter(plan__code=claim.plan.code).exclude(pk=claim.pk).exclude(status=ClaimStatus.REJECTED)
+    if claim.admitted:
+        end = claim.discharged or claim.admitted
+        overlapping = others.filter(
+            member_id=claim.member_id, admitted__lte=end, discharged__gte=claim.admitted
+        ).values_list("reference", flat=True)
+        for reference in overlapping:
+            warnings.append(f"住院时间与申领 {reference} 重叠，请核实是否重复申领。")
+    for number in claim.invoice_list:
+        reused = others.filter(
+            Q(invoice_numbers=number)
+            | Q(invoice_numbers__startswith=f"{number},")
+            | Q(invoice_numbers__endswith=f",{number}")
+            | Q(invoice_numbers__contains=f",{number},")
+        ).values_list("reference", flat=True)
+        for reference in reused:
+            warnings.append(f"发票号 {number} 已在申领 {reference} 中使用。")
+    return warnings
+
+
+@transaction.atomic
+def claim_submit(*, actor, claim: Claim) -> Claim:
+    claim = _lock(claim)
+    _role_check(actor, claim, {Role.CLERK, Role.CENTRE_HANDLER, Role.ADMIN})
+    claim.submitted_at = timezone.now()
+    result, inputs = engine.estimate(claim)
+    _store_result(claim, result, inputs)
+    _transition(actor, claim, "submit", data={"estimate": str(result.payable), "decision": result.decision})
+    claim.save()
+    return claim
+
+
+# --- Review -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def claim_district_approve(*, actor, claim: Claim, comment: str = "") -> Claim:
+    claim = _lock(claim)
+    _role_check(actor, claim, {Role.DISTRICT})
+    _transition(actor, claim, "district_approve", comment)
+    claim.district_approved_at = timezone.now()
+    claim.save()
+    return claim
+
+
+@transaction.atomic
+def claim_check(*, actor, claim: Claim, comment: str = "", adjusted_amount=None, adjustment_reason: str = "") -> Claim:
+    """The centre handler recomputes and may lower the amount, with a reason."""
+    claim = _lock(claim)
+    _role_check(actor, claim, {Role.CENTRE_HANDLER})
+    result, inputs = engine.estimate(claim)
+    _store_result(claim, result, inputs)
+    if adjusted_amount is not None:
+        if adjusted_amount < 0:
+            raise ValidationError({"adjusted_amount": "金额不能为负数。"})
+        if adjusted_amount > result.payable:
+            raise ValidationError({"adjusted_amount": f"调整后金额不能高于核算金额 {result.payable}。"})
+        if not adjustment_reason.strip():
+            raise ValidationError({"adjustment_reason": "调整金额须填写原因。"})
+        claim.adjusted_amount = adjusted_amount
+        claim.adjustment_reason = adjustment_reason.strip()
+    _transition(
+        actor,
+        claim,
+        "centre_check",
+        comment,
+        data={
+            "computed": str(result.payable),
+            "adjusted": None if adjusted_amount is None else str(adjusted_amount),
+            "reason": adjustment_reason,
+        },
+    )
+    claim.checked_by = actor
+    claim.checked_at = timezone.now()
+    claim.save()
+    return claim
+
+
+@transaction.atomic
+def claim_receive_originals(*, actor, claim: Claim) -> Claim:
+    claim = _lock(claim)
+    _role_check(actor, claim, {Role.CENTRE_HANDLER, Role.CENTRE_HEAD})
+    if claim.originals_received_at:
+        raise ValidationError("已登记收到原件。")
+    if claim.status not in OPEN_STATUSES:
+        raise ValidationError("该申领不在审核中。")
+    claim.originals_received_at = timezone.now()
+    claim.save(update_fields=["originals_received_at"])
+    audit(actor=actor, obj=claim, action="originals_received", comment="已收到纸质原件")
+    return claim
+
+
+@transaction.atomic
+def claim_approve(*, actor, claim: Claim, comment: str = "") -> Claim:
+    """Final approval. The amount is recomputed with the member's ledger row locked, so
+    concurrent approvals for one member run one after another and never exceed a cap
+    or pay a condition twice."""
+    claim = _lock(claim)
+    _role_check(actor, claim, {Role.CENTRE_HEAD})
+    Claim.workflow.target("approve", claim.status)
+    if claim.checked_by_id == actor.pk:
+        raise PermissionDenied("审批人不能与审核该申领的经办人为同一人。")
+    Member.objects.select_for_update().get(pk=claim.member_id)  # the member's ledger
+    result, inputs = engine.estimate(claim)
+    _store_result(claim, result, inputs)
+    amount = result.payable
+    if claim.adjusted_amount is not None:
+        amount = min(amount, claim.adjusted_amount)
+    if amount >= ORIGINALS_THRESHOLD and not claim.originals_received_at:
+        raise ValidationError(f"给付金额 {amount} 元达到 {ORIGINALS_THRESHOLD} 元，须先登记收到纸质原件。")
+    claim.approved_amount = amount
+    claim.approved_by = actor
+    claim.approved_at = timezone.now()
+    _transition(actor, claim, "approve", comment, data={"approved": str(amount), "rules": RULES_VERSION})
+    claim.save()
+    return claim
+
+
+def _close(actor, claim, action, reason):
+    if not reason.strip():
+        raise ValidationError("请填写原因，申领人会看到。")
+    claim = _lock(claim)
+    _role_check(actor, claim, {Role.DISTRICT, Role.CENTRE_HANDLER, Role.CENTRE_HEAD})
+    _transition(actor, claim, action, reason.strip())
+    claim.save()
+    return claim
+
+
+@transaction.atomic
+def claim_return(*, actor, claim: Claim, reason: str) -> Claim:
+    return _close(actor, claim, "return", reason)
+
+
+@transaction.atomic
+def claim_reject(*, actor, claim: Claim, reason: str) -> Claim:
+    return _close(actor, claim, "reject", reason)
+
+
+# --- Payouts ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def payout_batch_create(*, actor, claims) -> PayoutBatch:
+    if role_of(actor) not in (Role.CENTRE_HANDLER, Role.CENTRE_HEAD):
+        raise PermissionDenied("只有市中心可以生成支付批次。")
+    pks = [c.pk for c in claims]
+    locked = list(Claim.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
+    if not locked:
+        raise ValidationError("请选择至少一笔已审批的申领。")
+    bad = [c.reference for c in locked if c.status != ClaimStatus.APPROVED or c.payout_batch_id]
+    if bad:
+        raise ValidationError(f"以下申领不是“已审批待支付”状态或已在其他批次中：{'、'.join(bad)}")
+    now = timezone.localtime()
+    prefix = f"P{now:%Y%m%d}"
+    count = PayoutBatch.objects.filter(reference__startswith=prefix).count()
+    batch = PayoutBatch.objects.create(
+        reference=f"{prefix}-{count + 1:02d}",
+        created_by=actor,
+        total=sum((c.approved_amount for c in locked), ZERO),
+        claim_count=len(locked),
+    )
+    Claim.objects.filter(pk__in=pks).update(payout_batch=batch)
+    audit(
+        actor=actor, obj=batch, action="create", to_state=batch.status, data={"claims": [c.reference for c in locked]}
+    )
+    return batch
+
+
+@transaction.atomic
+def payout_batch_mark_paid(*, actor, batch: PayoutBatch, paid_on: date | None = None) -> PayoutBatch:
+    if role_of(actor) not in (Role.CENTRE_HANDLER, Role.CENTRE_HEAD):
+        raise PermissionDenied("只有市中心可以确认支付。")
+    batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
+    source = batch.status
+    batch.status = PayoutBatch.workflow.target("pay", source)
+    batch.paid_at = timezone.now()
+    batch.save()
+    audit(actor=actor, obj=batch, action="pay", from_state=source, to_state=batch.status)
+    for claim in Claim.objects.select_for_update().filter(payout_batch=batch).order_by("pk"):
+        _transition(actor, claim, "pay", f"支付批次 {batch.reference}")
+        claim.paid_at = batch.paid_at
+        claim.save()
+    return batch
+
+
+def payout_file(batch: PayoutBatch) -> bytes:
+    """The bank payment file: one row per claim (payee, account, amount, reference)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "支付明细"
+    sheet.append(["序号", "收款人", "开户行", "收款账号", "金额", "申领编号", "单位"])
+    claims = batch.claims.select_related("unit").order_by("reference")
+    for index, claim in enumerate(claims, start=1):
+        sheet.append(
+            [index, claim.payee_name, claim.payee_bank, claim.payee_account, claim.approved_amount,
+             claim.reference, claim.unit.name]
+        )  # fmt: skip
+        sheet.cell(row=index + 1, column=4).number_format = "@"
+        sheet.cell(row=index + 1, column=5).number_format = "#,##0.00"
+    total_row = claims.count() + 2
+    sheet.cell(row=total_row, column=4, value="合计")
+    sheet.cell(row=total_row, column=5, value=batch.total).number_format = "#,##0.00"
+    for column, width in zip("ABCDEFG", (6, 12, 20, 24, 14, 22, 30), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def coverage_ledger(coverage: Coverage) -> list[dict]:
+    """申请次数 and 互助金额累计 for a coverage: its counted claims in approval order."""
+    rows, running = [], ZERO
+    counted = coverage.claims.filter(status__in=(ClaimStatus.APPROVED, ClaimStatus.PAID)).order_by("approved_at", "pk")
+    for number, claim in enumerate(counted, start=1):
+        running += claim.approved_amount or ZERO
+        rows.append({"number": number, "claim": claim, "amount": claim.approved_amount, "cumulative": running})
+    return rows
+
+
+def coverage_paid_total(coverage: Coverage):
+    return (
+        coverage.claims.filter(status__in=(ClaimStatus.APPROVED, ClaimStatus.PAID)).aggregate(s=Sum("approved_amount"))[
+            "s"
+        ]
+        or ZERO
+    )

@@ -1,0 +1,309 @@
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from claims import engine, services
+from claims.forms import CheckForm, ClaimForm, CommentForm, DocumentForm, ReasonForm
+from claims.models import QUEUE_WORKING_DAYS_LIMIT, Claim, ClaimStatus, PayoutBatch
+from claims.rules.serialize import dump_result
+from enrollment.models import CatalogueItem
+from mutualaid.lib.dates import working_days_between
+from mutualaid.models import AuditLog
+from mutualaid.scoping import Role, get_visible_or_404, role_of
+
+# What each reviewer works on by default.
+QUEUE_FOR_ROLE = {
+    Role.DISTRICT: ClaimStatus.SUBMITTED,
+    Role.CENTRE_HANDLER: ClaimStatus.DISTRICT_APPROVED,
+    Role.CENTRE_HEAD: ClaimStatus.CENTRE_CHECKED,
+}
+
+
+def _days_in_queue(claim: Claim, today: date) -> int | None:
+    if claim.status not in (ClaimStatus.SUBMITTED, ClaimStatus.DISTRICT_APPROVED, ClaimStatus.CENTRE_CHECKED):
+        return None
+    since = claim.queue_since or claim.submitted_at
+    return working_days_between(timezone.localdate(since), today) if since else None
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    return str(exc) or "您没有执行此操作的权限。"
+
+
+@login_required
+@require_GET
+def claim_list(request):
+    role = role_of(request.user)
+    claims = Claim.objects.visible_to(request.user).select_related("member", "plan__period", "unit")
+    default_status = QUEUE_FOR_ROLE.get(role, "")
+    status = request.GET.get("status", default_status)
+    if status and status in ClaimStatus.values:
+        claims = claims.filter(status=status)
+    query = request.GET.get("q", "").strip()
+    if query:
+        claims = claims.filter(
+            Q(reference__icontains=query) | Q(member__name__contains=query) | Q(member__id_number=query.upper())
+        )
+    claims = claims.order_by("queue_since", "pk") if status in QUEUE_FOR_ROLE.values() else claims.order_by("-pk")
+    page = Paginator(claims, 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [(claim, _days_in_queue(claim, today)) for claim in page]
+    return render(
+        request,
+        "claims/list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "status": status,
+            "query": query,
+            "statuses": ClaimStatus.choices,
+            "limit": QUEUE_WORKING_DAYS_LIMIT,
+        },
+    )
+
+
+def _catalogue_codes():
+    return CatalogueItem.objects.order_by("code").values_list("code", "name").distinct()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim_create(request):
+    if role_of(request.user) not in (Role.CLERK, Role.CENTRE_HANDLER, Role.ADMIN):
+        raise PermissionDenied
+    form = ClaimForm(request.POST or None, user=request.user, initial={"coverage": request.GET.get("coverage")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim = services.claim_create(actor=request.user, coverage=form.cleaned_data["coverage"], **form.details())
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, f"申领 {claim.reference} 已保存为草稿。请上传材料后提交。")
+            return redirect("claims:detail", reference=claim.reference)
+    return render(request, "claims/form.html", {"form": form, "codes": _catalogue_codes()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim_edit(request, reference):
+    claim = get_visible_or_404(Claim, request.user, reference=reference)
+    if claim.status not in (ClaimStatus.DRAFT, ClaimStatus.RETURNED):
+        messages.error(request, "申领已提交，不能修改。")
+        return redirect("claims:detail", reference=reference)
+    form = ClaimForm(request.POST or None, instance=claim, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.claim_update(actor=request.user, claim=claim, **form.details())
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, "已保存。")
+            return redirect("claims:detail", reference=reference)
+    return render(request, "claims/form.html", {"form": form, "claim": claim, "codes": _catalogue_codes()})
+
+
+@login_required
+@require_POST
+def claim_estimate(request):
+    """试算: the engine's answer for the form as typed, without saving anything."""
+    instance = None
+    if request.POST.get("reference"):
+        instance = get_visible_or_404(Claim, request.user, reference=request.POST["reference"])
+    form = ClaimForm(request.POST, user=request.user, instance=instance)
+    context = {"form": form}
+    if form.is_valid():
+        claim = instance or Claim(coverage=form.cleaned_data["coverage"])
+        for name, value in form.details().items():
+            setattr(claim, name, value)
+        coverage = claim.coverage
+        claim.member, claim.plan, claim.unit = coverage.member, coverage.plan, coverage.unit
+        result, _ = engine.estimate(claim)
+        context["result"] = dump_result(result)
+        context["reason_labels"] = services.reason_labels(result.reasons)
+        context["warnings"] = services.claim_warnings(claim)
+    return render(request, "claims/_estimate.html", context)
+
+
+@login_required
+@require_GET
+def claim_detail(request, reference):
+    claim = get_visible_or_404(
+        Claim.objects.select_related(
+            "member", "plan__period", "unit__district", "coverage", "checked_by", "approved_by"
+        ),
+        request.user,
+        reference=reference,
+    )
+    role = role_of(request.user)
+    history = AuditLog.objects.for_object(claim)
+    ledger = services.coverage_ledger(claim.coverage)
+    actions = {t.action for t in Claim.workflow.allowed(claim.status)}
+    can = {
+        "edit": role in (Role.CLERK, Role.CENTRE_HANDLER) and claim.status in ("draft", "returned"),
+        "submit": role in (Role.CLERK, Role.CENTRE_HANDLER) and "submit" in actions,
+        "district_approve": role == Role.DISTRICT and "district_approve" in actions,
+        "check": role == Role.CENTRE_HANDLER and "centre_check" in actions,
+        "approve": role == Role.CENTRE_HEAD and "approve" in actions and claim.checked_by_id != request.user.pk,
+        "originals": role in (Role.CENTRE_HANDLER, Role.CENTRE_HEAD)
+        and claim.status in ("submitted", "district_approved", "centre_checked")
+        and not claim.originals_received_at,
+        "return": role in QUEUE_FOR_ROLE and QUEUE_FOR_ROLE[role] == claim.status,
+    }
+    return render(
+        request,
+        "claims/detail.html",
+        {
+            "claim": claim,
+            "history": history,
+            "ledger": ledger,
+            "documents": claim.documents.all(),
+            "can": can,
+            "reason_labels": services.reason_labels(claim.reasons),
+            "warnings": services.claim_warnings(claim) if claim.status != "paid" else [],
+            "days_in_queue": _days_in_queue(claim, timezone.localdate()),
+            "limit": QUEUE_WORKING_DAYS_LIMIT,
+            "document_form": DocumentForm(),
+            "comment_form": CommentForm(),
+            "reason_form": ReasonForm(),
+            "check_form": CheckForm(),
+            "self_checked": claim.checked_by_id == request.user.pk and role == Role.CENTRE_HEAD,
+        },
+    )
+
+
+@login_required
+@require_POST
+def claim_upload(request, reference):
+    claim = get_visible_or_404(Claim, request.user, reference=reference)
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择材料类型和文件。")
+    else:
+        try:
+            services.claim_attach(
+                actor=request.user, claim=claim, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"]
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, "材料已上传。")
+    return redirect("claims:detail", reference=reference)
+
+
+@login_required
+@require_GET
+def claim_document(request, reference, pk):
+    claim = get_visible_or_404(Claim, request.user, reference=reference)
+    document = get_visible_or_404(claim.documents.all(), request.user, pk=pk)
+    response = HttpResponse(document.file.open("rb").read(), content_type="application/octet-stream")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{document.original_name}"
+    return response
+
+
+ACTIONS = {
+    "submit": (services.claim_submit, None, "已提交，等待办事处审核。"),
+    "district_approve": (services.claim_district_approve, CommentForm, "已审核通过，转市中心。"),
+    "check": (services.claim_check, CheckForm, "已审核，等待负责人审批。"),
+    "originals": (services.claim_receive_originals, None, "已登记收到纸质原件。"),
+    "approve": (services.claim_approve, CommentForm, "已审批，待支付。"),
+    "return": (services.claim_return, ReasonForm, "已退回，申领人可修改后重新提交。"),
+    "reject": (services.claim_reject, ReasonForm, "已作不予给付处理。"),
+}
+
+
+@login_required
+@require_POST
+def claim_action(request, reference, action):
+    claim = get_visible_or_404(Claim, request.user, reference=reference)
+    if action not in ACTIONS:
+        return redirect("claims:detail", reference=reference)
+    service, form_class, success = ACTIONS[action]
+    kwargs = {}
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+            return redirect("claims:detail", reference=reference)
+        kwargs = {k: v for k, v in form.cleaned_data.items() if v is not None}
+    try:
+        service(actor=request.user, claim=claim, **kwargs)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc) or "您没有执行此操作的权限。")
+    else:
+        messages.success(request, success)
+    return redirect("claims:detail", reference=reference)
+
+
+# --- Payout batches ------------------------------------------------------------------
+
+
+def _require_city(request):
+    if role_of(request.user) not in (Role.CENTRE_HANDLER, Role.CENTRE_HEAD, Role.ADMIN):
+        raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def batch_list(request):
+    _require_city(request)
+    approved = (
+        Claim.objects.visible_to(request.user)
+        .filter(status=ClaimStatus.APPROVED, payout_batch__isnull=True)
+        .select_related("member", "unit", "plan__period")
+        .order_by("approved_at")
+    )
+    if request.method == "POST":
+        chosen = approved.filter(pk__in=request.POST.getlist("claims"))
+        try:
+            batch = services.payout_batch_create(actor=request.user, claims=list(chosen))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, f"已生成支付批次 {batch.reference}（{batch.claim_count} 笔）。")
+            return redirect("claims:batch", reference=batch.reference)
+    batches = PayoutBatch.objects.visible_to(request.user)[:50]
+    return render(request, "claims/batches.html", {"approved": approved[:500], "batches": batches})
+
+
+@login_required
+@require_GET
+def batch_detail(request, reference):
+    batch = get_visible_or_404(PayoutBatch, request.user, reference=reference)
+    claims = batch.claims.select_related("member", "unit").order_by("reference")
+    return render(request, "claims/batch.html", {"batch": batch, "claims": claims})
+
+
+@login_required
+@require_GET
+def batch_export(request, reference):
+    batch = get_visible_or_404(PayoutBatch, request.user, reference=reference)
+    response = HttpResponse(
+        services.payout_file(batch),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="payout-{batch.reference}.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def batch_pay(request, reference):
+    batch = get_visible_or_404(PayoutBatch, request.user, reference=reference)
+    try:
+        services.payout_batch_mark_paid(actor=request.user, batch=batch)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc) or "您没有执行此操作的权限。")
+    else:
+        messages.success(request, f"批次 {batch.reference} 已标记为已支付。")
+    return redirect(reverse("claims:batch", kwargs={"reference": reference}))

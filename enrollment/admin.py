@@ -1,0 +1,506 @@
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import ActionLocation
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.template import engines
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from import_export import fields, resources, widgets
+from import_export.admin import ImportExportModelAdmin
+
+from enrollment.forms_admin import PeriodCopyForm, PlanLumpSumForm, PlanLumpSumFormSet, PlanTierFormSet
+from enrollment.models import (
+    Application,
+    Catalogue,
+    CatalogueItem,
+    Coverage,
+    District,
+    Member,
+    Payment,
+    Period,
+    Plan,
+    PlanLumpSum,
+    PlanTier,
+    RosterLine,
+    Unit,
+)
+from enrollment.period_services import next_period_defaults, period_copy
+from mutualaid.admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin
+
+# --- Reference data with import/export ----------------------------------------------
+
+
+class DistrictResource(resources.ModelResource):
+    class Meta:
+        model = District
+        fields = ("code", "name")
+        import_id_fields = ("code",)
+        skip_unchanged = True
+
+
+class UnitResource(resources.ModelResource):
+    district = fields.Field(
+        attribute="district", column_name="district", widget=widgets.ForeignKeyWidget(District, field="code")
+    )
+
+    class Meta:
+        model = Unit
+        fields = (
+            "code",
+            "name",
+            "uscc",
+            "district",
+            "address",
+            "chair_name",
+            "chair_phone",
+            "contact_name",
+            "contact_phone",
+            "declared_staff",
+        )
+        import_id_fields = ("code",)
+        skip_unchanged = True
+        # Runs Unit.clean(), so an imported USCC gets the same check as one typed in.
+        clean_model_instances = True
+
+
+class CatalogueItemResource(resources.ModelResource):
+    catalogue = fields.Field(
+        attribute="catalogue", column_name="catalogue", widget=widgets.ForeignKeyWidget(Catalogue, field="code")
+    )
+
+    class Meta:
+        model = CatalogueItem
+        fields = ("catalogue", "code", "name")
+        import_id_fields = ("catalogue", "code")
+        skip_unchanged = True
+
+
+@admin.register(District)
+class DistrictAdmin(ImportExportModelAdmin):
+    resource_classes = [DistrictResource]
+    list_display = ("code", "name", "unit_count")
+    search_fields = ("code", "name")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(unit_count=Count("units"))
+
+    @admin.display(description="单位数", ordering="unit_count")
+    def unit_count(self, obj):
+        return obj.unit_count
+
+
+@admin.register(Unit)
+class UnitAdmin(ImportExportModelAdmin):
+    resource_classes = [UnitResource]
+    list_display = ("code", "name", "uscc", "district", "declared_staff", "contact_name", "contact_phone")
+    list_filter = ("district",)
+    search_fields = ("code", "name", "uscc")
+    list_select_related = ("district",)
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        ("基本信息", {"fields": ("code", "name", "uscc", "district", "address", "declared_staff")}),
+        ("联系人", {"fields": ("chair_name", "chair_phone", "contact_name", "contact_phone")}),
+        ("记录", {"fields": ("created_at", "updated_at")}),
+    )
+
+
+class CatalogueItemInline(admin.TabularInline):
+    model = CatalogueItem
+    fields = ("code", "name")
+    extra = 0
+
+
+@admin.register(Catalogue)
+class CatalogueAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "item_count")
+    search_fields = ("code", "name")
+    inlines = (CatalogueItemInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(item_count=Count("items"))
+
+    @admin.display(description="条目数", ordering="item_count")
+    def item_count(self, obj):
+        return obj.item_count
+
+
+@admin.register(CatalogueItem)
+class CatalogueItemAdmin(ImportExportModelAdmin):
+    resource_classes = [CatalogueItemResource]
+    list_display = ("code", "name", "catalogue")
+    list_filter = ("catalogue",)
+    search_fields = ("code", "name", "catalogue__code", "catalogue__name")
+    list_select_related = ("catalogue",)
+
+
+# --- Periods and plans ------------------------------------------------------------
+
+# The only page the admin adds to Django's templates; kept here so the admin is self-contained.
+PERIOD_COPY_TEMPLATE = """{% extends "admin/base_site.html" %}
+{% load admin_urls %}
+{% block bodyclass %}{{ block.super }} app-{{ opts.app_label }} model-{{ opts.model_name }} period-copy{% endblock %}
+{% block breadcrumbs %}
+<ol class="breadcrumbs">
+<li><a href="{% url 'admin:index' %}">首页</a></li>
+<li><a href="{% url 'admin:app_list' app_label=opts.app_label %}">{{ opts.app_config.verbose_name }}</a></li>
+<li><a href="{% url opts|admin_urlname:'changelist' %}">{{ opts.verbose_name_plural }}</a></li>
+<li aria-current="page">{{ title }}</li>
+</ol>
+{% endblock %}
+{% block content %}
+<p>将以 <strong>{{ source.name }}</strong>（第 {{ source.number }} 期）为模板创建新一期，
+复制其全部 {{ plans|length }} 个保障项目及分段比例、一次性给付标准。已有的申请、保障和理赔不复制。</p>
+{% if plans %}
+<ul>
+{% for plan in plans %}
+<li>{{ plan.code }} {{ plan.name }}（{{ plan.get_kind_display }}；分段 {{ plan.tier_count }} 段，一次性给付 {{ plan.lump_sum_count }} 条）</li>
+{% endfor %}
+</ul>
+{% else %}
+<p>该期没有保障项目，将只创建期次。</p>
+{% endif %}
+<form method="post" novalidate>{% csrf_token %}
+{% if form.non_field_errors %}<div class="errornote">{{ form.non_field_errors|join:" " }}</div>{% endif %}
+<fieldset class="module aligned">
+<h2>新一期</h2>
+{% for field in form %}
+<div class="form-row{% if field.errors %} errors{% endif %}">
+{{ field.errors }}
+<div class="flex-container">{{ field.label_tag }} {{ field }}</div>
+{% if field.help_text %}<div class="help">{{ field.help_text }}</div>{% endif %}
+</div>
+{% endfor %}
+</fieldset>
+<input type="hidden" name="{{ action_checkbox_name }}" value="{{ source.pk }}">
+<input type="hidden" name="{{ action_field_name }}" value="copy_period">
+<input type="hidden" name="apply" value="1">
+<div class="submit-row">
+<input type="submit" class="default" value="确认复制">
+<a href="{% url opts|admin_urlname:'changelist' %}" class="button cancel-link">取消</a>
+</div>
+</form>
+{% endblock %}
+"""
+
+
+class PeriodPlanInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = Plan
+    fields = ("code", "name", "kind", "premium", "union_subsidy", "max_shares", "waiting_days")
+    readonly_fields = fields
+    verbose_name_plural = "本期保障项目（在“保障项目”中新增和修改）"
+
+
+@admin.register(Period)
+class PeriodAdmin(admin.ModelAdmin):
+    list_display = (
+        "number",
+        "name",
+        "coverage_start",
+        "coverage_end",
+        "enrollment_start",
+        "enrollment_end",
+        "plan_count",
+    )
+    list_display_links = ("number", "name")
+    search_fields = ("name",)
+    fieldsets = (
+        (None, {"fields": ("number", "name")}),
+        ("保障期", {"fields": ("coverage_start", "coverage_end")}),
+        ("参保受理期", {"fields": ("enrollment_start", "enrollment_end")}),
+    )
+    inlines = (PeriodPlanInline,)
+    actions = ("copy_period",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(plan_count=Count("plans"))
+
+    @admin.display(description="保障项目数", ordering="plan_count")
+    def plan_count(self, obj):
+        return obj.plan_count
+
+    @admin.action(
+        description="复制为新一期",
+        permissions=["add"],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def copy_period(self, request, queryset):
+        sources = list(queryset[:2])
+        if len(sources) != 1:
+            self.message_user(request, "请只选择一个期次作为复制模板。", messages.WARNING)
+            return None
+        source = sources[0]
+        if "apply" in request.POST:
+            form = PeriodCopyForm(request.POST)
+            if form.is_valid():
+                try:
+                    new_period = period_copy(actor=request.user, source=source, **form.cleaned_data)
+                except ValidationError as exc:
+                    form.add_error(None, exc)
+                else:
+                    count = new_period.plans.count()
+                    self.message_user(
+                        request,
+                        f"已由{source.name}复制创建{new_period.name}（第 {new_period.number} 期），"
+                        f"共 {count} 个保障项目。请核对新一期的费率和给付标准。",
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(reverse("admin:enrollment_period_change", args=[new_period.pk]))
+        else:
+            form = PeriodCopyForm(initial=next_period_defaults(source))
+
+        plans = source.plans.annotate(tier_count=Count("tiers", distinct=True)).annotate(
+            lump_sum_count=Count("lump_sums", distinct=True)
+        )
+        on_change_form = f"{ActionLocation.CHANGE_FORM.value}-action" in request.POST
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "复制为新一期",
+            "subtitle": source.name,
+            "opts": self.opts,
+            "source": source,
+            "plans": list(plans),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action_field_name": f"{ActionLocation.CHANGE_FORM.value}-action" if on_change_form else "action",
+        }
+        template = engines["django"].from_string(PERIOD_COPY_TEMPLATE)
+        return TemplateResponse(request, template, context)
+
+
+class PlanTierInline(admin.TabularInline):
+    model = PlanTier
+    formset = PlanTierFormSet
+    fields = ("up_to", "rate")
+    extra = 0
+    verbose_name_plural = (
+        "分段比例（仅医疗费用补偿项目：上限须高于起付线并逐段递增，最后一段上限留空；比例如 0.5 表示 50%）"
+    )
+
+
+class PlanLumpSumInline(admin.TabularInline):
+    model = PlanLumpSum
+    form = PlanLumpSumForm
+    formset = PlanLumpSumFormSet
+    autocomplete_fields = ("item",)
+    extra = 0
+    verbose_name_plural = "一次性给付标准（仅特定疾病一次性给付项目）"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("item")
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "name",
+        "period",
+        "kind",
+        "premium",
+        "union_subsidy",
+        "max_shares",
+        "waiting_days",
+        "priority",
+    )
+    list_display_links = ("code", "name")
+    list_filter = ("period", "kind")
+    search_fields = ("code", "name")
+    list_select_related = ("period",)
+    autocomplete_fields = ("high_rate_catalogue",)
+    inlines = (PlanTierInline, PlanLumpSumInline)
+    fieldsets = (
+        ("基本信息", {"fields": ("period", "code", "name", "kind", "description")}),
+        (
+            "缴费与份数",
+            {
+                "fields": (
+                    ("premium", "union_subsidy"),
+                    ("max_shares", "max_shares_mixed"),
+                    "uniform_shares_required",
+                    "renewal_keeps_shares",
+                    "exclusive_group",
+                )
+            },
+        ),
+        (
+            "参保条件",
+            {
+                "fields": (
+                    ("min_age", "max_age"),
+                    "requires_basic_insurance",
+                    "sex_required",
+                    "needy_required",
+                    "occupations",
+                    ("participation_rate", "participation_all_below"),
+                )
+            },
+        ),
+        ("期限", {"fields": ("waiting_days", "claim_deadline_days")}),
+        (
+            "医疗费用补偿",
+            {
+                "description": "仅“住院医疗费用补偿”项目填写；分段比例在页面下方。",
+                "fields": ("deductible", "cap", "priority"),
+            },
+        ),
+        (
+            "住院津贴",
+            {
+                "description": "“住院津贴”项目填写；意外、交通事故日津贴空 = 按日津贴。",
+                "fields": (
+                    "day_rate",
+                    ("high_day_rate", "high_rate_catalogue"),
+                    ("accident_day_rate", "traffic_day_rate"),
+                    ("stay_day_cap", "coverage_day_cap"),
+                ),
+            },
+        ),
+        (
+            "一次性给付",
+            {
+                "description": "“特定疾病一次性给付”项目填写；各疾病的每份给付金额在页面下方。",
+                "fields": ("condolence",),
+            },
+        ),
+        (
+            "意外伤害",
+            {
+                "description": "意外伤害项目及住院津贴项目中的意外责任填写。",
+                "fields": (
+                    ("death_per_share", "disability_per_share"),
+                    ("accident_medical_cap_per_share", "accident_medical_deductible", "accident_medical_rate"),
+                ),
+            },
+        ),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        # Applications and claims already refer to this plan by period and code.
+        if obj is not None and obj.applications.exists():
+            readonly += ["period", "code", "kind"]
+        return readonly
+
+
+# --- Members and enrollment records (written by the services) ----------------------
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    list_display = ("name", "masked_id_number", "sex", "birth_date", "unit", "needy", "has_basic_insurance")
+    list_filter = ("sex", "needy", "has_basic_insurance", "unit__district")
+    search_fields = ("name", "id_number")
+    list_select_related = ("unit",)
+    autocomplete_fields = ("unit",)
+    readonly_fields = ("birth_date",)
+    fieldsets = (
+        ("身份", {"fields": ("name", "id_number", "sex", "birth_date")}),
+        ("参保信息", {"fields": ("unit", "insurance_card", "has_basic_insurance", "needy", "occupation", "phone")}),
+        ("收款账户", {"fields": ("bank_name", "bank_account")}),
+    )
+
+    @admin.display(description="身份证号码", ordering="id_number")
+    def masked_id_number(self, obj):
+        return obj.masked_id
+
+
+class RosterLineInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = RosterLine
+    fields = ("row_number", "member", "shares", "renewed_shares", "insurance_card")
+    readonly_fields = fields
+    show_change_link = False
+    classes = ("collapse",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("member")
+
+
+APPLICATION_SERVICE_FIELDS = (
+    "reference",
+    "plan",
+    "unit",
+    "seq",
+    "status",
+    "declared_staff",
+    "uniform_shares",
+    "member_count",
+    "share_count",
+    "amount_due",
+    "subsidy_total",
+    "amount_paid",
+    "paid_on",
+    "created_by",
+    "created_at",
+    "submitted_at",
+    "centre_approved_at",
+    "effective_on",
+    "last_comment",
+)
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    """Read-mostly: status, roster and money change only through the enrollment services."""
+
+    list_display = (
+        "reference",
+        "unit",
+        "plan",
+        "status",
+        "member_count",
+        "share_count",
+        "amount_due",
+        "amount_paid",
+        "created_at",
+    )
+    list_filter = ("status", "plan__period", "plan__kind", "unit__district")
+    search_fields = ("reference", "unit__code", "unit__name", "plan__code")
+    list_select_related = ("unit", "plan__period")
+    date_hierarchy = "created_at"
+    readonly_fields = APPLICATION_SERVICE_FIELDS
+    fieldsets = (
+        ("申请", {"fields": ("reference", "plan", "unit", "seq", "status", "last_comment")}),
+        ("经办人", {"fields": ("contact_name", "contact_phone")}),
+        (
+            "人数与金额",
+            {
+                "fields": (
+                    "declared_staff",
+                    "uniform_shares",
+                    "member_count",
+                    "share_count",
+                    "amount_due",
+                    "subsidy_total",
+                    "amount_paid",
+                    "paid_on",
+                )
+            },
+        ),
+        ("时间", {"fields": ("created_by", "created_at", "submitted_at", "centre_approved_at", "effective_on")}),
+    )
+    inlines = (RosterLineInline,)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Coverage)
+class CoverageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("member", "plan", "unit", "shares", "renewed_shares", "effective_from", "effective_to", "status")
+    list_filter = ("status", "plan__period", "plan__kind", "unit__district")
+    search_fields = ("member__name", "member__id_number", "unit__code", "unit__name", "application__reference")
+    list_select_related = ("member", "plan__period", "unit")
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("application", "amount", "paid_on", "bank_txn_no", "payer_name", "memo", "created_by")
+    list_filter = ("application__plan__period",)
+    search_fields = ("application__reference", "bank_txn_no", "payer_name", "memo")
+    list_select_related = ("application", "created_by")
+    date_hierarchy = "paid_on"

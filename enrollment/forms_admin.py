@@ -1,0 +1,102 @@
+"""Forms used only by the Django admin: the period copy page and plan schedule checks."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+
+from enrollment.models import ZERO, Period, PlanKind, PlanLumpSum, StaffProfile
+
+DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+class PeriodCopyForm(forms.Form):
+    number = forms.IntegerField(label="新期数", min_value=1, max_value=32767)
+    name = forms.CharField(label="名称", max_length=30, help_text="如：第十七期")
+    coverage_start = forms.DateField(label="保障起始日", widget=DATE_WIDGET)
+    coverage_end = forms.DateField(label="保障终止日", widget=DATE_WIDGET)
+    enrollment_start = forms.DateField(label="参保受理起始日", widget=DATE_WIDGET)
+    enrollment_end = forms.DateField(label="参保受理截止日", widget=DATE_WIDGET)
+
+    def clean_number(self):
+        number = self.cleaned_data["number"]
+        if Period.objects.filter(number=number).exists():
+            raise ValidationError(f"第 {number} 期已存在，请换一个期数。")
+        return number
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("coverage_start"), data.get("coverage_end")
+        if start and end and end <= start:
+            self.add_error("coverage_end", "保障终止日必须晚于起始日。")
+        start, end = data.get("enrollment_start"), data.get("enrollment_end")
+        if start and end and end < start:
+            self.add_error("enrollment_end", "受理截止日不能早于起始日。")
+        return data
+
+
+def _kept_forms(formset):
+    """Inline rows that will be saved: filled in, valid and not ticked for deletion."""
+    for form in formset.forms:
+        if not hasattr(form, "cleaned_data") or not form.cleaned_data:
+            continue
+        if formset.can_delete and formset._should_delete_form(form):
+            continue
+        yield form
+
+
+class PlanTierFormSet(BaseInlineFormSet):
+    """Checks the whole tier table against the plan's kind and deductible.
+
+    ``self.instance`` is the plan as the parent form just cleaned it, so a
+    deductible changed on the same page is the one the tiers are checked against.
+    """
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        tiers = [(form.cleaned_data.get("up_to"), form.cleaned_data.get("rate")) for form in _kept_forms(self)]
+        tiers.sort(key=lambda tier: (tier[0] is None, tier[0] or ZERO))
+        try:
+            self.instance.validate_tiers(tiers)
+        except ValidationError as exc:
+            raise ValidationError([f"分段比例有误：{message}" for message in exc.messages]) from exc
+
+
+class PlanLumpSumForm(forms.ModelForm):
+    class Meta:
+        model = PlanLumpSum
+        fields = ["item", "amount_per_share"]
+
+    def clean_amount_per_share(self):
+        amount = self.cleaned_data["amount_per_share"]
+        if amount is not None and amount <= 0:
+            raise ValidationError("每份给付金额必须大于 0。")
+        return amount
+
+
+class PlanLumpSumFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        rows = list(_kept_forms(self))
+        kind = self.instance.kind
+        if kind != PlanKind.LUMP_SUM and rows:
+            raise ValidationError("只有“特定疾病一次性给付”项目可以设置一次性给付标准，请删除这些行或更改给付类型。")
+        if kind == PlanKind.LUMP_SUM and not rows:
+            raise ValidationError("“特定疾病一次性给付”项目至少需要一条一次性给付标准（疾病/手术及每份给付金额）。")
+
+
+class StaffProfileForm(forms.ModelForm):
+    class Meta:
+        model = StaffProfile
+        fields = ["unit", "district", "phone"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("unit") and data.get("district"):
+            raise ValidationError(
+                "单位和办事处只能选其一：基层工会经办人选单位，办事处人员选办事处，市中心人员都不选。"
+            )
+        return data

@@ -1,0 +1,135 @@
+"""Use cases on periods (期次) run by the city admin.
+
+Kept apart from ``enrollment/services.py`` (applications, payments) because the
+admin is its only caller today; the admin action only collects the form and
+calls :func:`period_copy`.
+"""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from enrollment.models import Period, Plan, PlanLumpSum, PlanTier
+from mutualaid.models import audit
+
+_DIGITS = "零一二三四五六七八九"
+_UNITS = ("", "十", "百", "千")
+
+
+def chinese_number(n: int) -> str:
+    """Write 1..9999 in Chinese numerals the way period names do (十六, 一百零二)."""
+    if not 0 < n < 10000:
+        return str(n)
+    digits = [int(d) for d in str(n)]
+    out = []
+    zero_pending = False
+    for position, digit in enumerate(digits):
+        unit = _UNITS[len(digits) - position - 1]
+        if digit == 0:
+            zero_pending = bool(out)
+            continue
+        if zero_pending:
+            out.append("零")
+            zero_pending = False
+        out.append(_DIGITS[digit] + unit)
+    text = "".join(out)
+    # 10-19 read 十, 十一 …, not 一十, 一十一.
+    return text[1:] if 10 <= n < 20 else text
+
+
+def period_name(number: int) -> str:
+    return f"第{chinese_number(number)}期"
+
+
+def shift_year(day: date, years: int = 1) -> date:
+    """The same calendar day ``years`` later; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def next_period_defaults(source: Period) -> dict:
+    """What the copy form proposes: the next free number, every date one year on."""
+    last = Period.objects.order_by("-number").values_list("number", flat=True).first() or source.number
+    number = max(last, source.number) + 1
+    return {
+        "number": number,
+        "name": period_name(number),
+        "coverage_start": shift_year(source.coverage_start),
+        "coverage_end": shift_year(source.coverage_end),
+        "enrollment_start": shift_year(source.enrollment_start),
+        "enrollment_end": shift_year(source.enrollment_end),
+    }
+
+
+@transaction.atomic
+def period_copy(
+    *,
+    actor,
+    source: Period,
+    number: int,
+    name: str,
+    coverage_start: date,
+    coverage_end: date,
+    enrollment_start: date,
+    enrollment_end: date,
+) -> Period:
+    """Create period ``number`` with a copy of every plan of ``source``.
+
+    Plans are copied with their whole schedule: tier table (PlanTier) and
+    lump-sum amounts (PlanLumpSum). Applications, coverages and claims stay
+    with the source period. Raises ``ValidationError`` (nothing written) when
+    the number is taken or the dates are incoherent.
+    """
+    if Period.objects.filter(number=number).exists():
+        raise ValidationError({"number": f"第 {number} 期已存在，不能重复创建。"})
+    new_period = Period(
+        number=number,
+        name=name,
+        coverage_start=coverage_start,
+        coverage_end=coverage_end,
+        enrollment_start=enrollment_start,
+        enrollment_end=enrollment_end,
+    )
+    new_period.full_clean()
+    try:
+        with transaction.atomic():
+            new_period.save()
+    except IntegrityError as exc:
+        # Another admin created the same number between the check and the insert.
+        raise ValidationError({"number": f"第 {number} 期已存在，不能重复创建。"}) from exc
+
+    plans = list(Plan.objects.filter(period=source).prefetch_related("tiers", "lump_sums").order_by("priority", "code"))
+    tiers: list[PlanTier] = []
+    lump_sums: list[PlanLumpSum] = []
+    for plan in plans:
+        old_tiers = list(plan.tiers.all())
+        old_lump_sums = list(plan.lump_sums.all())
+        plan.pk = None
+        plan._state.adding = True
+        plan.period = new_period
+        plan.occupations = list(plan.occupations or [])
+        plan.save()
+        tiers += [PlanTier(plan=plan, up_to=t.up_to, rate=t.rate) for t in old_tiers]
+        lump_sums += [
+            PlanLumpSum(plan=plan, item_id=ls.item_id, amount_per_share=ls.amount_per_share) for ls in old_lump_sums
+        ]
+    PlanTier.objects.bulk_create(tiers)
+    PlanLumpSum.objects.bulk_create(lump_sums)
+
+    codes = [plan.code for plan in plans]
+    audit(
+        actor=actor,
+        obj=new_period,
+        action="period_copy",
+        comment=f"由{source.name}（第 {source.number} 期）复制 {len(plans)} 个保障项目：{'、'.join(codes) or '无'}。",
+        data={
+            "source_period": source.number,
+            "plans": codes,
+            "tiers": len(tiers),
+            "lump_sums": len(lump_sums),
+        },
+    )
+    return new_period

@@ -1,0 +1,90 @@
+"""Shared fixtures: the named demo, seeded once per test session, and personas.
+
+The demo of DOMAIN.md §6-7 is loaded once into the test database through the
+same services the product uses; each test then runs in a transaction that is
+rolled back, so tests see exactly the demo and never each other's changes.
+"""
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # Production settings use the manifest storage, which needs collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("seed_demo", force=True, verbosity=0)
+
+
+def _user(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+@pytest.fixture
+def clerk_u001(db):
+    return _user("clerk_u001")
+
+
+@pytest.fixture
+def clerk_u002(db):
+    return _user("clerk_u002")
+
+
+@pytest.fixture
+def clerk_u003(db):
+    return _user("clerk_u003")
+
+
+@pytest.fixture
+def clerk_u004(db):
+    return _user("clerk_u004")
+
+
+@pytest.fixture
+def district_hc(db):
+    return _user("district_hc")
+
+
+@pytest.fixture
+def district_wd(db):
+    return _user("district_wd")
+
+
+@pytest.fixture
+def district_rc(db):
+    return _user("district_rc")
+
+
+@pytest.fixture
+def handler(db):
+    return _user("centre_handler")
+
+
+@pytest.fixture
+def head(db):
+    return _user("centre_head")
+
+
+@pytest.fixture
+def admin_user(db):
+    return _user("admin")
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as a user: ``login(clerk_u001)``."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
