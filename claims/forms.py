@@ -7,6 +7,7 @@ from claims.services import EDITABLE_FIELDS
 from enrollment.models import Coverage, CoverageStatus
 
 DATE = forms.DateInput(attrs={"type": "date"})
+MONEY_FIELDS = ("total_cost", "basic_insurance_paid", "other_paid", "excluded_self_pay")
 MONEY = {"min_value": Decimal("0"), "max_digits": 14, "decimal_places": 2}
 
 
@@ -40,7 +41,8 @@ class ClaimForm(forms.ModelForm):
         )
         if self.instance.pk:
             del self.fields["coverage"]
-        for name in ("total_cost", "basic_insurance_paid", "other_paid", "excluded_self_pay"):
+        for name in MONEY_FIELDS:
+            self.fields[name].required = False  # not every kind of claim has expenses; blank means 0
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "0.01", "min": "0"})
         self.fields["disability_grade"].widget.attrs.update({"min": 1, "max": 10})
         self.fields["diagnosis"].widget.attrs.update({"autocapitalize": "characters", "list": "diagnosis-codes"})
@@ -64,7 +66,18 @@ class ClaimForm(forms.ModelForm):
         return data
 
     def details(self) -> dict:
-        return {name: self.cleaned_data.get(name) for name in EDITABLE_FIELDS if name in self.cleaned_data}
+        details = {name: self.cleaned_data.get(name) for name in EDITABLE_FIELDS if name in self.cleaned_data}
+        for name in MONEY_FIELDS:
+            if details.get(name) is None:
+                details[name] = Decimal("0")
+        return details
+
+    def error_lines(self) -> list[str]:
+        return [
+            f"{self.fields[name].label}：{error}" if name in self.fields else error
+            for name, errors in self.errors.items()
+            for error in errors
+        ]
 
 
 class DocumentForm(forms.Form):

@@ -121,6 +121,8 @@ def claim_estimate(request):
     if request.POST.get("reference"):
         instance = get_visible_or_404(Claim, request.user, reference=request.POST["reference"])
     form = ClaimForm(request.POST, user=request.user, instance=instance)
+    if not (instance or request.POST.get("coverage")):
+        return render(request, "claims/_estimate.html", {})  # nothing chosen yet: show the hint, not errors
     context = {"form": form}
     if form.is_valid():
         claim = instance or Claim(coverage=form.cleaned_data["coverage"])

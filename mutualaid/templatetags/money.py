@@ -1,0 +1,24 @@
+"""Money in templates: 68,623.10 as on Chinese financial forms, whatever the locale's grouping."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+
+from mutualaid.lib.money import amount_in_capitals, format_yuan
+
+register = template.Library()
+
+
+@register.filter
+def yuan(value):
+    if value is None or value == "":
+        return "—"
+    try:
+        return format_yuan(Decimal(str(value)))
+    except (InvalidOperation, TypeError, ValueError):
+        return value
+
+
+@register.filter
+def capitals(value):
+    return amount_in_capitals(Decimal(str(value))) if value not in (None, "") else ""
