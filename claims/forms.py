@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import forms
 
-from claims.models import Claim, DocumentKind
+from claims.models import Claim, ClaimKind, DocumentKind
 from claims.services import EDITABLE_FIELDS
 from enrollment.models import Coverage, CoverageStatus
 
@@ -44,6 +44,7 @@ class ClaimForm(forms.ModelForm):
         for name in MONEY_FIELDS:
             self.fields[name].required = False  # not every kind of claim has expenses; blank means 0
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "0.01", "min": "0"})
+        self.fields["kind"].choices = [("", "请选择申领类型"), *ClaimKind.choices]
         self.fields["disability_grade"].widget.attrs.update({"min": 1, "max": 10})
         self.fields["diagnosis"].widget.attrs.update({"autocapitalize": "characters", "list": "diagnosis-codes"})
 

@@ -220,6 +220,13 @@ class PeriodAdmin(admin.ModelAdmin):
     def plan_count(self, obj):
         return obj.plan_count
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        # Application and claim references embed the period number.
+        if obj is not None and Application.objects.filter(plan__period=obj).exists():
+            readonly.append("number")
+        return readonly
+
     @admin.action(
         description="复制为新一期",
         permissions=["add"],
