@@ -87,20 +87,26 @@ def history_for(*, coverage: Coverage, event_date: date | None, exclude_pk: int 
     )
 
 
+def same_stay_claims(claim: Claim):
+    """The member's claims under the period's other reimbursement plans for this same stay."""
+    return Claim.objects.filter(
+        member_id=claim.member_id,
+        admitted=claim.admitted,
+        plan__period_id=claim.plan.period_id,
+        plan__kind=PlanKind.REIMBURSEMENT,
+    ).exclude(plan_id=claim.plan_id)
+
+
 def prior_plan_payouts(claim: Claim) -> Decimal:
-    """What reimbursement plans of higher priority already paid for this same stay (indemnity rule)."""
+    """What the other reimbursement plans already paid for this same stay (indemnity rule).
+
+    Plans are approved in ascending priority (``claim_approve`` enforces it), so
+    these are normally the higher-priority plans; counting every other plan is the
+    backstop that keeps one stay's payouts within its eligible expense whatever happens.
+    """
     if claim.plan.kind != PlanKind.REIMBURSEMENT or claim.admitted is None:
         return ZERO
-    earlier = _counted(
-        Claim.objects.filter(
-            member_id=claim.member_id,
-            admitted=claim.admitted,
-            plan__period_id=claim.plan.period_id,
-            plan__kind=PlanKind.REIMBURSEMENT,
-            plan__priority__lt=claim.plan.priority,
-        ),
-        claim.pk,
-    )
+    earlier = _counted(same_stay_claims(claim), claim.pk)
     return earlier.aggregate(s=Sum("approved_amount"))["s"] or ZERO
 
 

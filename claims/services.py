@@ -298,6 +298,13 @@ def claim_approve(*, actor, claim: Claim, comment: str = "") -> Claim:
     if claim.checked_by_id == actor.pk:
         raise PermissionDenied("审批人不能与审核该申领的经办人为同一人。")
     Member.objects.select_for_update().get(pk=claim.member_id)  # the member's ledger
+    if claim.admitted and claim.plan.kind == "REIMBURSEMENT":
+        waiting = engine.same_stay_claims(claim).filter(
+            plan__priority__lt=claim.plan.priority, status__in=(ClaimStatus.DRAFT, *OPEN_STATUSES, ClaimStatus.RETURNED)
+        )
+        first = waiting.values_list("reference", flat=True).first()
+        if first:
+            raise ValidationError(f"同次住院的申领 {first} 尚未审批：请先审批补偿顺序在前的项目。")
     result, inputs = engine.estimate(claim)
     _store_result(claim, result, inputs)
     amount = result.payable
@@ -336,6 +343,15 @@ def claim_reject(*, actor, claim: Claim, reason: str) -> Claim:
 # --- Payouts ---------------------------------------------------------------------------
 
 
+def _lock_batch_numbering() -> None:
+    """Serialise batch numbering so two batches made at once never take the same reference."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x4D41_5042])  # "MAPB"
+
+
 @transaction.atomic
 def payout_batch_create(*, actor, claims) -> PayoutBatch:
     if role_of(actor) not in (Role.CENTRE_HANDLER, Role.CENTRE_HEAD):
@@ -347,6 +363,10 @@ def payout_batch_create(*, actor, claims) -> PayoutBatch:
     bad = [c.reference for c in locked if c.status != ClaimStatus.APPROVED or c.payout_batch_id]
     if bad:
         raise ValidationError(f"以下申领不是“已审批待支付”状态或已在其他批次中：{'、'.join(bad)}")
+    zero = [c.reference for c in locked if not c.approved_amount]
+    if zero:
+        raise ValidationError(f"以下申领核准金额为 0，无需支付：{'、'.join(zero)}")
+    _lock_batch_numbering()
     now = timezone.localtime()
     prefix = f"P{now:%Y%m%d}"
     count = PayoutBatch.objects.filter(reference__startswith=prefix).count()

@@ -261,7 +261,7 @@ def batch_list(request):
     _require_city(request)
     approved = (
         Claim.objects.visible_to(request.user)
-        .filter(status=ClaimStatus.APPROVED, payout_batch__isnull=True)
+        .filter(status=ClaimStatus.APPROVED, payout_batch__isnull=True, approved_amount__gt=0)
         .select_related("member", "unit", "plan__period")
         .order_by("approved_at")
     )
