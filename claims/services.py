@@ -137,6 +137,8 @@ def claim_create(*, actor, coverage: Coverage, **details) -> Claim:
         phone=member.phone,
     )
     for field, value in details.items():
+        if value in ("", None) and field in ("payee_name", "payee_bank", "payee_account", "phone"):
+            continue  # left blank: keep the member's own details
         setattr(claim, field, value)
     claim.save()
     result, inputs = engine.estimate(claim)

@@ -204,3 +204,14 @@ def test_claim_list_query_count_does_not_grow_with_rows(login, handler, django_a
     client = login(handler)
     with django_assert_max_num_queries(12):
         client.get(reverse("claims:list") + "?status=")
+
+
+def test_payee_defaults_to_the_members_bank_details_when_left_blank(login, clerk_u001):
+    login(clerk_u001).post(
+        reverse("claims:create"),
+        {"coverage": coverage("张伟", "MED").pk, "kind": "hospital_stay", "cause": "illness",
+         "admitted": "2026-09-01", "discharged": "2026-09-10", "payee_name": "", "payee_account": ""},
+    )  # fmt: skip
+    claim = Claim.objects.get(reference="16-MED-U001-C2")
+    assert claim.payee_name == "张伟"
+    assert claim.payee_account == claim.member.bank_account != ""
