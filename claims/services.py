@@ -26,6 +26,7 @@ from claims.rules.serialize import dump_result
 from enrollment.models import ZERO, Coverage, Member
 from mutualaid.models import audit
 from mutualaid.scoping import Role, district_of, role_of, unit_of
+from mutualaid.workflow import transition
 
 EDITABLE_FIELDS = (
     "kind", "cause", "admitted", "discharged", "event_date", "diagnosis", "diagnosis_text", "disability_grade",
@@ -60,11 +61,9 @@ def _lock(claim: Claim) -> Claim:
 
 
 def _transition(actor, claim: Claim, action: str, comment: str = "", data=None) -> None:
-    source = claim.status
-    claim.status = Claim.workflow.target(action, source)
+    transition(actor=actor, obj=claim, action=action, comment=comment, data=data)
     claim.queue_since = timezone.now()
     claim.last_comment = comment or claim.last_comment
-    audit(actor=actor, obj=claim, action=action, from_state=source, to_state=claim.status, comment=comment, data=data)
 
 
 def _store_result(claim: Claim, result: Result, inputs: dict) -> None:
@@ -390,11 +389,9 @@ def payout_batch_mark_paid(*, actor, batch: PayoutBatch, paid_on: date | None = 
     if role_of(actor) not in (Role.CENTRE_HANDLER, Role.CENTRE_HEAD):
         raise PermissionDenied("只有市中心可以确认支付。")
     batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
-    source = batch.status
-    batch.status = PayoutBatch.workflow.target("pay", source)
+    transition(actor=actor, obj=batch, action="pay")
     batch.paid_at = timezone.now()
     batch.save()
-    audit(actor=actor, obj=batch, action="pay", from_state=source, to_state=batch.status)
     for claim in Claim.objects.select_for_update().filter(payout_batch=batch).order_by("pk"):
         _transition(actor, claim, "pay", f"支付批次 {batch.reference}")
         claim.paid_at = batch.paid_at

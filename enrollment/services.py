@@ -28,6 +28,7 @@ from enrollment.models import (
 from mutualaid.lib.dates import add_days, age_on
 from mutualaid.models import audit
 from mutualaid.scoping import CITY_ROLES, Role, role_of, unit_of
+from mutualaid.workflow import transition
 
 
 def today() -> date:
@@ -49,10 +50,7 @@ def _require_unit_access(actor, unit: Unit):
 
 
 def _transition(actor, obj, action: str, comment: str = "", data=None) -> str:
-    source = obj.status
-    obj.status = type(obj).workflow.target(action, source)
-    audit(actor=actor, obj=obj, action=action, from_state=source, to_state=obj.status, comment=comment, data=data)
-    return source
+    return transition(actor=actor, obj=obj, action=action, comment=comment, data=data)
 
 
 # --- Roster eligibility --------------------------------------------------------------

@@ -46,3 +46,16 @@ class Workflow:
 
     def can(self, action: str, current: str) -> bool:
         return current in self.transitions[action].sources
+
+
+def transition(*, actor, obj, action: str, comment: str = "", data=None) -> str:
+    """Move ``obj`` along its model's workflow and append the audit row; returns the old state.
+
+    The caller saves ``obj`` inside the same transaction.
+    """
+    from mutualaid.models import audit
+
+    source = obj.status
+    obj.status = type(obj).workflow.target(action, source)
+    audit(actor=actor, obj=obj, action=action, from_state=source, to_state=obj.status, comment=comment, data=data)
+    return source
