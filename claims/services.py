@@ -25,7 +25,7 @@ from claims.rules import REASON_LABELS, RULES_VERSION, Result
 from claims.rules.serialize import dump_result
 from enrollment.models import ZERO, Coverage, Member
 from mutualaid.models import audit
-from mutualaid.scoping import Role, district_of, role_of, unit_of
+from mutualaid.scoping import Role, require
 from mutualaid.workflow import transition
 
 EDITABLE_FIELDS = (
@@ -43,13 +43,7 @@ DOCUMENT_SIGNATURES = {b"%PDF": "application/pdf", b"\xff\xd8\xff": "image/jpeg"
 
 
 def _role_check(actor, claim: Claim, roles: set[Role]):
-    role = role_of(actor)
-    if role not in roles:
-        raise PermissionDenied("您没有执行此操作的权限。")
-    if role == Role.CLERK and (unit_of(actor) is None or unit_of(actor).pk != claim.unit_id):
-        raise PermissionDenied("只能办理本单位的申领。")
-    if role == Role.DISTRICT and (district_of(actor) is None or district_of(actor).pk != claim.unit.district_id):
-        raise PermissionDenied("只能审核本辖区单位的申领。")
+    require(actor, roles, unit=claim.unit)
 
 
 def _lock(claim: Claim) -> Claim:
@@ -110,11 +104,7 @@ def _clean_details(details: dict) -> dict:
 def claim_create(*, actor, coverage: Coverage, **details) -> Claim:
     """A draft claim for a member's coverage, numbered per unit, plan and period."""
     coverage = Coverage.objects.select_related("plan__period", "unit", "member").get(pk=coverage.pk)
-    role = role_of(actor)
-    if role == Role.CLERK and (unit_of(actor) is None or unit_of(actor).pk != coverage.unit_id):
-        raise PermissionDenied("只能为本单位会员申领。")
-    if role not in (Role.CLERK, Role.CENTRE_HANDLER, Role.ADMIN):
-        raise PermissionDenied("您没有录入申领的权限。")
+    require(actor, {Role.CLERK, Role.CENTRE_HANDLER, Role.ADMIN}, unit=coverage.unit, message="您没有录入申领的权限。")
     details = _clean_details(details)
     Member.objects.select_for_update().filter(pk=coverage.member_id).exists()
     from enrollment.models import Unit
@@ -355,8 +345,7 @@ def _lock_batch_numbering() -> None:
 
 @transaction.atomic
 def payout_batch_create(*, actor, claims) -> PayoutBatch:
-    if role_of(actor) not in (Role.CENTRE_HANDLER, Role.CENTRE_HEAD):
-        raise PermissionDenied("只有市中心可以生成支付批次。")
+    require(actor, {Role.CENTRE_HANDLER, Role.CENTRE_HEAD}, message="只有市中心可以生成支付批次。")
     pks = [c.pk for c in claims]
     locked = list(Claim.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
     if not locked:
@@ -386,8 +375,7 @@ def payout_batch_create(*, actor, claims) -> PayoutBatch:
 
 @transaction.atomic
 def payout_batch_mark_paid(*, actor, batch: PayoutBatch, paid_on: date | None = None) -> PayoutBatch:
-    if role_of(actor) not in (Role.CENTRE_HANDLER, Role.CENTRE_HEAD):
-        raise PermissionDenied("只有市中心可以确认支付。")
+    require(actor, {Role.CENTRE_HANDLER, Role.CENTRE_HEAD}, message="只有市中心可以确认支付。")
     batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
     transition(actor=actor, obj=batch, action="pay")
     batch.paid_at = timezone.now()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
@@ -27,26 +27,12 @@ from enrollment.models import (
 )
 from mutualaid.lib.dates import add_days, age_on
 from mutualaid.models import audit
-from mutualaid.scoping import CITY_ROLES, Role, role_of, unit_of
+from mutualaid.scoping import CITY_ROLES, Role, require
 from mutualaid.workflow import transition
 
 
 def today() -> date:
     return timezone.localdate()
-
-
-def _require(actor, roles: set[Role], message: str = "您没有执行此操作的权限。"):
-    if role_of(actor) not in roles:
-        raise PermissionDenied(message)
-
-
-def _require_unit_access(actor, unit: Unit):
-    role = role_of(actor)
-    if role in CITY_ROLES:
-        return
-    if role == Role.CLERK and unit_of(actor) and unit_of(actor).pk == unit.pk:
-        return
-    raise PermissionDenied("只能办理本单位的业务。")
 
 
 def _transition(actor, obj, action: str, comment: str = "", data=None) -> str:
@@ -147,7 +133,7 @@ def application_create(
     contact_name: str = "",
     contact_phone: str = "",
 ) -> Application:
-    _require_unit_access(actor, unit)
+    require(actor, CITY_ROLES | {Role.CLERK}, unit=unit)
     Unit.objects.select_for_update().get(pk=unit.pk)  # serialises the per-unit sequence
     seq = (Application.objects.filter(plan=plan, unit=unit).aggregate(m=Max("seq"))["m"] or 0) + 1
     application = Application.objects.create(
@@ -173,7 +159,7 @@ def _editable(application: Application):
 @transaction.atomic
 def application_add_member(*, actor, application: Application, member: Member, shares: int = 1) -> RosterLine:
     application = Application.objects.select_for_update().select_related("plan__period").get(pk=application.pk)
-    _require_unit_access(actor, application.unit)
+    require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit)
     _editable(application)
     renewed = renewed_shares_for(member, application.plan)
     problems = member_problems(
@@ -218,7 +204,7 @@ def _participation_problem(application: Application) -> str | None:
 @transaction.atomic
 def application_submit(*, actor, application: Application) -> Application:
     application = Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
-    _require_unit_access(actor, application.unit)
+    require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit)
     lines = list(application.lines.all())
     if not lines:
         raise ValidationError("名单为空，请先导入人员手册。")
@@ -242,14 +228,7 @@ def application_submit(*, actor, application: Application) -> Application:
 @transaction.atomic
 def application_district_approve(*, actor, application: Application, comment: str = "") -> Application:
     application = Application.objects.select_for_update().select_related("unit").get(pk=application.pk)
-    role = role_of(actor)
-    if role == Role.DISTRICT:
-        from mutualaid.scoping import district_of
-
-        if district_of(actor) is None or district_of(actor).pk != application.unit.district_id:
-            raise PermissionDenied("只能审核本辖区单位的申请。")
-    elif role not in CITY_ROLES:
-        raise PermissionDenied("您没有审核申请的权限。")
+    require(actor, CITY_ROLES | {Role.DISTRICT}, unit=application.unit, message="您没有审核申请的权限。")
     _transition(actor, application, "district_approve", comment)
     application.last_comment = comment
     application.save()
@@ -258,7 +237,7 @@ def application_district_approve(*, actor, application: Application, comment: st
 
 @transaction.atomic
 def application_centre_approve(*, actor, application: Application, comment: str = "") -> Application:
-    _require(actor, CITY_ROLES)
+    require(actor, CITY_ROLES)
     application = Application.objects.select_for_update().select_related("plan__period").get(pk=application.pk)
     _transition(actor, application, "centre_approve", comment, data={"due": str(application.amount_due)})
     application.centre_approved_at = timezone.now()
@@ -280,7 +259,7 @@ def application_reject(*, actor, application: Application, reason: str) -> Appli
 
 @transaction.atomic
 def application_withdraw(*, actor, application: Application, reason: str = "") -> Application:
-    _require_unit_access(actor, application.unit)
+    require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit)
     application = Application.objects.select_for_update().get(pk=application.pk)
     _transition(actor, application, "withdraw", reason)
     application.save()
@@ -290,7 +269,7 @@ def application_withdraw(*, actor, application: Application, reason: str = "") -
 def _close_with_reason(actor, application, action, reason):
     if not reason.strip():
         raise ValidationError("请填写原因。")
-    _require(actor, CITY_ROLES | {Role.DISTRICT})
+    require(actor, CITY_ROLES | {Role.DISTRICT})
     application = Application.objects.select_for_update().get(pk=application.pk)
     _transition(actor, application, action, reason)
     application.last_comment = reason
@@ -313,7 +292,7 @@ def payment_record(
     memo: str = "",
 ) -> Payment:
     """Credit a bank transfer to an application; it takes effect once approved and fully paid."""
-    _require(actor, CITY_ROLES, "只有市中心可以确认到账。")
+    require(actor, CITY_ROLES, message="只有市中心可以确认到账。")
     if amount <= 0:
         raise ValidationError("到账金额必须大于 0。")
     application = Application.objects.select_for_update().select_related("plan__period").get(pk=application.pk)

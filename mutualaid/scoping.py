@@ -130,3 +130,19 @@ def get_visible_or_404(queryset_or_model, user, **lookup):
         return queryset.visible_to(user).get(**lookup)
     except queryset.model.DoesNotExist as exc:
         raise Http404("记录不存在") from exc
+
+
+def require(actor, roles, *, unit=None, message: str = "您没有执行此操作的权限。") -> Role:
+    """Refuse (PermissionDenied) unless ``actor`` has one of ``roles`` and, for a clerk or a
+    district officer, ``unit`` is their own unit or lies in their district. Services call this."""
+    from django.core.exceptions import PermissionDenied
+
+    role = role_of(actor)
+    if role not in roles:
+        raise PermissionDenied(message)
+    if unit is not None:
+        if role == Role.CLERK and (unit_of(actor) is None or unit_of(actor).pk != unit.pk):
+            raise PermissionDenied("只能办理本单位的业务。")
+        if role == Role.DISTRICT and (district_of(actor) is None or district_of(actor).pk != unit.district_id):
+            raise PermissionDenied("只能办理本辖区单位的业务。")
+    return role
