@@ -21,7 +21,7 @@ ifeq ($(origin DATABASE_URL), undefined)
   endif
 endif
 
-SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 gettext
+SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 gettext chromium poppler-utils
 
 .PHONY: help run test lint check venv system-deps db messages clean
 
@@ -56,7 +56,9 @@ run: venv system-deps db messages
 	@if [ -z "$$DATABASE_URL" ]; then echo "PostgreSQL 未运行：使用 SQLite（db.sqlite3）演示。"; fi
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@echo "后台任务：启动一个 worker（随 make run 一起退出）"
+	$(BIN)/python manage.py procrastinate worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: export DJANGO_DEBUG ?= 0
 test: export DJANGO_SECRET_KEY ?= test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz

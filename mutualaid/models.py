@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -109,3 +111,77 @@ def audit(*, actor, obj, action: str, from_state: str = "", to_state: str = "", 
         comment=comment,
         data=data or {},
     )
+
+
+# --- Background jobs ----------------------------------------------------------------
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "进行中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+class JobQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A job is seen by the person who started it; centre staff see every job."""
+        from mutualaid.scoping import is_city, role_of
+
+        if role_of(user) is None:
+            return self.none()
+        if is_city(user):
+            return self.all()
+        return self.filter(created_by=user)
+
+
+class Job(models.Model):
+    """Long work (a large roster, a batch of PDFs) done by the queue worker, with its progress.
+
+    The page that starts a job shows ``jobs/_progress.html``; it polls the job's
+    status, so the bar survives a reload and ends in done (with a result) or failed
+    (with a report). Handlers write their data in one transaction, so a job that
+    dies midway leaves nothing behind and can simply be run again.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField("类型", max_length=40)
+    label = models.CharField("任务", max_length=200)
+    subject = models.CharField("对象", max_length=100, blank=True, db_index=True)
+    status = models.CharField("状态", max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    params = models.JSONField("参数", default=dict, blank=True)
+    total = models.PositiveIntegerField("总量", default=0)
+    done = models.PositiveIntegerField("已完成", default=0)
+    message = models.CharField("进度说明", max_length=200, blank=True)
+    result = models.JSONField("结果", default=dict, blank=True)
+    result_file = models.FileField("结果文件", upload_to="jobs/%Y/%m/", blank=True)
+    result_url = models.CharField("结果页面", max_length=300, blank=True)
+    error = models.TextField("错误", blank=True)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="发起人", null=True, blank=True, on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["kind", "subject", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.label}（{self.get_status_display()}）"
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)

@@ -47,6 +47,7 @@ if not DEBUG and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "procrastinate.contrib.django",  # the job queue, on PostgreSQL (mutualaid/jobs.py)
     "mutualaid",
     "enrollment",
     "claims",
@@ -139,6 +140,10 @@ STORAGES = {
     },
 }
 
+# Background jobs: any number of `manage.py procrastinate worker` processes take jobs from
+# PostgreSQL. Workers need a direct connection (not a transaction-pooling proxy).
+PROCRASTINATE_WORKER_DEFAULTS = {"queues": ["jobs"], "concurrency": int(os.environ.get("WORKER_CONCURRENCY", "1"))}
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -179,4 +184,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {"procrastinate": {"level": os.environ.get("WORKER_LOG_LEVEL", "WARNING")}},
 }

@@ -1,11 +1,17 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
 from claims.models import Claim, ClaimStatus
 from enrollment.models import Application, ApplicationStatus, Coverage, CoverageStatus
-from mutualaid.scoping import Role, role_of, unit_of
+from mutualaid.jobs import job_retry
+from mutualaid.models import Job
+from mutualaid.scoping import Role, get_visible_or_404, role_of, unit_of
 
 
 @login_required
@@ -43,3 +49,58 @@ def home(request):
         )
         context.update(claim_counts=claim_counts, application_counts=application_counts)
     return render(request, "home.html", context)
+
+
+# --- Background jobs: progress, result, retry -------------------------------------------
+
+
+def _job_payload(job: Job) -> dict:
+    return {
+        "status": job.status,
+        "status_label": job.get_status_display(),
+        "done": job.done,
+        "total": job.total,
+        "percent": job.percent,
+        "message": job.message,
+        "error": job.error,
+        "finished": job.finished,
+        "result_url": job.result_url,
+        "download_url": reverse("job_download", args=[job.pk]) if job.result_file else "",
+    }
+
+
+@login_required
+@require_GET
+def job_detail(request, job_id):
+    job = get_visible_or_404(Job, request.user, pk=job_id)
+    return render(request, "jobs/detail.html", {"job": job})
+
+
+@login_required
+@require_GET
+def job_status(request, job_id):
+    job = get_visible_or_404(Job, request.user, pk=job_id)
+    return JsonResponse(_job_payload(job))
+
+
+@login_required
+@require_GET
+def job_download(request, job_id):
+    job = get_visible_or_404(Job, request.user, pk=job_id)
+    if not job.result_file:
+        raise Http404("该任务没有可下载的文件")
+    name = job.result.get("filename") or job.result_file.name.rsplit("/", 1)[-1]
+    return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=name)
+
+
+@login_required
+@require_POST
+def job_retry_view(request, job_id):
+    job = get_visible_or_404(Job, request.user, pk=job_id)
+    try:
+        job_retry(actor=request.user, job=job)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "已重新排队。")
+    return redirect(request.POST.get("next") or reverse("job_detail", args=[job.pk]))

@@ -26,3 +26,27 @@
   showKind();
   estimate();
 })();
+
+// Background jobs: poll each progress box every 2 s until the job ends; reload once when it does,
+// so the page that started it shows the finished state (a report, a download).
+document.querySelectorAll("[data-job-status-url]").forEach((box) => {
+  if (box.querySelector(".job-state.done, .job-state.failed")) return;
+  const poll = async () => {
+    let data;
+    try {
+      const response = await fetch(box.dataset.jobStatusUrl, { credentials: "same-origin" });
+      if (!response.ok) return setTimeout(poll, 4000);
+      data = await response.json();
+    } catch (e) {
+      return setTimeout(poll, 4000);
+    }
+    box.querySelector("progress").value = data.percent;
+    box.querySelector(".job-state").textContent = data.status_label;
+    box.querySelector(".job-state").className = "badge job-state " + data.status;
+    box.querySelector(".job-count").textContent = data.total ? data.done + " / " + data.total : "";
+    box.querySelector(".job-message").textContent = data.message;
+    if (data.finished) return window.location.reload();
+    setTimeout(poll, 2000);
+  };
+  setTimeout(poll, 1000);
+});

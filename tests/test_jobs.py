@@ -1,0 +1,79 @@
+"""Background jobs as the person who started one sees them: queued, progressing, done or failed."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.urls import reverse
+
+from mutualaid import jobs
+from mutualaid.models import Job, JobStatus
+
+
+@jobs.job_handler("test_count")
+def _count(job, progress):
+    progress.start(total=job.params["n"], message="计数中")
+    for _ in range(job.params["n"]):
+        progress.advance()
+    if job.params.get("fail"):
+        with transaction.atomic():
+            User.objects.create(username="half-written")
+            raise RuntimeError("worker died")
+    return {"counted": job.params["n"]}
+
+
+@pytest.fixture
+def started(clerk_u001):
+    return jobs.job_start(actor=clerk_u001, kind="test_count", label="数一数", params={"n": 250})
+
+
+def test_a_job_runs_to_done_with_its_result(started):
+    assert started.status == JobStatus.QUEUED
+    [job] = jobs.execute_queued()
+    assert job.status == JobStatus.DONE
+    assert (job.done, job.total, job.percent) == (250, 250, 100)
+    assert job.result == {"counted": 250}
+
+
+def test_a_failed_job_leaves_nothing_and_can_be_retried(clerk_u001, login):
+    job = jobs.job_start(actor=clerk_u001, kind="test_count", label="会失败", params={"n": 3, "fail": True})
+    job = jobs.execute(job.pk)
+    assert job.status == JobStatus.FAILED
+    assert "可以重试" in job.error
+    assert not User.objects.filter(username="half-written").exists()
+
+    page = login(clerk_u001).get(reverse("job_detail", args=[job.pk]))
+    assert "失败" in page.text and "重试" in page.text
+
+    Job.objects.filter(pk=job.pk).update(params={"n": 3})
+    response = login(clerk_u001).post(reverse("job_retry", args=[job.pk]))
+    assert response.status_code == 302
+    assert Job.objects.get(pk=job.pk).status == JobStatus.QUEUED
+    assert jobs.execute(job.pk).status == JobStatus.DONE
+
+
+def test_a_finished_job_is_not_run_twice(started):
+    first = jobs.execute(started.pk)
+    again = jobs.execute(started.pk)
+    assert first.status == again.status == JobStatus.DONE
+    assert again.attempts == 1
+
+
+def test_progress_is_shown_to_its_owner_and_hidden_from_other_units(started, clerk_u001, clerk_u002, handler, client):
+    client.force_login(clerk_u001)
+    status = client.get(reverse("job_status", args=[started.pk])).json()
+    assert (status["status"], status["status_label"], status["percent"]) == ("queued", "排队中", 0)
+    page = client.get(reverse("job_detail", args=[started.pk]))
+    assert "数一数" in page.text and "data-job-status-url" in page.text
+
+    client.force_login(clerk_u002)
+    assert client.get(reverse("job_status", args=[started.pk])).status_code == 404
+    assert client.get(reverse("job_detail", args=[started.pk])).status_code == 404
+    assert client.post(reverse("job_retry", args=[started.pk])).status_code == 404
+
+    client.force_login(handler)
+    assert client.get(reverse("job_status", args=[started.pk])).status_code == 200
+
+
+def test_only_failed_jobs_are_retried(started, clerk_u001, login):
+    response = login(clerk_u001).post(reverse("job_retry", args=[started.pk]), follow=True)
+    assert "只有失败的任务可以重试" in response.text
