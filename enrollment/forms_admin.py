@@ -4,7 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
-from enrollment.models import ZERO, Period, PlanKind, PlanLumpSum, StaffProfile
+from enrollment.models import ZERO, Period, PlanKind, PlanLumpSum
+from mutualaid.models import StaffProfile
 
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 

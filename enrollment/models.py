@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from mutualaid.lib.idcard import IdNumberError, mask_id, validate_id
 from mutualaid.lib.uscc import UsccError, validate_uscc
+from mutualaid.roles import Role, role_of, unit_of
 from mutualaid.scoping import CityWideQuerySet, ScopedQuerySet
 from mutualaid.workflow import Workflow
 
@@ -34,8 +35,6 @@ class DistrictQuerySet(ScopedQuerySet):
     district_path = ""
 
     def visible_to(self, user):
-        from mutualaid.scoping import Role, role_of, unit_of
-
         if role_of(user) == Role.CLERK:
             unit = unit_of(user)
             return self.filter(pk=unit.district_id) if unit else self.none()
@@ -97,27 +96,6 @@ class Unit(models.Model):
                 self.uscc = validate_uscc(self.uscc)
             except UsccError as exc:
                 raise ValidationError({"uscc": exc.message}) from exc
-
-
-class StaffProfile(models.Model):
-    """Ties a user to the unit (clerks) or district (district officers) they act for."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
-    unit = models.ForeignKey(Unit, verbose_name="单位", null=True, blank=True, on_delete=models.PROTECT)
-    district = models.ForeignKey(District, verbose_name="办事处", null=True, blank=True, on_delete=models.PROTECT)
-    phone = models.CharField("联系电话", max_length=30, blank=True)
-
-    class Meta:
-        verbose_name = "用户归属"
-        verbose_name_plural = "用户归属"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(unit__isnull=True) | Q(district__isnull=True), name="profile_unit_xor_district"
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.user} → {self.unit or self.district or '市中心'}"
 
 
 class MemberQuerySet(ScopedQuerySet):

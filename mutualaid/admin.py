@@ -3,8 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from enrollment.forms_admin import StaffProfileForm
-from enrollment.models import StaffProfile
-from mutualaid.models import AuditLog
+from mutualaid.models import AuditLog, StaffProfile
 from mutualaid.scoping import Role, role_of
 
 User = get_user_model()

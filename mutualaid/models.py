@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 
 ACTION_LABELS = {
     "create": "创建",
@@ -185,3 +186,30 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+
+# --- Who acts for which unit or district ----------------------------------------------
+
+
+class StaffProfile(models.Model):
+    """Ties a user to the unit (clerks) or district (district officers) they act for."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    unit = models.ForeignKey("enrollment.Unit", verbose_name="单位", null=True, blank=True, on_delete=models.PROTECT)
+    district = models.ForeignKey(
+        "enrollment.District", verbose_name="办事处", null=True, blank=True, on_delete=models.PROTECT
+    )
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+
+    class Meta:
+        db_table = "enrollment_staffprofile"  # the table predates the move from enrollment
+        verbose_name = "用户归属"
+        verbose_name_plural = "用户归属"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit__isnull=True) | Q(district__isnull=True), name="profile_unit_xor_district"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.unit or self.district or '市中心'}"

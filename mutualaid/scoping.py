@@ -1,88 +1,27 @@
 """Who may see what: the one scoping mechanism every view goes through.
 
 A user's role comes from their group; a clerk is tied to one unit and a
-district officer to one district through ``enrollment.StaffProfile``. Each
+district officer to one district through ``mutualaid.StaffProfile`` (``mutualaid.roles``). Each
 scoped model's queryset says how to reach a unit and a district from its rows;
 ``visible_to(user)`` then narrows any queryset. Views fetch single objects with
 ``get_visible_or_404`` so an out-of-scope record is indistinguishable from a
 missing one.
 """
 
-from enum import StrEnum
-
 from django.db import models
 from django.http import Http404
 
-
-class Role(StrEnum):
-    CLERK = "clerk"
-    DISTRICT = "district"
-    CENTRE_HANDLER = "centre_handler"
-    CENTRE_HEAD = "centre_head"
-    ADMIN = "admin"
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
-
-    @property
-    def group_name(self) -> str:
-        return ROLE_GROUPS[self]
-
-
-ROLE_LABELS = {
-    Role.CLERK: "基层工会经办人",
-    Role.DISTRICT: "办事处",
-    Role.CENTRE_HANDLER: "市中心经办人",
-    Role.CENTRE_HEAD: "市中心负责人",
-    Role.ADMIN: "系统管理员",
-}
-ROLE_GROUPS = dict(ROLE_LABELS)
-CITY_ROLES = {Role.CENTRE_HANDLER, Role.CENTRE_HEAD, Role.ADMIN}
-
-
-def role_of(user) -> Role | None:
-    """The user's role, cached on the user object for the request."""
-    if not user or not user.is_authenticated or not user.is_active:
-        return None
-    cached = getattr(user, "_mutualaid_role", False)
-    if cached is not False:
-        return cached
-    names = set(user.groups.values_list("name", flat=True))
-    role = None
-    for candidate in (Role.ADMIN, Role.CENTRE_HEAD, Role.CENTRE_HANDLER, Role.DISTRICT, Role.CLERK):
-        if candidate.group_name in names:
-            role = candidate
-            break
-    if role is None and user.is_superuser:
-        role = Role.ADMIN
-    user._mutualaid_role = role
-    return role
-
-
-def profile_of(user):
-    from enrollment.models import StaffProfile
-
-    cached = getattr(user, "_mutualaid_profile", False)
-    if cached is not False:
-        return cached
-    profile = StaffProfile.objects.filter(user=user).select_related("unit", "district").first()
-    user._mutualaid_profile = profile
-    return profile
-
-
-def unit_of(user):
-    profile = profile_of(user)
-    return profile.unit if profile and role_of(user) == Role.CLERK else None
-
-
-def district_of(user):
-    profile = profile_of(user)
-    return profile.district if profile and role_of(user) == Role.DISTRICT else None
-
-
-def is_city(user) -> bool:
-    return role_of(user) in CITY_ROLES
+from mutualaid.roles import (  # noqa: F401  (re-exported: services and views import them from here)
+    CITY_ROLES,
+    ROLE_GROUPS,
+    ROLE_LABELS,
+    Role,
+    district_of,
+    is_city,
+    profile_of,
+    role_of,
+    unit_of,
+)
 
 
 class ScopedQuerySet(models.QuerySet):

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "enrollment",
     "claims",
     "reports",
+    "demo",
     "import_export",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -33,13 +33,12 @@ from enrollment.models import (
     PlanLumpSum,
     PlanTier,
     RosterLine,
-    StaffProfile,
     Unit,
 )
 from enrollment.period_services import period_copy, period_name
 from mutualaid.lib.idcard import make_id
 from mutualaid.lib.uscc import make_uscc
-from mutualaid.models import AuditLog, audit
+from mutualaid.models import AuditLog, StaffProfile, audit
 from mutualaid.scoping import Role
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,8 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from enrollment import demo, services
+from demo import records as demo
+from enrollment import services
 from enrollment.models import (
     Application,
     Catalogue,
@@ -27,9 +28,9 @@ from enrollment.models import (
     Plan,
     PlanLumpSum,
     PlanTier,
-    StaffProfile,
     Unit,
 )
+from mutualaid.models import StaffProfile
 from mutualaid.scoping import Role
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -59,7 +60,7 @@ class Command(BaseCommand):
                 self.records(users)
                 self.stdout.write(self.style.SUCCESS("演示数据已创建：用户密码 mutualaid-demo"))
         if scale:
-            from enrollment.synthetic import add_synthetic_units
+            from demo.synthetic import add_synthetic_units
 
             made = add_synthetic_units(scale, seed=seed, stdout=self.stdout)
             self.stdout.write(self.style.SUCCESS(f"已添加 {made['units']} 个单位、{made['members']} 名会员。"))
