@@ -21,7 +21,7 @@ ifeq ($(origin DATABASE_URL), undefined)
   endif
 endif
 
-SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 gettext chromium poppler-utils
+SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 gettext chromium poppler-utils libpq5 postgresql-client
 
 .PHONY: help run test lint check venv system-deps db messages clean
 
