@@ -1,0 +1,225 @@
+"""Crawl the site as every demo role, the way a curious user (or an attacker) would.
+
+Each role starts at the home page and follows every same-site link and
+download it is shown. No clerk or district officer may see another unit's or
+district's people (names, ID numbers), references or amounts. Then every form
+post any role was shown is replayed by every clerk and district officer who
+could not open the page it came from, and must be refused without changing
+anything.
+"""
+
+import io
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import date
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import openpyxl
+import pytest
+from django.contrib.auth.models import User
+from pypdf import PdfReader
+
+from claims import services as claim_services
+from enrollment.models import Coverage
+from mutualaid.models import AuditLog
+
+MAX_PAGES = 400
+SKIP_PREFIXES = ("/admin/", "/accounts/logout", "/static/", "/media/")
+
+# DOMAIN.md §7: who belongs where.
+PEOPLE = {
+    "张伟": ("371002198005120137", "U001"),
+    "李娜": ("371002199008200241", "U001"),
+    "王强": ("371002196601100379", "U001"),
+    "刘洋": ("371003198502280496", "U002"),
+    "陈静": ("371003199203050505", "U002"),
+    "赵敏": ("371082197511030625", "U003"),
+    "孙磊": ("37108219950716075X", "U003"),
+    "周芳": ("371082198812010868", "U004"),
+}
+UNITS = {
+    "U001": ("威海示例科技有限公司", "HC"),
+    "U002": ("文登示例商店", "WD"),
+    "U003": ("荣成示例水产合作社", "RC"),
+    "U004": ("威海市新就业形态劳动者工会联合会", "HC"),
+}
+CLERKS = {"clerk_u001": {"U001"}, "clerk_u002": {"U002"}, "clerk_u003": {"U003"}, "clerk_u004": {"U004"}}
+OFFICERS = {
+    username: {code for code, (_, district) in UNITS.items() if district == d}
+    for username, d in (("district_hc", "HC"), ("district_wd", "WD"), ("district_rc", "RC"))
+}
+SCOPED = {**CLERKS, **OFFICERS}
+CITY = ["centre_handler", "centre_head"]
+
+
+def foreign_markers(own_units: set[str]) -> list[str]:
+    """Strings that must never reach a user whose scope is ``own_units``."""
+    markers = []
+    for name, (id_number, unit) in PEOPLE.items():
+        if unit not in own_units:
+            markers += [name, id_number, f"{id_number[:6]}********{id_number[-4:]}"]
+    for code, (name, _) in UNITS.items():
+        if code not in own_units:
+            markers += [name, f"-{code}-"]  # references carry the unit code: 16-ALW-U002-1
+    return markers
+
+
+class _PageParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+        self.forms: list[dict] = []
+        self._form = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+        elif tag == "form":
+            self._form = {"method": (attrs.get("method") or "get").lower(), "action": attrs.get("action"), "data": {}}
+        elif tag in ("input", "select", "textarea", "button") and self._form is not None and attrs.get("name"):
+            if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self._form["data"].setdefault(attrs["name"], attrs.get("value") or "")
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self._form is not None:
+            self.forms.append(self._form)
+            self._form = None
+
+
+@dataclass
+class Crawl:
+    pages: dict[str, int] = field(default_factory=dict)  # url -> status
+    bodies: dict[str, str] = field(default_factory=dict)  # url -> text of HTML pages and text downloads
+    downloads: list[str] = field(default_factory=list)
+    forms: list[tuple[str, str, dict]] = field(default_factory=list)  # (page, action, data)
+
+
+def download_text(content_type: str, body: bytes) -> str:
+    """The text a person would read in a download: spreadsheet cells, PDF text, plain text."""
+    if "spreadsheetml" in content_type or body[:2] == b"PK":
+        workbook = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+        return "\n".join(
+            " ".join(str(v) for v in row if v is not None)
+            for sheet in workbook
+            for row in sheet.iter_rows(values_only=True)
+        )
+    if "pdf" in content_type or body[:4] == b"%PDF":
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(body)).pages)
+    return body.decode("utf-8", "replace")
+
+
+def _same_site(url: str) -> bool:
+    parts = urlsplit(url)
+    return (not parts.scheme and not parts.netloc) or parts.netloc in ("testserver", "")
+
+
+def crawl(client, start: str = "/") -> Crawl:
+    result = Crawl()
+    queue = deque([start])
+    while queue and len(result.pages) < MAX_PAGES:
+        url = queue.popleft()
+        if url in result.pages:
+            continue
+        response = client.get(url)
+        result.pages[url] = response.status_code
+        if response.status_code != 200:
+            continue
+        content_type = response.get("Content-Type", "")
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        if "text/html" not in content_type:
+            result.downloads.append(url)
+            result.bodies[url] = download_text(content_type, body)
+            continue
+        text = body.decode("utf-8", "replace")
+        result.bodies[url] = text
+        parser = _PageParser()
+        parser.feed(text)
+        for form in parser.forms:
+            if form["method"] == "post":
+                result.forms.append((url, urljoin(url, form["action"] or url), form["data"]))
+        for href in parser.links:
+            target = urldefrag(urljoin(url, href)).url
+            if not _same_site(target):
+                continue
+            path = urlsplit(target)
+            target = path.path + (f"?{path.query}" if path.query else "")
+            if target.startswith(SKIP_PREFIXES) or target in result.pages:
+                continue
+            # Paging and filters multiply pages without new records: follow the first few of each list.
+            if "page=" in target and sum(1 for seen in result.pages if seen.split("?")[0] == path.path) > 3:
+                continue
+            queue.append(target)
+    return result
+
+
+@pytest.fixture
+def claims_in_every_unit(db):
+    """A claim in every demo unit, so every unit has something to leak."""
+    for unit_code, member in (("U002", "刘洋"), ("U003", "赵敏"), ("U004", "周芳")):
+        coverage = Coverage.objects.filter(unit__code=unit_code, member__name=member).first()
+        clerk = User.objects.get(username=f"clerk_{unit_code.lower()}")
+        claim_services.claim_create(
+            actor=clerk, coverage=coverage, kind="hospital_stay", admitted=date(2026, 9, 1), discharged=date(2026, 9, 5)
+        )
+
+
+@pytest.fixture
+def crawls(claims_in_every_unit, client):
+    done = {}
+    for username in [*SCOPED, *CITY]:
+        client.force_login(User.objects.get(username=username))
+        done[username] = crawl(client)
+        client.logout()
+    return done
+
+
+def test_every_role_crawls_its_own_pages_and_nothing_else(crawls, client):
+    for username, result in crawls.items():
+        assert len(result.pages) > 3, (username, result.pages)
+        errors = {url: status for url, status in result.pages.items() if status >= 500}
+        assert not errors, (username, errors)
+        # Every link a user is shown leads somewhere they may go.
+        refused = {url: status for url, status in result.pages.items() if status in (403, 404)}
+        assert not refused, (username, refused)
+
+    # The centre sees every unit; what it reached is the map of every record's page and download.
+    centre = crawls["centre_handler"]
+    assert all(f"-{code}-" in "".join(centre.bodies.values()) for code in UNITS)
+
+    for username, own_units in SCOPED.items():
+        markers = foreign_markers(own_units)
+        for url, text in crawls[username].bodies.items():
+            leaked = [marker for marker in markers if marker in text]
+            assert not leaked, (username, url, leaked)
+        # Typing another unit's record address (a page or a download) finds nothing.
+        client.force_login(User.objects.get(username=username))
+        foreign = [url for url in centre.pages if any(f"-{c}-" in url for c in set(UNITS) - own_units)]
+        assert foreign
+        for url in foreign:
+            assert client.get(url).status_code in (403, 404), (username, url)
+        client.logout()
+
+
+def test_foreign_form_posts_are_refused_and_change_nothing(crawls, client):
+    all_forms = {(page, action): data for result in crawls.values() for page, action, data in result.forms}
+    assert all_forms, "no forms found to replay"
+    replayed = 0
+    for username in SCOPED:
+        user = User.objects.get(username=username)
+        client.force_login(user)
+        own_pages = crawls[username].pages
+        for (page, action), data in all_forms.items():
+            if own_pages.get(page) == 200 or urlsplit(action).path.startswith(SKIP_PREFIXES):
+                continue
+            if client.get(page).status_code == 200:  # a shared page (home, a list): not a foreign object
+                continue
+            before = AuditLog.objects.count()
+            response = client.post(action, data)
+            replayed += 1
+            assert response.status_code in (400, 403, 404, 405), (username, action, response.status_code)
+            assert AuditLog.objects.count() == before, (username, action)
+        client.logout()
+    assert replayed > 0
