@@ -41,6 +41,12 @@ class ClaimForm(forms.ModelForm):
         )
         if self.instance.pk:
             del self.fields["coverage"]
+        from mutualaid.scoping import Role, role_of
+
+        if role_of(user) != Role.CENTRE_HANDLER:
+            del self.fields["payee_reason"]  # recorded by the centre handler only (DOMAIN.md §3)
+        self.fields["payee_name"].help_text = "留空即为会员本人；会员身故的填写受益人。"
+        self.fields["payee_account"].help_text = "会员本人且留空时，使用会员登记的银行账号。"
         for name in MONEY_FIELDS:
             self.fields[name].required = False  # not every kind of claim has expenses; blank means 0
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "0.01", "min": "0"})
@@ -84,6 +90,16 @@ class ClaimForm(forms.ModelForm):
 class DocumentForm(forms.Form):
     kind = forms.ChoiceField(label="材料类型", choices=DocumentKind.choices)
     file = forms.FileField(label="文件", help_text="PDF、JPG 或 PNG，单个不超过 10 MB。")
+
+
+class SubmitForm(forms.Form):
+    duplicate_reason = forms.CharField(
+        label="重复申领说明",
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="与已有申领的住院或事件日期相同时必填，审核人会看到。",
+    )
 
 
 class CommentForm(forms.Form):

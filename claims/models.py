@@ -36,10 +36,12 @@ class ClaimStatus(models.TextChoices):
     PAID = "paid", "已支付"
     RETURNED = "returned", "已退回"
     REJECTED = "rejected", "不予给付"
+    CLOSED = "closed", "结案，不予给付"
 
 
-# Claims whose amounts count in the member's history (caps, conditions, days).
-COUNTED_STATUSES = (ClaimStatus.APPROVED, ClaimStatus.PAID)
+# Claims whose amounts count in the member's history (caps, conditions, days). A closed
+# claim paid 0.00 but its eligible expense still counts towards the deductible (DOMAIN.md §3).
+COUNTED_STATUSES = (ClaimStatus.APPROVED, ClaimStatus.PAID, ClaimStatus.CLOSED)
 OPEN_STATUSES = (ClaimStatus.SUBMITTED, ClaimStatus.DISTRICT_APPROVED, ClaimStatus.CENTRE_CHECKED)
 
 
@@ -55,6 +57,8 @@ class Claim(models.Model):
         ("centre_check", ("district_approved",), "centre_checked", "中心经办人审核"),
         ("approve", ("centre_checked",), "approved", "中心负责人审批"),
         ("pay", ("approved",), "paid", "支付"),
+        ("close", ("centre_checked",), "closed", "结案，不予给付"),
+        ("recheck", ("centre_checked",), "district_approved", "金额有变化，退回经办人复核"),
         ("return", ("submitted", "district_approved", "centre_checked"), "returned", "退回"),
         ("reject", ("submitted", "district_approved", "centre_checked"), "rejected", "不予给付"),
         labels=dict(ClaimStatus.choices),
@@ -89,9 +93,22 @@ class Claim(models.Model):
     payee_name = models.CharField("收款人", max_length=60, blank=True)
     payee_bank = models.CharField("开户行", max_length=60, blank=True)
     payee_account = models.CharField("收款账号", max_length=40, blank=True)
+    payee_reason = models.CharField(
+        "收款人非会员本人的原因",
+        max_length=300,
+        blank=True,
+        help_text="会员身故由受益人领取时无须填写；其他情况由中心经办人填写。",
+    )
     phone = models.CharField("联系电话", max_length=30, blank=True)
+    unit_opinion = models.CharField(
+        "所在单位工会意见", max_length=300, blank=True, default="情况属实，同意申报。", help_text="打印在审核表上。"
+    )
+    duplicate_reason = models.CharField(
+        "重复申领说明", max_length=300, blank=True, help_text="与已有申领的住院或事件日期相同时，说明原因。"
+    )
     # The engine's decision, stored with its inputs and rules version so it can be replayed.
     computed_amount = models.DecimalField("核算金额", null=True, blank=True, **MONEY)
+    checked_amount = models.DecimalField("经办人审核金额", null=True, blank=True, **MONEY)
     adjusted_amount = models.DecimalField("调整后金额", null=True, blank=True, **MONEY)
     adjustment_reason = models.CharField("调整原因", max_length=300, blank=True)
     approved_amount = models.DecimalField("核准金额", null=True, blank=True, **MONEY)
@@ -192,12 +209,31 @@ class Claim(models.Model):
 
 
 class DocumentKind(models.TextChoices):
-    DISCHARGE_SUMMARY = "discharge_summary", "出院记录/诊断证明"
-    INVOICE = "invoice", "医疗费用发票"
+    DISCHARGE_SUMMARY = "discharge_summary", "出院小结"
+    INVOICE = "invoice", "费用发票"
     SETTLEMENT = "settlement", "医保结算单"
-    ID_CARD = "id_card", "身份证"
-    BANK_CARD = "bank_card", "银行卡"
+    DIAGNOSIS_CERTIFICATE = "diagnosis_certificate", "诊断证明"
+    PATHOLOGY_REPORT = "pathology_report", "病理报告"
+    SURGERY_RECORD = "surgery_record", "手术记录"
+    DISABILITY_APPRAISAL = "disability_appraisal", "伤残鉴定书"
+    DEATH_CERTIFICATE = "death_certificate", "死亡证明"
+    RELATIONSHIP_PROOF = "relationship_proof", "受益人关系证明"
+    ID_CARD = "id_card", "会员身份证"
+    BANK_CARD = "bank_card", "收款人银行卡"
     OTHER = "other", "其他材料"
+
+
+D = DocumentKind
+# What must be attached before a claim is submitted (DOMAIN.md §3): each entry is satisfied
+# by any one of its kinds. "surgery" applies to a diagnosis whose catalogue item is an operation.
+REQUIRED_DOCUMENTS = {
+    "hospital_stay": [(D.DISCHARGE_SUMMARY,), (D.INVOICE,), (D.SETTLEMENT,)],
+    "diagnosis": [(D.DIAGNOSIS_CERTIFICATE, D.PATHOLOGY_REPORT)],
+    "surgery": [(D.SURGERY_RECORD,)],
+    "disability": [(D.DISABILITY_APPRAISAL,)],
+    "death": [(D.DEATH_CERTIFICATE,), (D.RELATIONSHIP_PROOF,)],
+    "always": [(D.ID_CARD,), (D.BANK_CARD,)],
+}
 
 
 class ClaimDocumentQuerySet(ScopedQuerySet):
@@ -206,7 +242,11 @@ class ClaimDocumentQuerySet(ScopedQuerySet):
 
 
 def claim_document_path(instance, filename):
-    return f"claims/{instance.claim.reference}/{filename}"
+    """A random stored name: nothing about the claim or the original file is guessable from it."""
+    import uuid
+    from pathlib import PurePath
+
+    return f"claims/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
 
 
 class ClaimDocument(models.Model):
@@ -214,6 +254,7 @@ class ClaimDocument(models.Model):
     kind = models.CharField("材料类型", max_length=30, choices=DocumentKind.choices)
     file = models.FileField("文件", upload_to=claim_document_path)
     original_name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField("文件类型", max_length=40, default="application/pdf")
     size = models.PositiveIntegerField("大小（字节）")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)

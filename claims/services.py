@@ -5,6 +5,8 @@ transaction, row locks where totals change, an audit row, the object returned.
 """
 
 import io
+import logging
+import re
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,32 +16,57 @@ from django.utils import timezone
 
 from claims import engine
 from claims.models import (
+    COUNTED_STATUSES,
     OPEN_STATUSES,
     ORIGINALS_THRESHOLD,
+    REQUIRED_DOCUMENTS,
     Claim,
     ClaimDocument,
     ClaimStatus,
+    DocumentKind,
     PayoutBatch,
 )
 from claims.rules import REASON_LABELS, RULES_VERSION, Result
 from claims.rules.serialize import dump_result
-from enrollment.models import ZERO, Coverage, Member
+from enrollment.models import ZERO, CatalogueItem, Coverage, Member
+from mutualaid.lib.money import format_yuan
 from mutualaid.models import audit
 from mutualaid.scoping import Role, require
 from mutualaid.workflow import transition
 
+security_log = logging.getLogger("mutualaid.security")
+
 EDITABLE_FIELDS = (
     "kind", "cause", "admitted", "discharged", "event_date", "diagnosis", "diagnosis_text", "disability_grade",
     "hospital", "invoice_numbers", "total_cost", "basic_insurance_paid", "other_paid", "excluded_self_pay",
-    "payee_name", "payee_bank", "payee_account", "phone",
+    "payee_name", "payee_bank", "payee_account", "payee_reason", "phone", "unit_opinion",
 )  # fmt: skip
+PAYEE_FIELDS = ("payee_name", "payee_bank", "payee_account")
 
-ALLOWED_DOCUMENT_TYPES = {
-    "application/pdf": ".pdf",
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
+# What a stored document may be, by content; the file's extension must agree with it.
+DOCUMENT_SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+EXTENSIONS = {"application/pdf": {".pdf"}, "image/jpeg": {".jpg", ".jpeg"}, "image/png": {".png"}}
+ACCOUNT_RE = re.compile(r"^\d{10,30}$")
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+# Which reviewer acts at which stage (DOMAIN.md §3): nobody acts outside their stage.
+STAGE_OF_ROLE = {
+    Role.DISTRICT: ClaimStatus.SUBMITTED,
+    Role.CENTRE_HANDLER: ClaimStatus.DISTRICT_APPROVED,
+    Role.CENTRE_HEAD: ClaimStatus.CENTRE_CHECKED,
 }
-DOCUMENT_SIGNATURES = {b"%PDF": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
+
+
+def yuan(amount) -> str:
+    """An amount as every page shows it: 68,623.10 元."""
+    return f"{format_yuan(amount)} 元"
+
+
+def _require_stage(claim: Claim, role: Role) -> None:
+    """Refuse unless ``claim`` waits at ``role``'s stage, whatever the page offered."""
+    stage = STAGE_OF_ROLE[role]
+    if claim.status != stage:
+        raise ValidationError(f"该申领当前为“{claim.get_status_display()}”，不在{role.label}审核环节，不能办理。")
 
 
 def _role_check(actor, claim: Claim, roles: set[Role]):
@@ -97,7 +124,46 @@ def _clean_details(details: dict) -> dict:
     grade = details.get("disability_grade")
     if grade is not None and not 1 <= grade <= 10:
         raise ValidationError({"disability_grade": "伤残等级应为 1–10 级。"})
+    for name in ("payee_name", "payee_bank", "payee_account", "payee_reason", "phone", "unit_opinion"):
+        if isinstance(details.get(name), str):
+            details[name] = details[name].strip()
+    account = details.get("payee_account")
+    if account:
+        account = account.replace(" ", "")
+        if not ACCOUNT_RE.match(account):
+            raise ValidationError({"payee_account": "收款账号应为 10–30 位数字（可含空格），请核对银行卡或存折。"})
+        details["payee_account"] = account
+    phone = details.get("phone")
+    if phone:
+        phone = phone.replace(" ", "")
+        if not (MOBILE_RE.match(phone) or LANDLINE_RE.match(phone)):
+            raise ValidationError({"phone": "联系电话应为 11 位手机号，或带区号的固定电话（如 0631-5201234）。"})
+        details["phone"] = phone
     return {k: ("" if v is None and k in ("diagnosis", "diagnosis_text") else v) for k, v in details.items()}
+
+
+def _check_payee(actor, claim: Claim, *, reason_changed: bool) -> None:
+    """The payee is the member, unless the member died (a beneficiary, with proof) or the
+    centre handler records why; a third party never inherits the member's own account."""
+    member = claim.member
+    name = claim.payee_name or member.name
+    if reason_changed:
+        require(actor, {Role.CENTRE_HANDLER}, message="收款人非会员本人的原因由市中心经办人填写。")
+    if name == member.name:
+        claim.payee_name = member.name
+        if not claim.payee_account:
+            claim.payee_bank = claim.payee_bank or member.bank_name
+            claim.payee_account = member.bank_account
+        return
+    missing = [
+        label for field, label in (("payee_bank", "开户行"), ("payee_account", "收款账号")) if not getattr(claim, field)
+    ]
+    if missing:
+        raise ValidationError({"payee_account": f"收款人不是会员本人，须填写收款人自己的{'和'.join(missing)}。"})
+    if claim.kind != "death" and not claim.payee_reason:
+        raise ValidationError(
+            {"payee_name": "收款人须为会员本人；会员身故的由受益人领取。其他情况请联系市中心经办人登记原因。"}
+        )
 
 
 @transaction.atomic
@@ -120,15 +186,13 @@ def claim_create(*, actor, coverage: Coverage, **details) -> Claim:
         plan=coverage.plan,
         unit=coverage.unit,
         created_by=actor,
-        payee_name=member.name,
-        payee_bank=member.bank_name,
-        payee_account=member.bank_account,
         phone=member.phone,
     )
     for field, value in details.items():
-        if value in ("", None) and field in ("payee_name", "payee_bank", "payee_account", "phone"):
-            continue  # left blank: keep the member's own details
+        if value in ("", None) and field in ("phone", "unit_opinion"):
+            continue  # left blank: the member's phone, the default opinion
         setattr(claim, field, value)
+    _check_payee(actor, claim, reason_changed=bool(details.get("payee_reason")))
     claim.save()
     result, inputs = engine.estimate(claim)
     _store_result(claim, result, inputs)
@@ -143,8 +207,11 @@ def claim_update(*, actor, claim: Claim, **details) -> Claim:
     _role_check(actor, claim, {Role.CLERK, Role.CENTRE_HANDLER, Role.ADMIN})
     if claim.status not in (ClaimStatus.DRAFT, ClaimStatus.RETURNED):
         raise ValidationError("申领已提交，不能修改。")
-    for field, value in _clean_details(details).items():
+    details = _clean_details(details)
+    reason_changed = details.get("payee_reason", claim.payee_reason) != claim.payee_reason
+    for field, value in details.items():
         setattr(claim, field, value)
+    _check_payee(actor, claim, reason_changed=reason_changed)
     result, inputs = engine.estimate(claim)
     _store_result(claim, result, inputs)
     claim.save()
@@ -153,7 +220,7 @@ def claim_update(*, actor, claim: Claim, **details) -> Claim:
 
 
 def _sniff(upload) -> str | None:
-    head = upload.read(8)
+    head = upload.read(16)
     upload.seek(0)
     for signature, content_type in DOCUMENT_SIGNATURES.items():
         if head.startswith(signature):
@@ -163,28 +230,88 @@ def _sniff(upload) -> str | None:
 
 @transaction.atomic
 def claim_attach(*, actor, claim: Claim, kind: str, upload) -> ClaimDocument:
+    """Store one document of a draft or returned claim, under a random name, if its
+    content is a PDF, JPEG or PNG and its extension says the same."""
+    from pathlib import PurePath
+
     from django.conf import settings
 
     claim = _lock(claim)
     _role_check(actor, claim, {Role.CLERK, Role.CENTRE_HANDLER, Role.ADMIN})
     if claim.status not in (ClaimStatus.DRAFT, ClaimStatus.RETURNED):
-        raise ValidationError("申领已提交，不能再上传材料。")
+        raise ValidationError("申领已提交，不能再上传材料；被退回后可以补充。")
+    if kind not in DocumentKind.values:
+        raise ValidationError("请选择材料类型。")
     if upload.size > settings.CLAIM_DOCUMENT_MAX_BYTES:
         raise ValidationError(
             f"文件“{upload.name}”过大（{upload.size / 1048576:.1f} MB），单个文件不能超过 "
             f"{settings.CLAIM_DOCUMENT_MAX_BYTES // 1048576} MB。"
         )
-    if _sniff(upload) is None:
+    content_type = _sniff(upload)
+    if content_type is None:
         raise ValidationError(f"文件“{upload.name}”不是 PDF、JPG 或 PNG 格式。请上传扫描件或照片。")
+    if PurePath(upload.name).suffix.lower() not in EXTENSIONS[content_type]:
+        raise ValidationError(
+            f"文件“{upload.name}”的扩展名与内容不符（内容是 {content_type.split('/')[1].upper()}），请检查后重新上传。"
+        )
     document = ClaimDocument.objects.create(
-        claim=claim, kind=kind, file=upload, original_name=upload.name[:200], size=upload.size, uploaded_by=actor
+        claim=claim,
+        kind=kind,
+        file=upload,
+        original_name=upload.name[:200],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
     )
     audit(actor=actor, obj=claim, action="attach", comment=f"{document.get_kind_display()}：{document.original_name}")
     return document
 
 
-def claim_warnings(claim: Claim) -> list[str]:
-    """Things a reviewer should look at twice: overlapping stays, invoice numbers used before."""
+def _is_surgery(claim: Claim) -> bool:
+    if claim.kind != "diagnosis" or not claim.diagnosis:
+        return False
+    return CatalogueItem.objects.filter(code=claim.diagnosis, name__contains="术").exists()
+
+
+def document_checklist(claim: Claim) -> list[dict]:
+    """What DOMAIN.md §3 requires for this claim, each with whether it is attached."""
+    groups = REQUIRED_DOCUMENTS.get(claim.kind, []) + (REQUIRED_DOCUMENTS["surgery"] if _is_surgery(claim) else [])
+    groups = groups + REQUIRED_DOCUMENTS["always"]
+    attached = set(claim.documents.values_list("kind", flat=True)) if claim.pk else set()
+    return [
+        {
+            "label": " 或 ".join(DocumentKind(kind).label for kind in group),
+            "done": bool(attached & set(group)),
+        }
+        for group in groups
+    ]
+
+
+def missing_documents(claim: Claim) -> list[str]:
+    return [item["label"] for item in document_checklist(claim) if not item["done"]]
+
+
+def duplicate_claims(claim: Claim):
+    """Live claims of the same member and plan for the same stay or the same event day."""
+    others = Claim.objects.filter(member_id=claim.member_id, plan_id=claim.plan_id).exclude(pk=claim.pk)
+    others = others.exclude(status__in=(ClaimStatus.REJECTED,))
+    if claim.admitted:
+        return others.filter(admitted=claim.admitted, discharged=claim.discharged)
+    if claim.event_date:
+        return others.filter(kind=claim.kind, event_date=claim.event_date)
+    return others.none()
+
+
+def claim_warnings(claim: Claim, user=None) -> list[str]:
+    """Things a reviewer should look at twice: overlapping stays, invoice numbers used before,
+    a payee who is not the member. Another claim is named only if ``user`` may see it."""
+
+    def named(references: list[str]) -> list[str]:
+        if user is None:
+            return [f"申领 {ref} " for ref in references]
+        seen = set(Claim.objects.visible_to(user).filter(reference__in=references).values_list("reference", flat=True))
+        return [f"申领 {ref} " if ref in seen else "其他申领" for ref in references]
+
     warnings = []
     others = Claim.objects.filter(plan__code=claim.plan.code).exclude(pk=claim.pk).exclude(status=ClaimStatus.REJECTED)
     if claim.admitted:
@@ -192,24 +319,49 @@ def claim_warnings(claim: Claim) -> list[str]:
         overlapping = others.filter(
             member_id=claim.member_id, admitted__lte=end, discharged__gte=claim.admitted
         ).values_list("reference", flat=True)
-        for reference in overlapping:
-            warnings.append(f"住院时间与申领 {reference} 重叠，请核实是否重复申领。")
+        for label in dict.fromkeys(named(list(overlapping))):
+            warnings.append(f"住院时间与{label}重叠，请核实是否重复申领。")
     for number in claim.invoice_list:
-        reused = others.filter(
-            Q(invoice_numbers=number)
-            | Q(invoice_numbers__startswith=f"{number},")
-            | Q(invoice_numbers__endswith=f",{number}")
-            | Q(invoice_numbers__contains=f",{number},")
-        ).values_list("reference", flat=True)
-        for reference in reused:
-            warnings.append(f"发票号 {number} 已在申领 {reference} 中使用。")
+        reused = list(
+            others.filter(
+                Q(invoice_numbers=number)
+                | Q(invoice_numbers__startswith=f"{number},")
+                | Q(invoice_numbers__endswith=f",{number}")
+                | Q(invoice_numbers__contains=f",{number},")
+            ).values_list("reference", flat=True)
+        )
+        if user is not None and reused:
+            # Matches outside the user's scope are not named, but the probe is on record.
+            security_log.info("invoice number %r checked by %s: used in %d other claim(s)", number, user, len(reused))
+        for label in dict.fromkeys(named(reused)):
+            warnings.append(f"发票号 {number} 已在{label}中使用。")
+    if claim.member_id and claim.payee_name and claim.payee_name != claim.member.name:
+        reason = claim.payee_reason or ("会员身故，由受益人领取" if claim.kind == "death" else "未填写原因")
+        warnings.append(f"收款人 {claim.payee_name} 不是会员本人（{reason}）。")
+    elif claim.member_id and claim.payee_account and claim.payee_account != claim.member.bank_account:
+        warnings.append("收款账号与会员登记的银行账号不同，请核实。")
+    if claim.duplicate_reason:
+        warnings.append(f"与已有申领日期相同，申领人说明：{claim.duplicate_reason}")
     return warnings
 
 
 @transaction.atomic
-def claim_submit(*, actor, claim: Claim) -> Claim:
+def claim_submit(*, actor, claim: Claim, duplicate_reason: str = "") -> Claim:
     claim = _lock(claim)
     _role_check(actor, claim, {Role.CLERK, Role.CENTRE_HANDLER, Role.ADMIN})
+    Claim.workflow.target("submit", claim.status)
+    missing = missing_documents(claim)
+    if missing:
+        raise ValidationError(f"还缺少以下材料，请上传后再提交：{'、'.join(missing)}。")
+    duplicate_reason = duplicate_reason.strip()
+    duplicates = list(duplicate_claims(claim).values_list("reference", flat=True))
+    if duplicates and not duplicate_reason:
+        raise ValidationError(
+            f"该会员已有同一{'住院时间' if claim.admitted else '事件日期'}的申领（{'、'.join(duplicates)}）。"
+            "如确需再次申领（如补充申报），请填写说明后提交。"
+        )
+    if duplicate_reason:
+        claim.duplicate_reason = duplicate_reason[:300]
     claim.submitted_at = timezone.now()
     result, inputs = engine.estimate(claim)
     _store_result(claim, result, inputs)
@@ -221,10 +373,18 @@ def claim_submit(*, actor, claim: Claim) -> Claim:
 # --- Review -------------------------------------------------------------------------
 
 
+def _clear_check(claim: Claim) -> None:
+    """A handler's adjustment belongs to that check only."""
+    claim.adjusted_amount = None
+    claim.adjustment_reason = ""
+    claim.checked_amount = None
+
+
 @transaction.atomic
 def claim_district_approve(*, actor, claim: Claim, comment: str = "") -> Claim:
     claim = _lock(claim)
     _role_check(actor, claim, {Role.DISTRICT})
+    _require_stage(claim, Role.DISTRICT)
     _transition(actor, claim, "district_approve", comment)
     claim.district_approved_at = timezone.now()
     claim.save()
@@ -236,17 +396,22 @@ def claim_check(*, actor, claim: Claim, comment: str = "", adjusted_amount=None,
     """The centre handler recomputes and may lower the amount, with a reason."""
     claim = _lock(claim)
     _role_check(actor, claim, {Role.CENTRE_HANDLER})
+    _require_stage(claim, Role.CENTRE_HANDLER)
+    if claim.created_by_id == actor.pk:
+        raise PermissionDenied("您录入了这笔申领，须由另一位经办人审核。")
+    _clear_check(claim)
     result, inputs = engine.estimate(claim)
     _store_result(claim, result, inputs)
     if adjusted_amount is not None:
         if adjusted_amount < 0:
             raise ValidationError({"adjusted_amount": "金额不能为负数。"})
         if adjusted_amount > result.payable:
-            raise ValidationError({"adjusted_amount": f"调整后金额不能高于核算金额 {result.payable}。"})
+            raise ValidationError({"adjusted_amount": f"调整后金额不能高于核算金额 {yuan(result.payable)}。"})
         if not adjustment_reason.strip():
             raise ValidationError({"adjustment_reason": "调整金额须填写原因。"})
         claim.adjusted_amount = adjusted_amount
         claim.adjustment_reason = adjustment_reason.strip()
+    claim.checked_amount = result.payable if adjusted_amount is None else adjusted_amount
     _transition(
         actor,
         claim,
@@ -278,14 +443,32 @@ def claim_receive_originals(*, actor, claim: Claim) -> Claim:
     return claim
 
 
+def approval_blocker(claim: Claim, actor) -> str | None:
+    """Why the head may not approve this claim now, in words for the page; None if they may."""
+    if claim.status != ClaimStatus.CENTRE_CHECKED:
+        return f"该申领当前为“{claim.get_status_display()}”，不在负责人审批环节。"
+    if claim.checked_by_id == actor.pk:
+        return "该申领由您审核，须由另一位负责人审批。"
+    amount = claim.checked_amount if claim.checked_amount is not None else claim.amount_for_review
+    if amount is not None and amount >= ORIGINALS_THRESHOLD and not claim.originals_received_at:
+        return f"审核金额 {yuan(amount)}，达到 {yuan(ORIGINALS_THRESHOLD)}，须先登记收到纸质原件。"
+    return None
+
+
 @transaction.atomic
 def claim_approve(*, actor, claim: Claim, comment: str = "") -> Claim:
-    """Final approval. The amount is recomputed with the member's ledger row locked, so
-    concurrent approvals for one member run one after another and never exceed a cap
-    or pay a condition twice."""
+    """Final approval of the amount the handler checked.
+
+    The amount is recomputed with the member's ledger row locked, so concurrent
+    approvals for one member run one after another. If the recomputation differs
+    from what the handler checked (another claim was approved meanwhile, the
+    schedule changed), the claim goes back to the handler with both figures:
+    nothing is ever paid at a figure nobody checked. Nothing to pay closes the
+    claim (结案，不予给付) instead of approving 0.00.
+    """
     claim = _lock(claim)
     _role_check(actor, claim, {Role.CENTRE_HEAD})
-    Claim.workflow.target("approve", claim.status)
+    _require_stage(claim, Role.CENTRE_HEAD)
     if claim.checked_by_id == actor.pk:
         raise PermissionDenied("审批人不能与审核该申领的经办人为同一人。")
     Member.objects.select_for_update().get(pk=claim.member_id)  # the member's ledger
@@ -296,17 +479,33 @@ def claim_approve(*, actor, claim: Claim, comment: str = "") -> Claim:
         first = waiting.values_list("reference", flat=True).first()
         if first:
             raise ValidationError(f"同次住院的申领 {first} 尚未审批：请先审批补偿顺序在前的项目。")
+    checked_computed = claim.computed_amount
+    checked = claim.checked_amount if claim.checked_amount is not None else claim.amount_for_review
     result, inputs = engine.estimate(claim)
+    if result.payable != checked_computed:
+        _store_result(claim, result, inputs)
+        note = (
+            f"重新核算金额 {yuan(result.payable)}，与经办人审核金额 {yuan(checked)} 不一致"
+            "（期间有其他申领获批或给付标准有变化），退回经办人复核。"
+        )
+        _transition(actor, claim, "recheck", note, data={"checked": str(checked), "recomputed": str(result.payable)})
+        _clear_check(claim)
+        claim.checked_by = None
+        claim.save()
+        return claim
     _store_result(claim, result, inputs)
-    amount = result.payable
-    if claim.adjusted_amount is not None:
-        amount = min(amount, claim.adjusted_amount)
+    amount = checked
     if amount >= ORIGINALS_THRESHOLD and not claim.originals_received_at:
-        raise ValidationError(f"给付金额 {amount} 元达到 {ORIGINALS_THRESHOLD} 元，须先登记收到纸质原件。")
+        raise ValidationError(f"给付金额 {yuan(amount)} 达到 {yuan(ORIGINALS_THRESHOLD)}，须先登记收到纸质原件。")
     claim.approved_amount = amount
     claim.approved_by = actor
     claim.approved_at = timezone.now()
-    _transition(actor, claim, "approve", comment, data={"approved": str(amount), "rules": RULES_VERSION})
+    if amount == 0:
+        claim.decision = "not_payable"
+        reason = "；".join(reason_labels(claim.reasons)) or f"经办人调整为 0（{claim.adjustment_reason}）"
+        _transition(actor, claim, "close", comment or f"结案，不予给付：{reason}", data={"approved": "0.00"})
+    else:
+        _transition(actor, claim, "approve", comment, data={"approved": str(amount), "rules": RULES_VERSION})
     claim.save()
     return claim
 
@@ -315,8 +514,10 @@ def _close(actor, claim, action, reason):
     if not reason.strip():
         raise ValidationError("请填写原因，申领人会看到。")
     claim = _lock(claim)
-    _role_check(actor, claim, {Role.DISTRICT, Role.CENTRE_HANDLER, Role.CENTRE_HEAD})
+    role = require(actor, set(STAGE_OF_ROLE), unit=claim.unit)
+    _require_stage(claim, role)
     _transition(actor, claim, action, reason.strip())
+    _clear_check(claim)
     claim.save()
     return claim
 
@@ -416,7 +617,7 @@ def payout_file(batch: PayoutBatch) -> bytes:
 def coverage_ledger(coverage: Coverage) -> list[dict]:
     """申请次数 and 互助金额累计 for a coverage: its counted claims in approval order."""
     rows, running = [], ZERO
-    counted = coverage.claims.filter(status__in=(ClaimStatus.APPROVED, ClaimStatus.PAID)).order_by("approved_at", "pk")
+    counted = coverage.claims.filter(status__in=COUNTED_STATUSES).order_by("approved_at", "pk")
     for number, claim in enumerate(counted, start=1):
         running += claim.approved_amount or ZERO
         rows.append({"number": number, "claim": claim, "amount": claim.approved_amount, "cumulative": running})

@@ -5,14 +5,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims import engine, services
-from claims.forms import CheckForm, ClaimForm, CommentForm, DocumentForm, ReasonForm
+from claims.forms import CheckForm, ClaimForm, CommentForm, DocumentForm, ReasonForm, SubmitForm
 from claims.models import QUEUE_WORKING_DAYS_LIMIT, Claim, ClaimStatus, PayoutBatch
 from claims.rules.serialize import dump_result
 from enrollment.models import CatalogueItem
@@ -133,7 +133,7 @@ def claim_estimate(request):
         result, _ = engine.estimate(claim)
         context["result"] = dump_result(result)
         context["reason_labels"] = services.reason_labels(result.reasons)
-        context["warnings"] = services.claim_warnings(claim)
+        context["warnings"] = services.claim_warnings(claim, request.user)
     return render(request, "claims/_estimate.html", context)
 
 
@@ -148,20 +148,24 @@ def claim_detail(request, reference):
         reference=reference,
     )
     role = role_of(request.user)
-    history = AuditLog.objects.for_object(claim)
+    history = list(AuditLog.objects.for_object(claim))
     ledger = services.coverage_ledger(claim.coverage)
     actions = {t.action for t in Claim.workflow.allowed(claim.status)}
+    stage = services.STAGE_OF_ROLE.get(role)
+    blocker = services.approval_blocker(claim, request.user) if role == Role.CENTRE_HEAD else None
     can = {
         "edit": role in (Role.CLERK, Role.CENTRE_HANDLER) and claim.status in ("draft", "returned"),
         "submit": role in (Role.CLERK, Role.CENTRE_HANDLER) and "submit" in actions,
-        "district_approve": role == Role.DISTRICT and "district_approve" in actions,
-        "check": role == Role.CENTRE_HANDLER and "centre_check" in actions,
-        "approve": role == Role.CENTRE_HEAD and "approve" in actions and claim.checked_by_id != request.user.pk,
+        "district_approve": role == Role.DISTRICT and claim.status == stage,
+        "check": role == Role.CENTRE_HANDLER and claim.status == stage and claim.created_by_id != request.user.pk,
+        "approve": role == Role.CENTRE_HEAD and claim.status == stage and blocker is None,
         "originals": role in (Role.CENTRE_HANDLER, Role.CENTRE_HEAD)
         and claim.status in ("submitted", "district_approved", "centre_checked")
         and not claim.originals_received_at,
-        "return": role in QUEUE_FOR_ROLE and QUEUE_FOR_ROLE[role] == claim.status,
+        "return": stage is not None and claim.status == stage,
     }
+    checklist = services.document_checklist(claim)
+    recheck = history[-1] if history and history[-1].action == "recheck" else None
     return render(
         request,
         "claims/detail.html",
@@ -170,16 +174,23 @@ def claim_detail(request, reference):
             "history": history,
             "ledger": ledger,
             "documents": claim.documents.all(),
+            "checklist": checklist,
+            "missing": [item["label"] for item in checklist if not item["done"]],
             "can": can,
+            "blocker": blocker if role == Role.CENTRE_HEAD and claim.status == stage else None,
+            "recheck": recheck,
             "reason_labels": services.reason_labels(claim.reasons),
-            "warnings": services.claim_warnings(claim) if claim.status != "paid" else [],
+            "warnings": services.claim_warnings(claim, request.user) if claim.status != "paid" else [],
+            "duplicates": services.duplicate_claims(claim).exists() if can["submit"] else False,
             "days_in_queue": _days_in_queue(claim, timezone.localdate()),
             "limit": QUEUE_WORKING_DAYS_LIMIT,
             "document_form": DocumentForm(),
             "comment_form": CommentForm(),
             "reason_form": ReasonForm(),
             "check_form": CheckForm(),
+            "submit_form": SubmitForm(),
             "self_checked": claim.checked_by_id == request.user.pk and role == Role.CENTRE_HEAD,
+            "filed_by_me": role == Role.CENTRE_HANDLER and claim.created_by_id == request.user.pk,
         },
     )
 
@@ -206,15 +217,24 @@ def claim_upload(request, reference):
 @login_required
 @require_GET
 def claim_document(request, reference, pk):
+    """A claim's document, to whoever may see the claim: viewed in the browser (PDF and
+    images) or downloaded (?download=1), under its original name, never sniffed or run."""
     claim = get_visible_or_404(Claim, request.user, reference=reference)
     document = get_visible_or_404(claim.documents.all(), request.user, pk=pk)
-    response = HttpResponse(document.file.open("rb").read(), content_type="application/octet-stream")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{document.original_name}"
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        as_attachment=request.GET.get("download") == "1",
+        filename=document.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; plugin-types application/pdf"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
 ACTIONS = {
-    "submit": (services.claim_submit, None, "已提交，等待办事处审核。"),
+    "submit": (services.claim_submit, SubmitForm, "已提交，等待办事处审核。"),
     "district_approve": (services.claim_district_approve, CommentForm, "已审核通过，转市中心。"),
     "check": (services.claim_check, CheckForm, "已审核，等待负责人审批。"),
     "originals": (services.claim_receive_originals, None, "已登记收到纸质原件。"),
@@ -239,11 +259,16 @@ def claim_action(request, reference, action):
             return redirect("claims:detail", reference=reference)
         kwargs = {k: v for k, v in form.cleaned_data.items() if v is not None}
     try:
-        service(actor=request.user, claim=claim, **kwargs)
+        claim = service(actor=request.user, claim=claim, **kwargs)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc) or "您没有执行此操作的权限。")
     else:
-        messages.success(request, success)
+        if claim.status == ClaimStatus.DISTRICT_APPROVED and action == "approve":
+            messages.warning(request, claim.last_comment)
+        elif claim.status == ClaimStatus.CLOSED:
+            messages.success(request, "已结案，不予给付（核准金额 0.00 元）。")
+        else:
+            messages.success(request, success)
     return redirect("claims:detail", reference=reference)
 
 

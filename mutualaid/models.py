@@ -23,6 +23,9 @@ ACTION_LABELS = {
     "attach": "上传材料",
     "originals_received": "收到原件",
     "period_copy": "复制期次",
+    "close": "结案，不予给付",
+    "recheck": "金额有变化，退回经办人复核",
+    "bounce": "银行退票",
 }
 STATE_LABELS = {
     "draft": "草稿",
@@ -37,13 +40,14 @@ STATE_LABELS = {
     "returned": "已退回",
     "rejected": "未通过",
     "withdrawn": "已撤回",
+    "closed": "结案，不予给付",
 }
 
 
 class AuditLogQuerySet(models.QuerySet):
     def for_object(self, obj):
         return self.filter(content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk).select_related(
-            "actor"
+            "actor", "content_type"
         )
 
 
@@ -90,13 +94,23 @@ class AuditLog(models.Model):
     def action_label(self) -> str:
         return ACTION_LABELS.get(self.action, self.action)
 
+    def _state_label(self, state: str) -> str:
+        """The object's own word for a state (a claim's submitted is 待办事处审核), so the
+        history reads the same as the status badge."""
+        model = self.content_type.model_class()
+        try:
+            choices = dict(model._meta.get_field("status").choices or ())
+        except Exception:
+            choices = {}
+        return choices.get(state) or STATE_LABELS.get(state, state)
+
     @property
     def from_label(self) -> str:
-        return STATE_LABELS.get(self.from_state, self.from_state)
+        return self._state_label(self.from_state)
 
     @property
     def to_label(self) -> str:
-        return STATE_LABELS.get(self.to_state, self.to_state)
+        return self._state_label(self.to_state)
 
 
 def audit(*, actor, obj, action: str, from_state: str = "", to_state: str = "", comment: str = "", data=None):

@@ -5,9 +5,18 @@ same services the product uses; each test then runs in a transaction that is
 rolled back, so tests see exactly the demo and never each other's changes.
 """
 
+import tempfile
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Documents the tests upload go to a throwaway folder, never into the working tree.
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="mutualaid-media-")
 
 
 @pytest.fixture(autouse=True)

@@ -23,6 +23,8 @@ from claims.rules import evaluate
 from claims.rules.money import to_cents
 from claims.rules.schedule import benefit_curve
 from enrollment.models import Coverage
+from mutualaid.models import AuditLog
+from tests.helpers import submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,13 +40,13 @@ def demo():
     }
 
 
-def checked_claims(users, coverage, details_list) -> list[Claim]:
+def checked_claims(users, coverage, details_list, duplicate_reason="") -> list[Claim]:
     """File each claim and take it to centre_checked with originals received, on 2026-09-01."""
     claims = []
     with time_machine.travel(datetime(2026, 9, 1, 10, tzinfo=SHANGHAI), tick=False):
         for details in details_list:
             claim = services.claim_create(actor=users["clerk_u001"], coverage=coverage, **details)
-            claim = services.claim_submit(actor=users["clerk_u001"], claim=claim)
+            claim = submit(users["clerk_u001"], claim, duplicate_reason=duplicate_reason)
             claim = services.claim_district_approve(actor=users["district_hc"], claim=claim, comment="同意")
             claim = services.claim_check(actor=users["centre_handler"], claim=claim, comment="材料齐全")
             claim = services.claim_receive_originals(actor=users["centre_handler"], claim=claim)
@@ -115,33 +117,64 @@ def test_twenty_concurrent_med_approvals_respect_the_cap(demo):
     closed_form = min(f(start.eligible_total + total_e), schedule.cap) - already_paid
     assert sequential == closed_form == D("100000.00")
 
-    errors = approve_concurrently([c.pk for c in claims], "centre_head")
-    assert errors == []
+    # The head approves all twenty at once. Each approval recomputes under the member's lock:
+    # the one that gets the lock first pays what was checked; every other recomputation now
+    # differs from its check and goes back to the handler, never paid at an unchecked figure.
+    # The handler re-checks those and the head approves them at once again, until none is left.
+    pks = [c.pk for c in claims]
+    rounds = 0
+    while True:
+        waiting = list(Claim.objects.filter(pk__in=pks, status=ClaimStatus.CENTRE_CHECKED))
+        if not waiting:
+            break
+        rounds += 1
+        assert approve_concurrently([c.pk for c in waiting], "centre_head") == []
+        decided = Claim.objects.filter(pk__in=pks, status__in=(ClaimStatus.APPROVED, ClaimStatus.CLOSED))
+        assert services.coverage_paid_total(coverage) + 0 <= schedule.cap
+        assert decided.count() >= min(rounds, THREADS)  # every round decides at least one
+        sent_back = list(Claim.objects.filter(pk__in=pks, status=ClaimStatus.DISTRICT_APPROVED))
+        for claim in sent_back:
+            note = AuditLog.objects.for_object(claim).last()
+            assert note.action == "recheck" and note.data["checked"] != note.data["recomputed"]
+            with time_machine.travel(datetime(2026, 9, 2, 10, tzinfo=SHANGHAI), tick=False):
+                services.claim_check(actor=demo["centre_handler"], claim=claim, comment="复核")
+    assert rounds > 1
 
-    approved = list(Claim.objects.filter(pk__in=[c.pk for c in claims]))
-    assert {c.status for c in approved} == {ClaimStatus.APPROVED}
-    total = sum((c.approved_amount for c in approved), D("0"))
+    decided = list(Claim.objects.filter(pk__in=pks))
+    assert {c.status for c in decided} <= {ClaimStatus.APPROVED, ClaimStatus.CLOSED}
+    for claim in decided:  # each was paid exactly the figure its last check recorded
+        check = AuditLog.objects.for_object(claim).filter(action="centre_check").last()
+        assert claim.approved_amount == D(check.data["computed"])
+    total = sum((c.approved_amount for c in decided), D("0"))
     assert total == sequential
     assert total + already_paid <= schedule.cap
     assert services.coverage_paid_total(coverage) == schedule.cap
-    # In the order they were serialised, the running total follows the capped benefit curve exactly.
+    # In the order they were decided, the running total follows the capped benefit curve exactly.
     ledger = services.coverage_ledger(coverage)
     assert [row["cumulative"] for row in ledger] == [min(f(D(10000) * k), schedule.cap) for k in range(1, THREADS + 1)]
-    assert sum(1 for c in approved if "cap_reached" in c.reasons) >= 1
+    assert all(c.status == ClaimStatus.CLOSED for c in decided if c.approved_amount == 0)
+    assert sum(1 for c in decided if "cap_reached" in c.reasons) >= 1
 
 
 def test_two_concurrent_approvals_of_one_condition_pay_once(demo):
     coverage = Coverage.objects.get(member__name="张伟", plan__period__number=16, plan__code="DD")
     diagnosis = {"kind": "diagnosis", "diagnosis": "DD01", "event_date": date(2026, 8, 1)}
-    claims = checked_claims(demo, coverage, [diagnosis, diagnosis])
+    claims = checked_claims(demo, coverage, [diagnosis, diagnosis], duplicate_reason="同一确诊的补充申报")
     assert [c.computed_amount for c in claims] == [D("75000.00"), D("75000.00")]
 
     errors = approve_concurrently([c.pk for c in claims], "centre_head")
     assert errors == []
 
-    approved = sorted(Claim.objects.filter(pk__in=[c.pk for c in claims]), key=lambda c: c.approved_amount)
-    assert [c.status for c in approved] == [ClaimStatus.APPROVED, ClaimStatus.APPROVED]
-    assert [c.approved_amount for c in approved] == [D("0.00"), D("75000.00")]
-    refused, paid = approved
-    assert (refused.decision, refused.reasons) == ("not_payable", ["already_paid_condition"])
-    assert (paid.decision, paid.condition) == ("payable", "DD01")
+    paid, sent_back = sorted(Claim.objects.filter(pk__in=[c.pk for c in claims]), key=lambda c: c.status)
+    assert (paid.status, paid.approved_amount, paid.condition) == (ClaimStatus.APPROVED, D("75000.00"), "DD01")
+    # The other one recomputed to 0 (the condition is now paid): back to the handler with both figures.
+    assert (sent_back.status, sent_back.approved_amount) == (ClaimStatus.DISTRICT_APPROVED, None)
+    note = AuditLog.objects.for_object(sent_back).last()
+    assert (note.action, note.data) == ("recheck", {"checked": "75000.00", "recomputed": "0.00"})
+    assert "75,000.00 元" in note.comment and "0.00 元" in note.comment
+
+    with time_machine.travel(datetime(2026, 9, 2, 10, tzinfo=SHANGHAI), tick=False):
+        sent_back = services.claim_check(actor=demo["centre_handler"], claim=sent_back, comment="复核：病种已给付")
+        closed = services.claim_approve(actor=demo["centre_head"], claim=sent_back)
+    assert (closed.status, closed.approved_amount) == (ClaimStatus.CLOSED, D("0.00"))
+    assert (closed.decision, closed.reasons) == ("not_payable", ["already_paid_condition"])

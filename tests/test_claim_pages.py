@@ -10,8 +10,10 @@ from django.urls import reverse
 
 from claims import services
 from claims.models import Claim, ClaimStatus
+from demo.documents import attach_required
 from enrollment.models import Coverage
 from mutualaid.models import AuditLog
+from tests.helpers import submit
 
 
 def coverage(name, plan, period=16):
@@ -79,7 +81,7 @@ def test_needy_after_med_through_the_page(login, clerk_u001, district_hc, handle
         discharged=date(2026, 8, 15), total_cost=Decimal("50000"), basic_insurance_paid=Decimal("20000"),
         excluded_self_pay=Decimal("2000"),
     )  # fmt: skip
-    services.claim_submit(actor=clerk_u001, claim=med)
+    submit(clerk_u001, med)
     services.claim_district_approve(actor=district_hc, claim=med)
     services.claim_check(actor=handler, claim=med)
     services.claim_receive_originals(actor=handler, claim=med)
@@ -105,6 +107,7 @@ def test_clerk_files_a_claim_and_sees_it_in_the_queue(login, clerk_u001, distric
     assert response.status_code == 302 and response["Location"] == reverse("claims:detail", args=[claim.reference])
     detail = client.get(response["Location"]).content.decode()
     assert "发票号 37100026050001 已在申领 16-MED-U001-C1 中使用" in detail
+    attach_required(claim, clerk_u001)
     client.post(reverse("claims:action", args=[claim.reference, "submit"]))
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.SUBMITTED
@@ -130,7 +133,7 @@ def test_full_review_through_the_pages(login, clerk_u001, district_hc, handler, 
         actor=clerk_u001, coverage=coverage("王强", "ALW"), kind="hospital_stay", admitted=date(2026, 6, 1),
         discharged=date(2026, 7, 6), diagnosis="A15",
     )  # fmt: skip
-    services.claim_submit(actor=clerk_u001, claim=claim)
+    submit(clerk_u001, claim)
     url = reverse("claims:action", args=[claim.reference, "district_approve"])
     login(district_hc).post(url, {"comment": "属实"})
     login(handler).post(reverse("claims:action", args=[claim.reference, "check"]), {"comment": "材料齐全"})
@@ -155,7 +158,7 @@ def test_return_needs_a_reason_the_clerk_then_sees(login, clerk_u001, district_h
         actor=clerk_u001, coverage=coverage("张伟", "MED"), kind="hospital_stay", admitted=date(2026, 9, 1),
         discharged=date(2026, 9, 3), total_cost=Decimal("9000"),
     )  # fmt: skip
-    services.claim_submit(actor=clerk_u001, claim=claim)
+    submit(clerk_u001, claim)
     client = login(district_hc)
     url = reverse("claims:action", args=[claim.reference, "return"])
     assert "请填写原因" in client.post(url, {"reason": ""}, follow=True).content.decode()

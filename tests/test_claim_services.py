@@ -17,6 +17,7 @@ from enrollment.models import Coverage
 from mutualaid.models import AuditLog
 from mutualaid.scoping import Role
 from mutualaid.workflow import TransitionNotAllowed
+from tests.helpers import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ SMALL = stay(date(2026, 8, 20), date(2026, 8, 22), "3000", "1000")
 
 def file(clerk, cov, **details) -> Claim:
     claim = services.claim_create(actor=clerk, coverage=cov, **details)
-    return services.claim_submit(actor=clerk, claim=claim)
+    return submit(clerk, claim)
 
 
 def to_checked(claim, *, district, handler, originals=True, **check) -> Claim:
@@ -120,7 +121,7 @@ def test_clerk_of_another_unit_cannot_file_for_u001(clerk_u002):
 def test_clerk_of_another_unit_cannot_submit_a_u001_claim(clerk_u001, clerk_u002):
     claim = services.claim_create(actor=clerk_u001, coverage=coverage("王强", "MED"), **EXAMPLE_2)
     with pytest.raises(PermissionDenied):
-        services.claim_submit(actor=clerk_u002, claim=claim)
+        submit(clerk_u002, claim)
 
 
 def test_district_of_another_district_cannot_approve(clerk_u001, district_wd, district_hc):
@@ -244,7 +245,7 @@ def test_return_needs_a_reason_and_is_audited(clerk_u001, district_hc):
     )
     # The clerk corrects and submits again.
     services.claim_update(actor=clerk_u001, claim=claim, hospital="威海市中心医院")
-    claim = services.claim_submit(actor=clerk_u001, claim=claim)
+    claim = submit(clerk_u001, claim)
     assert claim.status == ClaimStatus.SUBMITTED
 
 
@@ -264,7 +265,7 @@ def test_reject_needs_a_reason_and_is_audited(clerk_u001, district_hc, handler, 
         "非因病住院",
     )
     with pytest.raises(TransitionNotAllowed):  # a rejected claim is closed
-        services.claim_submit(actor=clerk_u001, claim=claim)
+        submit(clerk_u001, claim)
 
 
 def test_clerk_cannot_return_or_reject(clerk_u001):
@@ -278,8 +279,8 @@ def test_clerk_cannot_return_or_reject(clerk_u001):
 def test_every_transition_leaves_an_audit_row(approved, handler, clerk_u001, district_hc, head):
     claim = approved("王强", "MED", **EXAMPLE_2)
     batch = services.payout_batch_create(actor=handler, claims=[claim])
-    services.payout_batch_mark_paid(actor=handler, batch=batch)
-    rows = list(AuditLog.objects.for_object(claim))
+    services.payout_batch_mark_paid(actor=head, batch=batch)
+    rows = list(AuditLog.objects.for_object(claim).exclude(action="attach"))
     assert [row.action for row in rows] == [
         "create",
         "submit",
@@ -295,7 +296,7 @@ def test_every_transition_leaves_an_audit_row(approved, handler, clerk_u001, dis
         (district_hc, "submitted", "district_approved"),
         (handler, "district_approved", "centre_checked"),
         (head, "centre_checked", "approved"),
-        (handler, "approved", "paid"),
+        (head, "approved", "paid"),
     ]
     assert all(row.at is not None for row in rows)
     approve_row = rows[5]
@@ -315,11 +316,18 @@ def test_approval_recomputes_against_the_cap(clerk_u001, district_hc, handler, h
     assert first.computed_amount == second.computed_amount == D("7500.00")
 
     first = services.claim_approve(actor=head, claim=first)
-    second = services.claim_approve(actor=head, claim=second)
     assert first.approved_amount == D("7500.00")
+    # The second now recomputes to what is left of the cap: not what the handler checked, so it
+    # goes back to the handler with both figures instead of being paid at either.
+    second = services.claim_approve(actor=head, claim=second)
+    assert (second.status, second.approved_amount) == (ClaimStatus.DISTRICT_APPROVED, None)
+    assert second.computed_amount == D("2500.00") and "cap_reached" in second.reasons
+    assert "2,500.00 元" in second.last_comment and "7,500.00 元" in second.last_comment
+    assert services.coverage_paid_total(needy) == D("7500.00")
+
+    second = services.claim_check(actor=handler, claim=second, comment="复核")
+    second = services.claim_approve(actor=head, claim=second)
     assert second.approved_amount == D("2500.00")
-    assert "cap_reached" in second.reasons
-    assert second.computed_amount == D("2500.00")  # the stored decision is the recomputed one
     assert services.coverage_paid_total(needy) == D("10000.00")
 
 
@@ -327,11 +335,16 @@ def test_approval_recomputes_a_condition_paid_meanwhile(clerk_u001, district_hc,
     dd = coverage("张伟", "DD")
     details = {"kind": "diagnosis", "diagnosis": "DD01", "event_date": date(2026, 8, 1)}
     first = to_checked(file(clerk_u001, dd, **details), district=district_hc, handler=handler)
-    second = to_checked(file(clerk_u001, dd, **details), district=district_hc, handler=handler)
+    second = services.claim_create(actor=clerk_u001, coverage=dd, **details)
+    second = submit(clerk_u001, second, duplicate_reason="医院补开的诊断证明")
+    second = to_checked(second, district=district_hc, handler=handler)
     assert first.computed_amount == second.computed_amount == D("75000.00")
     services.claim_approve(actor=head, claim=first)
     second = services.claim_approve(actor=head, claim=second)
-    assert (second.approved_amount, second.decision) == (D("0.00"), "not_payable")
+    assert second.status == ClaimStatus.DISTRICT_APPROVED  # 0.00 now, not the 75,000.00 checked
+    second = services.claim_check(actor=handler, claim=second)
+    second = services.claim_approve(actor=head, claim=second)
+    assert (second.status, second.approved_amount, second.decision) == (ClaimStatus.CLOSED, D("0.00"), "not_payable")
     assert "already_paid_condition" in second.reasons
 
 
@@ -421,9 +434,12 @@ def test_indemnity_holds_whatever_the_approval_order(clerk_u001, district_hc, ha
     with pytest.raises(ValidationError, match="请先审批补偿顺序在前的项目"):
         services.claim_approve(actor=head, claim=needy)
     med = services.claim_approve(actor=head, claim=med)
-    needy.refresh_from_db()
-    if needy.status != ClaimStatus.APPROVED:
-        needy = services.claim_approve(actor=head, claim=needy)
+    # NEEDY was checked before MED paid; its recomputation now sees MED's payout in other_paid,
+    # differs from the check, and goes back to the handler before it is approved.
+    needy = services.claim_approve(actor=head, claim=needy)
+    assert needy.status == ClaimStatus.DISTRICT_APPROVED
+    needy = services.claim_check(actor=handler, claim=needy)
+    needy = services.claim_approve(actor=head, claim=needy)
     # MED 11,000, then NEEDY 50% of what is left (9,000) = 4,500: never more than e = 20,000.
     assert med.approved_amount == D("11000.00")
     assert needy.approved_amount == D("4500.00")

@@ -19,6 +19,7 @@ from claims import services
 from claims.models import Claim, ClaimStatus
 from enrollment.models import Coverage
 from mutualaid.models import AuditLog
+from tests.helpers import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -233,7 +234,7 @@ def test_example_9_needy_after_med_paid(estimate, clerk_u001, district_hc, handl
         details[day] = datetime.fromisoformat(details[day]).date()
     with time_machine.travel(datetime(2026, 8, 25, 10, tzinfo=SHANGHAI), tick=False):
         claim = services.claim_create(actor=clerk_u001, coverage=coverage, **details)
-        services.claim_submit(actor=clerk_u001, claim=claim)
+        submit(clerk_u001, claim)
         services.claim_district_approve(actor=district_hc, claim=claim, comment="同意")
         services.claim_check(actor=handler, claim=claim, comment="材料齐全")
         services.claim_receive_originals(actor=handler, claim=claim)

@@ -344,14 +344,15 @@ def _reimbursement(
         amount,
     )
     if amount == 0:
-        # Approved at 0.00 so that e still counts towards E: the deductible is
-        # taken once per coverage, not once per stay.
+        # Nothing to pay, but the stay is closed (结案) rather than rejected, with its
+        # eligible expense kept: the deductible is taken once per coverage, not once per stay.
         if after <= deductible:
-            d.flag(r.BELOW_DEDUCTIBLE)
-            d.note(f"累计合规费用 {yuan(after)} 未超过起付线 {yuan(deductible)}，本次合规费用计入累计")
-        else:
-            d.flag(r.ZERO_BENEFIT)
-        return d.pay(ZERO, eligible_expense=e)
+            return d.refuse(
+                r.BELOW_DEDUCTIBLE,
+                f"累计合规费用 {yuan(after)} 未超过起付线 {yuan(deductible)}，本次合规费用计入累计",
+                eligible_expense=e,
+            )
+        return d.refuse(r.ZERO_BENEFIT, "按给付比例计算本次互助金为 0", eligible_expense=e)
 
     if schedule.cap is not None:
         room = max(ZERO, schedule.cap - history.paid_total)

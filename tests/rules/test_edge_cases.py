@@ -187,8 +187,8 @@ def test_deductible_is_taken_once_per_coverage_across_stays():
     history = History(eligible_total=first.eligible_expense, paid_total=first.payable)
     second = evaluate(MED_16, RENEWED, history, stay(date(2026, 6, 1), total="4000", basic="0"))
 
-    # The first stay is approved at 0.00 so that its 4,000 counts towards the deductible.
-    assert outcome(first) == ("0.00", "payable", ("below_deductible",))
+    # Nothing to pay for the first stay, but it is closed with its 4,000 counted towards the deductible.
+    assert outcome(first) == ("0.00", "not_payable", ("below_deductible",))
     assert first.eligible_expense == D("4000.00")
     assert outcome(second) == ("1000.00", "payable", ())
 

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from demo import records as demo
+from demo.documents import attach_required
 from enrollment import services
 from enrollment.models import (
     Application,
@@ -181,6 +182,7 @@ class Command(BaseCommand):
         clerk = users[f"clerk_{coverage.unit.code.lower()}"]
         with at(submitted):
             claim = claim_services.claim_create(actor=clerk, coverage=coverage, **details)
+            attach_required(claim, clerk)
             claim = claim_services.claim_submit(actor=clerk, claim=claim)
             claim = claim_services.claim_district_approve(
                 actor=users[f"district_{coverage.unit.district.code.lower()}"], claim=claim, comment="情况属实，同意"
@@ -191,7 +193,7 @@ class Command(BaseCommand):
             claim = claim_services.claim_approve(actor=users["centre_head"], claim=claim, comment="同意给付")
         with at(paid_on):
             batch = claim_services.payout_batch_create(actor=users["centre_handler"], claims=[claim])
-            claim_services.payout_batch_mark_paid(actor=users["centre_handler"], batch=batch)
+            claim_services.payout_batch_mark_paid(actor=users["centre_head"], batch=batch)
         claim.refresh_from_db()
         return claim
 
