@@ -44,6 +44,7 @@ FIELD_LABELS = {
     "submitted": "申领日期",
 }
 CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal(10) ** 12  # what DecimalField(max_digits=14, decimal_places=2) can hold
 
 
 def fail(message: str):
@@ -78,6 +79,8 @@ def parse_money(field: str, raw) -> Decimal:
         raise fail(f"{_label(field)}“{raw}”不是有效金额，请填写数字，如 168033.00。")
     if amount < 0:
         raise fail(f"{_label(field)}不能为负数：{raw}")
+    if amount >= MAX_AMOUNT:
+        raise fail(f"{_label(field)}“{raw}”超出范围：金额须小于 1,000,000,000,000 元（万亿）。请检查是否多输了位数。")
     if amount != amount.quantize(CENT):
         raise fail(f"{_label(field)}“{raw}”最多保留两位小数（精确到分）。")
     return amount.quantize(CENT)
