@@ -124,3 +124,21 @@ class CheckForm(forms.Form):
         if data.get("adjusted_amount") is not None and not (data.get("adjustment_reason") or "").strip():
             self.add_error("adjustment_reason", "调整金额须填写原因。")
         return data
+
+
+class PayBatchForm(forms.Form):
+    paid_on = forms.DateField(label="银行支付日期", widget=DATE, error_messages={"required": "请填写银行支付日期。"})
+    bank_reference = forms.CharField(
+        label="银行回单号", max_length=60, error_messages={"required": "请填写银行回单号。"}
+    )
+    confirm = forms.BooleanField(
+        label="我已核对银行回单：本批次每一笔均已支付成功",
+        error_messages={"required": "请勾选确认已核对银行回单。"},
+    )
+
+
+class BounceForm(forms.Form):
+    claim = forms.CharField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="退票原因", max_length=200, error_messages={"required": "请填写退票原因（如：账号有误、账户已销户）。"}
+    )

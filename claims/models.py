@@ -57,6 +57,7 @@ class Claim(models.Model):
         ("centre_check", ("district_approved",), "centre_checked", "中心经办人审核"),
         ("approve", ("centre_checked",), "approved", "中心负责人审批"),
         ("pay", ("approved",), "paid", "支付"),
+        ("bounce", ("paid",), "approved", "银行退票，重新待支付"),
         ("close", ("centre_checked",), "closed", "结案，不予给付"),
         ("recheck", ("centre_checked",), "district_approved", "金额有变化，退回经办人复核"),
         ("return", ("submitted", "district_approved", "centre_checked"), "returned", "退回"),
@@ -290,9 +291,16 @@ class PayoutBatch(models.Model):
     status = models.CharField("状态", max_length=10, choices=PayoutStatus.choices, default=PayoutStatus.OPEN)
     total = money_field("总金额")
     claim_count = models.PositiveIntegerField("笔数", default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    paid_at = models.DateTimeField("支付时间", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="生成人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    paid_at = models.DateTimeField("确认支付时间", null=True, blank=True)
+    paid_on = models.DateField("银行支付日期", null=True, blank=True)
+    bank_reference = models.CharField("银行回单号", max_length=60, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="确认人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = PayoutBatchQuerySet.as_manager()
 

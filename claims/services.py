@@ -575,38 +575,82 @@ def payout_batch_create(*, actor, claims) -> PayoutBatch:
 
 
 @transaction.atomic
-def payout_batch_mark_paid(*, actor, batch: PayoutBatch, paid_on: date | None = None) -> PayoutBatch:
+def payout_batch_mark_paid(*, actor, batch: PayoutBatch, paid_on: date, bank_reference: str) -> PayoutBatch:
+    """Record that the bank paid the batch: its date and the bank's reference, confirmed by a
+    second person (not the one who made the batch), so no one moves money alone."""
     require(actor, {Role.CENTRE_HANDLER, Role.CENTRE_HEAD}, message="只有市中心可以确认支付。")
     batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
-    transition(actor=actor, obj=batch, action="pay")
-    batch.paid_at = timezone.now()
+    if batch.created_by_id == actor.pk:
+        raise PermissionDenied("批次由您生成，须由另一位市中心工作人员核对银行回单后确认支付。")
+    bank_reference = (bank_reference or "").strip()
+    if not paid_on or not bank_reference:
+        raise ValidationError("请填写银行支付日期和银行回单号。")
+    if paid_on > timezone.localdate():
+        raise ValidationError("银行支付日期不能晚于今天。")
+    if paid_on < timezone.localdate(batch.created_at):
+        raise ValidationError("银行支付日期不能早于批次生成日期。")
+    transition(
+        actor=actor, obj=batch, action="pay", data={"paid_on": str(paid_on), "bank_reference": bank_reference}
+    )
+    batch.paid_at, batch.paid_on, batch.bank_reference, batch.paid_by = timezone.now(), paid_on, bank_reference, actor
     batch.save()
     for claim in Claim.objects.select_for_update().filter(payout_batch=batch).order_by("pk"):
-        _transition(actor, claim, "pay", f"支付批次 {batch.reference}")
+        _transition(actor, claim, "pay", f"支付批次 {batch.reference}，银行回单 {bank_reference}")
         claim.paid_at = batch.paid_at
         claim.save()
     return batch
 
 
+@transaction.atomic
+def payout_line_bounce(*, actor, batch: PayoutBatch, claim: Claim, reason: str) -> Claim:
+    """The bank returned one transfer (wrong account, closed card): the claim goes back to
+    approved, out of the batch, with the bank's reason, to be paid again in a later batch."""
+    require(actor, {Role.CENTRE_HANDLER, Role.CENTRE_HEAD}, message="只有市中心可以登记退票。")
+    if not (reason or "").strip():
+        raise ValidationError("请填写退票原因（如：账号有误、账户已销户）。")
+    batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
+    claim = _lock(claim)
+    if claim.payout_batch_id != batch.pk:
+        raise ValidationError(f"申领 {claim.reference} 不在批次 {batch.reference} 中。")
+    _transition(actor, claim, "bounce", f"银行退票：{reason.strip()}", data={"batch": batch.reference})
+    claim.payout_batch = None
+    claim.paid_at = None
+    claim.save()
+    batch.total -= claim.approved_amount
+    batch.claim_count -= 1
+    batch.save(update_fields=["total", "claim_count"])
+    audit(
+        actor=actor, obj=batch, action="bounce", comment=f"{claim.reference} 退票：{reason.strip()}",
+        data={"claim": claim.reference, "amount": str(claim.approved_amount)},
+    )  # fmt: skip
+    return claim
+
+
 def payout_file(batch: PayoutBatch) -> bytes:
-    """The bank payment file: one row per claim (payee, account, amount, reference)."""
+    """The bank payment file: one row per claim (payee, account, amount, reference).
+
+    Amounts are written as exact two-decimal numbers; every text cell goes through
+    safe_text, so a payee name such as =HYPERLINK(...) stays text in Excel.
+    """
     from openpyxl import Workbook
+
+    from mutualaid.lib.spreadsheet import safe_text
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "支付明细"
     sheet.append(["序号", "收款人", "开户行", "收款账号", "金额", "申领编号", "单位"])
-    claims = batch.claims.select_related("unit").order_by("reference")
+    claims = list(batch.claims.select_related("unit").order_by("reference"))
     for index, claim in enumerate(claims, start=1):
         sheet.append(
-            [index, claim.payee_name, claim.payee_bank, claim.payee_account, claim.approved_amount,
-             claim.reference, claim.unit.name]
+            [index, safe_text(claim.payee_name), safe_text(claim.payee_bank), safe_text(claim.payee_account),
+             claim.approved_amount, safe_text(claim.reference), safe_text(claim.unit.name)]
         )  # fmt: skip
         sheet.cell(row=index + 1, column=4).number_format = "@"
-        sheet.cell(row=index + 1, column=5).number_format = "#,##0.00"
-    total_row = claims.count() + 2
+        sheet.cell(row=index + 1, column=5).number_format = "0.00"
+    total_row = len(claims) + 2
     sheet.cell(row=total_row, column=4, value="合计")
-    sheet.cell(row=total_row, column=5, value=batch.total).number_format = "#,##0.00"
+    sheet.cell(row=total_row, column=5, value=sum((c.approved_amount for c in claims), ZERO)).number_format = "0.00"
     for column, width in zip("ABCDEFG", (6, 12, 20, 24, 14, 22, 30), strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("batches/<str:reference>/", views.batch_detail, name="batch"),
     path("batches/<str:reference>/export/", views.batch_export, name="batch_export"),
     path("batches/<str:reference>/pay/", views.batch_pay, name="batch_pay"),
+    path("batches/<str:reference>/bounce/", views.batch_bounce, name="batch_bounce"),
     path("<str:reference>/", views.claim_detail, name="detail"),
     path("<str:reference>/edit/", views.claim_edit, name="edit"),
     path("<str:reference>/documents/", views.claim_upload, name="upload"),

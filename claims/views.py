@@ -12,7 +12,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims import engine, services
-from claims.forms import CheckForm, ClaimForm, CommentForm, DocumentForm, ReasonForm, SubmitForm
+from claims.forms import (
+    BounceForm,
+    CheckForm,
+    ClaimForm,
+    CommentForm,
+    DocumentForm,
+    PayBatchForm,
+    ReasonForm,
+    SubmitForm,
+)
 from claims.models import QUEUE_WORKING_DAYS_LIMIT, Claim, ClaimStatus, PayoutBatch
 from claims.rules.serialize import dump_result
 from enrollment.models import CatalogueItem
@@ -306,9 +315,22 @@ def batch_list(request):
 @login_required
 @require_GET
 def batch_detail(request, reference):
-    batch = get_visible_or_404(PayoutBatch, request.user, reference=reference)
+    batch = get_visible_or_404(
+        PayoutBatch.objects.select_related("created_by", "paid_by"), request.user, reference=reference
+    )
     claims = batch.claims.select_related("member", "unit").order_by("reference")
-    return render(request, "claims/batch.html", {"batch": batch, "claims": claims})
+    bounced = AuditLog.objects.for_object(batch).filter(action="bounce")
+    return render(
+        request,
+        "claims/batch.html",
+        {
+            "batch": batch,
+            "claims": claims,
+            "bounced": bounced,
+            "pay_form": PayBatchForm(initial={"paid_on": timezone.localdate()}),
+            "may_pay": batch.status == "open" and batch.created_by_id != request.user.pk,
+        },
+    )
 
 
 @login_required
@@ -327,10 +349,37 @@ def batch_export(request, reference):
 @require_POST
 def batch_pay(request, reference):
     batch = get_visible_or_404(PayoutBatch, request.user, reference=reference)
-    try:
-        services.payout_batch_mark_paid(actor=request.user, batch=batch)
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc) or "您没有执行此操作的权限。")
+    form = PayBatchForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
     else:
-        messages.success(request, f"批次 {batch.reference} 已标记为已支付。")
+        try:
+            services.payout_batch_mark_paid(
+                actor=request.user,
+                batch=batch,
+                paid_on=form.cleaned_data["paid_on"],
+                bank_reference=form.cleaned_data["bank_reference"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, f"批次 {batch.reference} 已确认支付。")
+    return redirect(reverse("claims:batch", kwargs={"reference": reference}))
+
+
+@login_required
+@require_POST
+def batch_bounce(request, reference):
+    batch = get_visible_or_404(PayoutBatch, request.user, reference=reference)
+    form = BounceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        return redirect(reverse("claims:batch", kwargs={"reference": reference}))
+    claim = get_visible_or_404(batch.claims.all(), request.user, reference=form.cleaned_data["claim"])
+    try:
+        services.payout_line_bounce(actor=request.user, batch=batch, claim=claim, reason=form.cleaned_data["reason"])
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, f"{claim.reference} 已登记退票，回到“已审批待支付”，可在下一批次重新支付。")
     return redirect(reverse("claims:batch", kwargs={"reference": reference}))

@@ -279,7 +279,7 @@ def test_clerk_cannot_return_or_reject(clerk_u001):
 def test_every_transition_leaves_an_audit_row(approved, handler, clerk_u001, district_hc, head):
     claim = approved("王强", "MED", **EXAMPLE_2)
     batch = services.payout_batch_create(actor=handler, claims=[claim])
-    services.payout_batch_mark_paid(actor=head, batch=batch)
+    services.payout_batch_mark_paid(actor=head, batch=batch, paid_on=date(2026, 9, 1), bank_reference="HD0901")
     rows = list(AuditLog.objects.for_object(claim).exclude(action="attach"))
     assert [row.action for row in rows] == [
         "create",
@@ -351,7 +351,7 @@ def test_approval_recomputes_a_condition_paid_meanwhile(clerk_u001, district_hc,
 # --- payouts -------------------------------------------------------------------------------
 
 
-def test_payout_batch_file_and_mark_paid(approved, clerk_u001, district_hc, handler):
+def test_payout_batch_file_and_mark_paid(approved, clerk_u001, district_hc, handler, head):
     big = approved("王强", "MED", **EXAMPLE_2)
     small = approved("张伟", "MED", **stay(date(2026, 7, 1), date(2026, 7, 5), "10000", "2000"))
     assert small.approved_amount == D("1000.00")  # e = 8,000 over the 6,000 deductible, 50%
@@ -386,14 +386,14 @@ def test_payout_batch_file_and_mark_paid(approved, clerk_u001, district_hc, hand
     for claim in (big, small):
         claim.refresh_from_db()
         assert claim.status == ClaimStatus.APPROVED and claim.payout_batch == batch
-    services.payout_batch_mark_paid(actor=handler, batch=batch)
+    services.payout_batch_mark_paid(actor=head, batch=batch, paid_on=date(2026, 9, 1), bank_reference="HD0901")
     batch.refresh_from_db()
     assert batch.status == "paid" and batch.paid_at is not None
     for claim in (big, small):
         claim.refresh_from_db()
         assert claim.status == ClaimStatus.PAID and claim.paid_at == batch.paid_at
     with pytest.raises(TransitionNotAllowed):  # paid once
-        services.payout_batch_mark_paid(actor=handler, batch=batch)
+        services.payout_batch_mark_paid(actor=head, batch=batch, paid_on=date(2026, 9, 1), bank_reference="HD0901")
 
 
 # --- the coverage ledger (申请次数, 互助金额累计) ------------------------------------------------

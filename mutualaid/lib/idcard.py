@@ -208,3 +208,15 @@ def make_id(area: str, birth: date, seq: int, sex: str) -> str:
         raise ValueError(f"birth year must be >= {_MIN_BIRTH_YEAR}")
     first17 = f"{area}{birth:%Y%m%d}{seq:03d}"
     return first17 + check_digit(first17)
+
+
+def mask_account(account: str) -> str:
+    """A bank account as people outside the centre see it: ``6228 **** **** 8901``.
+
+    The first and last four digits let a clerk recognise the card; the rest stays
+    out of lists, screenshots and printouts.
+    """
+    digits = (account or "").replace(" ", "")
+    if len(digits) <= 8:
+        return digits
+    return f"{digits[:4]} **** **** {digits[-4:]}"

@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from mutualaid.lib.idcard import mask_account
 from mutualaid.lib.money import amount_in_capitals, format_yuan
 
 register = template.Library()
@@ -22,3 +23,9 @@ def yuan(value):
 @register.filter
 def capitals(value):
     return amount_in_capitals(Decimal(str(value))) if value not in (None, "") else ""
+
+
+@register.filter
+def account(value, full=False):
+    """A bank account: in full for the centre (``full`` true), masked for everyone else."""
+    return value if full else mask_account(value)

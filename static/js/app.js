@@ -50,3 +50,21 @@ document.querySelectorAll("[data-job-status-url]").forEach((box) => {
   };
   setTimeout(poll, 1000);
 });
+
+// Payout batches: nothing is ticked for the clerk; "select all" and a running count and total.
+(function () {
+  const all = document.querySelector("[data-check-all]");
+  const boxes = Array.from(document.querySelectorAll("input[name=claims][data-amount]"));
+  const out = document.getElementById("selection");
+  if (!boxes.length || !out) return;
+  const cents = (v) => Math.round(parseFloat(v) * 100);
+  const update = () => {
+    const chosen = boxes.filter((b) => b.checked);
+    const total = chosen.reduce((sum, b) => sum + cents(b.dataset.amount), 0);
+    out.textContent = chosen.length
+      ? `已选 ${chosen.length} 笔，合计 ${(total / 100).toLocaleString("zh-CN", { minimumFractionDigits: 2 })} 元`
+      : "尚未选择。请逐笔核对后勾选要支付的申领。";
+  };
+  boxes.forEach((b) => b.addEventListener("change", update));
+  if (all) all.addEventListener("change", () => { boxes.forEach((b) => { b.checked = all.checked; }); update(); });
+})();

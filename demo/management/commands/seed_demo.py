@@ -193,7 +193,9 @@ class Command(BaseCommand):
             claim = claim_services.claim_approve(actor=users["centre_head"], claim=claim, comment="同意给付")
         with at(paid_on):
             batch = claim_services.payout_batch_create(actor=users["centre_handler"], claims=[claim])
-            claim_services.payout_batch_mark_paid(actor=users["centre_head"], batch=batch)
+            claim_services.payout_batch_mark_paid(
+                actor=users["centre_head"], batch=batch, paid_on=paid_on, bank_reference=f"HD{batch.reference[1:]}"
+            )
         claim.refresh_from_db()
         return claim
 
