@@ -299,7 +299,12 @@ class PayoutBatch(models.Model):
     paid_on = models.DateField("银行支付日期", null=True, blank=True)
     bank_reference = models.CharField("银行回单号", max_length=60, blank=True)
     paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="确认人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     objects = PayoutBatchQuerySet.as_manager()

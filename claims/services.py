@@ -589,9 +589,7 @@ def payout_batch_mark_paid(*, actor, batch: PayoutBatch, paid_on: date, bank_ref
         raise ValidationError("银行支付日期不能晚于今天。")
     if paid_on < timezone.localdate(batch.created_at):
         raise ValidationError("银行支付日期不能早于批次生成日期。")
-    transition(
-        actor=actor, obj=batch, action="pay", data={"paid_on": str(paid_on), "bank_reference": bank_reference}
-    )
+    transition(actor=actor, obj=batch, action="pay", data={"paid_on": str(paid_on), "bank_reference": bank_reference})
     batch.paid_at, batch.paid_on, batch.bank_reference, batch.paid_by = timezone.now(), paid_on, bank_reference, actor
     batch.save()
     for claim in Claim.objects.select_for_update().filter(payout_batch=batch).order_by("pk"):
