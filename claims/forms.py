@@ -36,7 +36,7 @@ class ClaimForm(forms.ModelForm):
             .order_by("-plan__period__number", "member__name", "plan__priority")
         )
         self.fields["coverage"].label_from_instance = lambda c: (
-            f"{c.member.name}（{c.member.masked_id}）· 第{c.plan.period.number}期 {c.plan.name}"
+            f"{c.member.name}（{c.member.masked_id}）· {c.plan.period.name} {c.plan.name}"
             f"{'（' + str(c.shares) + '份）' if c.shares > 1 else ''}"
         )
         if self.instance.pk:

@@ -59,11 +59,15 @@ def claim_list(request):
     status = request.GET.get("status", default_status)
     if status and status in ClaimStatus.values:
         claims = claims.filter(status=status)
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").strip()[:50]
     if query:
-        claims = claims.filter(
-            Q(reference__icontains=query) | Q(member__name__contains=query) | Q(member__id_number=query.upper())
-        )
+        found = Q(reference__icontains=query) | Q(member__name__contains=query) | Q(unit__name__contains=query)
+        digits = query.upper()
+        if len(digits) == 18:
+            found |= Q(member__id_number=digits)
+        elif 4 <= len(digits) < 18 and digits.rstrip("X").isdigit():
+            found |= Q(member__id_number__endswith=digits)  # the last digits people read off a card
+        claims = claims.filter(found)
     claims = claims.order_by("queue_since", "pk") if status in QUEUE_FOR_ROLE.values() else claims.order_by("-pk")
     page = Paginator(claims, 50).get_page(request.GET.get("page"))
     today = timezone.localdate()

@@ -121,3 +121,16 @@ def plan_specs(period: int) -> list[dict]:
             "tiers": [(None, D("0.5"))],
         },
     ]  # fmt: skip
+
+# How each demo user signs: pages and printed forms show names, never logins.
+DISPLAY_NAMES = {
+    "clerk_u001": "王丽",
+    "clerk_u002": "赵刚",
+    "clerk_u003": "孙梅",
+    "clerk_u004": "周鹏",
+    "district_hc": "李军",
+    "district_wd": "吴敏",
+    "district_rc": "郑伟",
+    "centre_handler": "张敏",
+    "centre_head": "刘洪",
+}

@@ -50,7 +50,7 @@ CLAIM_KIND_LABELS = {
     DISABILITY: "伤残",
     DEATH: "身故",
 }
-CAUSE_LABELS = {"illness": "疾病", "accident": "意外伤害", "traffic_accident": "交通意外"}
+CAUSE_LABELS = {"illness": "疾病", "accident": "意外伤害", "traffic_accident": "交通事故"}
 EVENT_LABELS = {
     HOSPITAL_STAY: "入院日期",
     DIAGNOSIS: "确诊日期",
@@ -276,7 +276,7 @@ def _eligible_expense(d: _Draft, claim: ClaimFacts) -> Decimal:
     ]
     raw = claim.total_cost - sum((amount for _, amount in deductions), ZERO)
     eligible = max(ZERO, raw)
-    text = f"合规费用 e = 总费用 {yuan(claim.total_cost)}"
+    text = f"本次合规费用：医疗费用总额 {yuan(claim.total_cost)}"
     text += "".join(f" − {label} {yuan(amount)}" for label, amount in deductions)
     text += f" = {yuan(raw)}"
     if raw < 0:
@@ -304,7 +304,7 @@ def _reimbursement(
         return d.refuse(r.NO_ELIGIBLE_EXPENSE, "本次住院合规费用为 0")
     before = history.eligible_total
     after = before + e
-    d.note(f"本保障期累计合规费用 E = {yuan(before)} + {yuan(e)} = {yuan(after)}")
+    d.note(f"本保障期累计合规费用：此前 {yuan(before)} + 本次 {yuan(e)} = {yuan(after)}")
 
     deductible = schedule.deductible
     if deductible > 0:
@@ -322,27 +322,25 @@ def _reimbursement(
             parts.append(amount)
             span = f"{yuan(band.low)} 以上" if band.high is None else f"{yuan(band.low)} 至 {yuan(band.high)}"
             d.note(
-                f"{percent(band.rate)} 段（E {span}）：{yuan(portion)} × {percent(band.rate)} = {yuan(amount)}",
+                f"累计合规费用 {span} 的部分按 {percent(band.rate)} 给付：{yuan(portion)} × {percent(band.rate)}",
                 amount,
             )
     if all_bands and all_bands[-1].high is not None:
         top = all_bands[-1].high
         beyond = max(ZERO, after - max(before, top))
         if beyond > 0:
-            d.note(f"E 超过 {yuan(top)} 的部分 {yuan(beyond)} 不予给付")
-    if len(parts) > 1:
-        total = sum(parts, ZERO)
-        d.note("按段合计 " + " + ".join(yuan(p) for p in parts) + f" = {yuan(total)}")
+            d.note(f"累计合规费用超过 {yuan(top)} 的部分（{yuan(beyond)}）不予给付")
 
     # Differences of the rounded cumulative curve: the amounts of a coverage's
-    # claims then add up to f(E) to the cent in whatever order they come.
+    # claims then add up to the curve to the cent in whatever order they come.
     f_before = to_cents(benefit_curve(schedule, before))
     f_after = to_cents(benefit_curve(schedule, after))
     amount = f_after - f_before
-    d.note(
-        f"累计互助金 f({yuan(after)}) − f({yuan(before)}) = {yuan(f_after)} − {yuan(f_before)} = {yuan(amount)}",
-        amount,
-    )
+    if parts and amount != to_cents(sum(parts, ZERO)):
+        d.note(
+            f"按累计计算（四舍五入到分）：本保障期累计可得 {yuan(f_after)}，此前已得 {yuan(f_before)}，"
+            "多次住院合计与一次住院相同"
+        )
     if amount == 0:
         # Nothing to pay, but the stay is closed (结案) rather than rejected, with its
         # eligible expense kept: the deductible is taken once per coverage, not once per stay.
@@ -375,7 +373,7 @@ def _day_rate(schedule: Schedule, claim: ClaimFacts) -> tuple[Decimal, str]:
         rate = accident_rate
         if schedule.traffic_day_rate is not None:
             rate = schedule.traffic_day_rate
-        return rate, "交通意外"
+        return rate, "交通事故"
     if claim.is_accident:
         return accident_rate, "意外伤害"
     if claim.diagnosis and claim.diagnosis in schedule.high_rate_codes:

@@ -6,6 +6,7 @@ from django import template
 
 from mutualaid.lib.idcard import mask_account
 from mutualaid.lib.money import amount_in_capitals, format_yuan
+from mutualaid.lib.numerals import period_name
 
 register = template.Library()
 
@@ -29,3 +30,9 @@ def capitals(value):
 def account(value, full=False):
     """A bank account: in full for the centre (``full`` true), masked for everyone else."""
     return value if full else mask_account(value)
+
+
+@register.filter
+def period(number):
+    """A period as every page names it: 16 -> 第十六期 (the glossary's one word for it)."""
+    return period_name(int(number)) if number not in (None, "") else ""

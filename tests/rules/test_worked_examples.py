@@ -267,11 +267,16 @@ def test_example_1_explains_each_band():
     result = evaluate(MED_16, ZHANG_WEI_MED, History(), ZHANG_WEI_STAY)
 
     labels = [line.label for line in result.lines]
-    assert "合规费用 e = 总费用 168,033.00 − 基本医保支付 50,000.00 = 118,033.00" in labels
-    assert "50% 段（E 6,000.00 至 30,000.00）：24,000.00 × 50% = 12,000.00" in labels
-    assert "60% 段（E 30,000.00 至 80,000.00）：50,000.00 × 60% = 30,000.00" in labels
-    assert "70% 段（E 80,000.00 以上）：38,033.00 × 70% = 26,623.10" in labels
-    assert "按段合计 12,000.00 + 30,000.00 + 26,623.10 = 68,623.10" in labels
+    assert "本次合规费用：医疗费用总额 168,033.00 − 基本医保支付 50,000.00 = 118,033.00" in labels
+    amounts = {line.label: line.amount for line in result.lines}
+    assert amounts["累计合规费用 6,000.00 至 30,000.00 的部分按 50% 给付：24,000.00 × 50%"] == D("12000.00")
+    assert amounts["累计合规费用 30,000.00 至 80,000.00 的部分按 60% 给付：50,000.00 × 60%"] == D("30000.00")
+    assert amounts["累计合规费用 80,000.00 以上 的部分按 70% 给付：38,033.00 × 70%"] == D("26623.10")
+    assert result.lines[-1].label == "本次应付互助金 68,623.10"
+    # Plain words for a clerk: no algebra, and each amount is said once.
+    assert not any(token in label for label in labels for token in ("e =", "E =", "f(", "（E "))
+    said = [line.amount for line in result.lines if line.amount]
+    assert len(said) == len(set(said))
     assert result.eligible_expense == D("118033.00")
 
 
@@ -279,9 +284,12 @@ def test_example_2_explains_the_cumulative_curve():
     result = evaluate(MED_16, WANG_QIANG_MED, WANG_QIANG_PAID, WANG_QIANG_STAY)
 
     labels = [line.label for line in result.lines]
-    assert ("合规费用 e = 总费用 50,000.00 − 基本医保支付 20,000.00 − 自费及不予报销 2,000.00 = 28,000.00") in labels
-    assert "本保障期累计合规费用 E = 20,000.00 + 28,000.00 = 48,000.00" in labels
-    assert "累计互助金 f(48,000.00) − f(20,000.00) = 22,800.00 − 7,000.00 = 15,800.00" in labels
+    assert (
+        "本次合规费用：医疗费用总额 50,000.00 − 基本医保支付 20,000.00 − 自费及不予报销 2,000.00 = 28,000.00" in labels
+    )
+    assert "本保障期累计合规费用：此前 20,000.00 + 本次 28,000.00 = 48,000.00" in labels
+    assert "累计合规费用 6,000.00 至 30,000.00 的部分按 50% 给付：10,000.00 × 50%" in labels
+    assert result.lines[-1].label == "本次应付互助金 15,800.00"
     assert result.eligible_expense == D("28000.00")
 
 

@@ -127,10 +127,9 @@ class Command(BaseCommand):
             admin.save()
         admin.groups.add(groups[Role.ADMIN])
         users["admin"] = admin
-        names = {"centre_handler": "中心经办人", "centre_head": "中心负责人"}
         for username, role, unit, district in demo.USERS:
             user, created = User.objects.get_or_create(
-                username=username, defaults={"first_name": names.get(username, username)}
+                username=username, defaults={"first_name": demo.DISPLAY_NAMES.get(username, username)}
             )
             if created:
                 user.set_password(demo.DEMO_PASSWORD)
