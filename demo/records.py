@@ -122,6 +122,7 @@ def plan_specs(period: int) -> list[dict]:
         },
     ]  # fmt: skip
 
+
 # How each demo user signs: pages and printed forms show names, never logins.
 DISPLAY_NAMES = {
     "clerk_u001": "王丽",
