@@ -10,7 +10,15 @@ from django.urls import reverse
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportModelAdmin
 
-from enrollment.forms_admin import PeriodCopyForm, PlanLumpSumForm, PlanLumpSumFormSet, PlanTierFormSet
+from enrollment.forms_admin import (
+    PeriodAdminForm,
+    PeriodCopyForm,
+    PlanAdminForm,
+    PlanLumpSumForm,
+    PlanLumpSumFormSet,
+    PlanTierFormSet,
+    paid_claims_under,
+)
 from enrollment.models import (
     Application,
     Catalogue,
@@ -28,6 +36,7 @@ from enrollment.models import (
 )
 from enrollment.period_services import next_period_defaults, period_copy
 from mutualaid.admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin
+from mutualaid.models import audit
 
 # --- Reference data with import/export ----------------------------------------------
 
@@ -185,6 +194,32 @@ PERIOD_COPY_TEMPLATE = """{% extends "admin/base_site.html" %}
 """
 
 
+class PaidClaimsGuardMixin:
+    """Admin side of PaidClaimsGuardForm: the confirmation box appears when claims were paid,
+    and every change is audited with its old and new values."""
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and paid_claims_under(obj):
+            fieldsets.append(("已有已支付的申领", {"fields": ("confirm_paid_claims",)}))
+        return fieldsets
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = [name for name in form.changed_data if name != "confirm_paid_claims"]
+        if change and changed:
+            audit(
+                actor=request.user,
+                obj=obj,
+                action="update",
+                comment=f"修改{obj._meta.verbose_name}：{'、'.join(str(form.fields[n].label) for n in changed)}",
+                data={
+                    "changes": {n: [str(form.initial.get(n, "")), str(form.cleaned_data.get(n, ""))] for n in changed},
+                    "paid_claims": paid_claims_under(obj),
+                },
+            )
+
+
 class PeriodPlanInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = Plan
     fields = ("code", "name", "kind", "premium", "union_subsidy", "max_shares", "waiting_days")
@@ -193,7 +228,8 @@ class PeriodPlanInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 @admin.register(Period)
-class PeriodAdmin(admin.ModelAdmin):
+class PeriodAdmin(PaidClaimsGuardMixin, admin.ModelAdmin):
+    form = PeriodAdminForm
     list_display = (
         "number",
         "name",
@@ -299,7 +335,7 @@ class PlanLumpSumInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(PaidClaimsGuardMixin, admin.ModelAdmin):
     list_display = (
         "code",
         "name",
@@ -316,7 +352,12 @@ class PlanAdmin(admin.ModelAdmin):
     search_fields = ("code", "name")
     list_select_related = ("period",)
     autocomplete_fields = ("high_rate_catalogue",)
+    form = PlanAdminForm
     inlines = (PlanTierInline, PlanLumpSumInline)
+
+    class Media:
+        js = ("js/plan_admin.js",)
+
     fieldsets = (
         ("基本信息", {"fields": ("period", "code", "name", "kind", "description")}),
         (
@@ -348,6 +389,7 @@ class PlanAdmin(admin.ModelAdmin):
         (
             "医疗费用补偿",
             {
+                "classes": ("kind-section", "kind-REIMBURSEMENT"),
                 "description": "仅“住院医疗费用补偿”项目填写；分段比例在页面下方。",
                 "fields": ("deductible", "cap", "priority"),
             },
@@ -355,6 +397,7 @@ class PlanAdmin(admin.ModelAdmin):
         (
             "住院津贴",
             {
+                "classes": ("kind-section", "kind-ALLOWANCE"),
                 "description": "“住院津贴”项目填写；意外、交通事故日津贴空 = 按日津贴。",
                 "fields": (
                     "day_rate",
@@ -367,6 +410,7 @@ class PlanAdmin(admin.ModelAdmin):
         (
             "一次性给付",
             {
+                "classes": ("kind-section", "kind-LUMP_SUM"),
                 "description": "“特定疾病一次性给付”项目填写；各疾病的每份给付金额在页面下方。",
                 "fields": ("condolence",),
             },
@@ -374,6 +418,7 @@ class PlanAdmin(admin.ModelAdmin):
         (
             "意外伤害",
             {
+                "classes": ("kind-section", "kind-ACCIDENT", "kind-ALLOWANCE"),
                 "description": "意外伤害项目及住院津贴项目中的意外责任填写。",
                 "fields": (
                     ("death_per_share", "disability_per_share"),
@@ -382,6 +427,33 @@ class PlanAdmin(admin.ModelAdmin):
             },
         ),
     )
+
+    # The sections that belong to each kind of plan; the rest stay off the page.
+    KIND_SECTIONS = {
+        "REIMBURSEMENT": {"医疗费用补偿"},
+        "ALLOWANCE": {"住院津贴", "意外伤害"},
+        "LUMP_SUM": {"一次性给付"},
+        "ACCIDENT": {"意外伤害"},
+    }
+    KIND_INLINES = {"REIMBURSEMENT": (PlanTierInline,), "LUMP_SUM": (PlanLumpSumInline,)}
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None:  # the kind is known: only its sections (a new plan's page toggles them by script)
+            wanted = self.KIND_SECTIONS.get(obj.kind, set())
+            fieldsets = [
+                (name, opts)
+                for name, opts in fieldsets
+                if "kind-section" not in opts.get("classes", ()) or name in wanted
+            ]
+            if paid_claims_under(obj):
+                fieldsets.append(("已有已支付的申领", {"fields": ("confirm_paid_claims",)}))
+        return fieldsets
+
+    def get_inlines(self, request, obj):
+        if obj is None:
+            return self.inlines
+        return self.KIND_INLINES.get(obj.kind, ())
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

@@ -1,10 +1,12 @@
 """Forms used only by the Django admin: the period copy page and plan schedule checks."""
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
-from enrollment.models import ZERO, Period, PlanKind, PlanLumpSum
+from enrollment.models import Period, Plan, PlanKind, PlanLumpSum
 from mutualaid.models import StaffProfile
 
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
@@ -56,8 +58,9 @@ class PlanTierFormSet(BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
+        # In the order the admin typed them: a typo (20,000 after 30,000) is an error to fix,
+        # not something to re-sort silently into a different schedule.
         tiers = [(form.cleaned_data.get("up_to"), form.cleaned_data.get("rate")) for form in _kept_forms(self)]
-        tiers.sort(key=lambda tier: (tier[0] is None, tier[0] or ZERO))
         try:
             self.instance.validate_tiers(tiers)
         except ValidationError as exc:
@@ -101,3 +104,68 @@ class StaffProfileForm(forms.ModelForm):
                 "单位和办事处只能选其一：基层工会经办人选单位，办事处人员选办事处，市中心人员都不选。"
             )
         return data
+
+
+OCCUPATION_SEPARATORS = re.compile(r"[\n,，、;；]+")
+
+
+class PaidClaimsGuardForm(forms.ModelForm):
+    """Changing a period or plan that claims were already paid under needs a ticked
+    confirmation: the admin sees that old and new claims will then follow different rules."""
+
+    confirm_paid_claims = forms.BooleanField(
+        label="我已知晓已有已支付的申领，确认修改（修改会记录在操作记录中）",
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        paid = paid_claims_under(self.instance) if self.instance.pk and self.has_changed() else 0
+        if paid and not data.get("confirm_paid_claims"):
+            raise ValidationError(
+                f"{self._meta.model._meta.verbose_name}下已有 {paid} 笔已支付的申领。修改后新旧申领将按不同标准计算；"
+                "如确需修改，请勾选页面下方的确认项后再保存。"
+            )
+        return data
+
+
+class PlanAdminForm(PaidClaimsGuardForm):
+    """The plan page: occupations edited as a list, not JSON."""
+
+    occupations = forms.CharField(
+        label="限定职业",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="每行一个职业（也可用逗号、顿号分隔），如：快递员、外卖配送员。留空 = 不限职业。",
+    )
+
+    class Meta:
+        model = Plan
+        fields = "__all__"  # noqa: DJ007 - the admin passes the fields of its fieldsets
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["occupations"] = "\n".join(self.instance.occupations or [])
+
+    def clean_occupations(self):
+        raw = self.cleaned_data.get("occupations") or ""
+        items = [item.strip() for item in OCCUPATION_SEPARATORS.split(raw) if item.strip()]
+        return list(dict.fromkeys(items))
+
+
+class PeriodAdminForm(PaidClaimsGuardForm):
+    class Meta:
+        model = Period
+        fields = "__all__"  # noqa: DJ007 - the admin passes the fields of its fieldsets
+
+
+def paid_claims_under(obj) -> int:
+    """Claims approved or paid under a plan, or under any plan of a period (reverse relations,
+    so this module needs no import of the claims app)."""
+    if not obj.pk:
+        return 0
+    paid = ("approved", "paid")
+    if isinstance(obj, Period):
+        return obj.plans.filter(claims__status__in=paid).count()
+    return obj.claims.filter(status__in=paid).count()

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from mutualaid.lib.idcard import IdNumberError, mask_id, validate_id
+from mutualaid.lib.money import format_yuan
 from mutualaid.lib.uscc import UsccError, validate_uscc
 from mutualaid.roles import Role, role_of, unit_of
 from mutualaid.scoping import CityWideQuerySet, ScopedQuerySet
@@ -74,8 +75,8 @@ class Unit(models.Model):
     contact_name = models.CharField("经办人姓名", max_length=30, blank=True)
     contact_phone = models.CharField("经办人联系方式", max_length=30, blank=True)
     declared_staff = models.PositiveIntegerField("在职人数", default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("最后修改", auto_now=True)
 
     objects = UnitQuerySet.as_manager()
 
@@ -366,7 +367,10 @@ class Plan(models.Model):
             if up_to is None and not last:
                 raise ValidationError("只有最后一段可以不设上限。")
             if up_to is not None and up_to <= previous:
-                raise ValidationError(f"第 {index + 1} 段：分段上限 {up_to} 必须高于起付线和上一段上限 {previous}。")
+                raise ValidationError(
+                    f"第 {index + 1} 段：分段上限 {format_yuan(up_to)} 元必须高于起付线和上一段上限 "
+                    f"{format_yuan(previous)} 元。请按从低到高的顺序填写各段上限。"
+                )
             if up_to is not None:
                 previous = up_to
 
@@ -465,7 +469,9 @@ class Application(models.Model):
     subsidy_total = money_field("工会补贴")
     amount_paid = money_field("已缴金额")
     paid_on = models.DateField("缴清日期", null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.PROTECT
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     centre_approved_at = models.DateTimeField("中心审核时间", null=True, blank=True)
@@ -587,8 +593,10 @@ class Payment(models.Model):
     bank_txn_no = models.CharField("交易流水号", max_length=60, unique=True, null=True, blank=True)
     payer_name = models.CharField("付款人名称", max_length=100, blank=True)
     memo = models.CharField("摘要/附言", max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True, on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     objects = PaymentQuerySet.as_manager()
 

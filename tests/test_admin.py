@@ -201,7 +201,7 @@ def plan_post(period, *, tiers=(), lump_sums=(), existing_tiers=(), **overrides)
         "max_age": "60",
         "requires_basic_insurance": "on",
         "sex_required": "",
-        "occupations": "[]",
+        "occupations": "",
         "participation_rate": "0.80",
         "participation_all_below": "20",
         "waiting_days": "90",
@@ -320,12 +320,20 @@ def test_numbers_and_codes_in_use_cannot_be_changed(admin_client, period, med_pl
     assert 'name="code"' in page
 
 
-def test_plan_page_shows_the_benefit_sections_and_inlines(admin_client, med_plan):
+def test_plan_page_shows_only_the_sections_of_its_kind(admin_client, med_plan, dd_plan):
     page = content(admin_client.get(reverse("admin:enrollment_plan_change", args=[med_plan.pk])))
-    for heading in ("基本信息", "缴费与份数", "参保条件", "期限", "医疗费用补偿", "住院津贴", "一次性给付", "意外伤害"):
-        assert f">{heading}<" in page
-    assert 'name="tiers-TOTAL_FORMS"' in page
+    for heading in ("基本信息", "缴费与份数", "参保条件", "期限", "医疗费用补偿"):
+        assert f'class="fieldset-heading">{heading}<' in page
+    for heading in ("住院津贴", "一次性给付", "意外伤害"):
+        assert f'class="fieldset-heading">{heading}<' not in page
+    assert 'name="tiers-TOTAL_FORMS"' in page and 'name="lump_sums-TOTAL_FORMS"' not in page
+    assert 'name="accident_medical_rate"' not in page  # no 0.80 on a medical plan
+    page = content(admin_client.get(reverse("admin:enrollment_plan_change", args=[dd_plan.pk])))
+    assert 'class="fieldset-heading">一次性给付<' in page and 'class="fieldset-heading">医疗费用补偿<' not in page
     assert 'name="lump_sums-TOTAL_FORMS"' in page
+    # A new plan's page has every section, each marked with its kind for the page script to toggle.
+    page = content(admin_client.get(reverse("admin:enrollment_plan_add")))
+    assert "kind-REIMBURSEMENT" in page and "kind-LUMP_SUM" in page and "js/plan_admin.js" in page
 
 
 def test_plan_list_filters_by_period_and_kind(admin_client, med_plan, dd_plan):
@@ -351,8 +359,7 @@ def test_changelist_queries_do_not_grow_with_rows(admin_client, records, med_pla
 
 
 def test_valid_reimbursement_plan_saves_with_its_tiers(admin_client, period):
-    # Rows typed in any order are kept in order of their bounds.
-    data = plan_post(period, tiers=[(None, "0.7"), (30000, "0.5"), (80000, "0.6")])
+    data = plan_post(period, tiers=[(30000, "0.5"), (80000, "0.6"), (None, "0.7")])
     response = plan_add(admin_client, data)
     assert response.status_code == 302
     plan = Plan.objects.get(period=period, code="NMED")
@@ -367,8 +374,14 @@ def test_valid_reimbursement_plan_saves_with_its_tiers(admin_client, period):
     ("tiers", "message"),
     [
         # A bound at or below the deductible: the band would be empty.
-        ([(5000, "0.5"), (None, "0.7")], "第 1 段：分段上限 5000 必须高于起付线和上一段上限 6000"),
-        ([(30000, "0.5"), (30000, "0.6"), (None, "0.7")], "第 2 段：分段上限 30000 必须高于起付线和上一段上限 30000"),
+        ([(5000, "0.5"), (None, "0.7")], "第 1 段：分段上限 5,000.00 元必须高于起付线和上一段上限 6,000.00 元"),
+        (
+            [(30000, "0.5"), (30000, "0.6"), (None, "0.7")],
+            "第 2 段：分段上限 30,000.00 元必须高于起付线和上一段上限 30,000.00 元",
+        ),
+        # A typo: 20,000 typed after 30,000 is refused, not re-sorted into another schedule.
+        ([(30000, "0.5"), (20000, "0.6"), (None, "0.7")], "请按从低到高的顺序填写各段上限"),
+        ([(None, "0.7"), (30000, "0.5")], "只有最后一段可以不设上限"),
         ([(None, "0.5"), (None, "0.7")], "只有最后一段可以不设上限"),
         ([], "医疗费用补偿项目至少需要一个分段"),
     ],
@@ -393,7 +406,7 @@ def test_raising_the_deductible_above_the_first_tier_is_rejected(admin_client, m
     )
     response = admin_client.post(reverse("admin:enrollment_plan_change", args=[med_plan.pk]), data)
     assert response.status_code == 200
-    assert "第 1 段：分段上限 30000.00 必须高于起付线和上一段上限 40000" in content(response)
+    assert "第 1 段：分段上限 30,000.00 元必须高于起付线和上一段上限 40,000.00 元" in content(response)
     med_plan.refresh_from_db()
     assert med_plan.deductible == D("6000.00")
 
@@ -785,3 +798,54 @@ def test_non_staff_clerk_is_sent_away_from_admin(client, unit):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(login)
+
+
+def test_occupations_are_edited_as_a_list(admin_client, period):
+    data = plan_post(period, occupations="快递员\n外卖配送员、网约车司机", tiers=[(None, "0.5")])
+    assert plan_add(admin_client, data).status_code == 302
+    plan = Plan.objects.get(period=period, code="NMED")
+    assert plan.occupations == ["快递员", "外卖配送员", "网约车司机"]
+    page = content(admin_client.get(reverse("admin:enrollment_plan_change", args=[plan.pk])))
+    assert "快递员\n外卖配送员\n网约车司机" in page and "[&quot;" not in page
+
+
+def test_changing_a_plan_with_paid_claims_needs_a_confirmation_and_is_audited(admin_client):
+    med = Plan.objects.get(period__number=16, code="MED")  # the demo paid 16-MED-U001-C1 under it
+    url = reverse("admin:enrollment_plan_change", args=[med.pk])
+    page = content(admin_client.get(url))
+    assert "已有已支付的申领" in page
+    data = plan_post(med.period, code="MED", name=med.name, deductible="5000", existing_tiers=list(med.tiers.all()))
+    for name in ("period", "code", "kind"):
+        data.pop(name)
+    response = admin_client.post(url, data)
+    assert response.status_code == 200 and "笔已支付的申领" in content(response)
+    med.refresh_from_db()
+    assert med.deductible == D("6000.00")
+    response = admin_client.post(url, {**data, "confirm_paid_claims": "on"})
+    assert response.status_code == 302
+    med.refresh_from_db()
+    assert med.deductible == D("5000.00")
+    row = AuditLog.objects.for_object(med).last()
+    assert row.action == "update" and row.data["changes"]["deductible"] == ["6000.00", "5000"]
+
+
+def test_no_english_slips_into_the_admin(admin_client):
+    page = content(admin_client.get(reverse("admin:enrollment_plan_add")))
+    assert "Select an option" not in page and "请选择" in page
+    page = content(admin_client.get(reverse("admin:enrollment_payment_changelist")))
+    assert "Filter by" not in page and "CREATED BY" not in page.upper().replace("CREATED_BY", "")
+    assert "登记人" in page
+
+
+def test_changing_a_period_with_paid_claims_needs_a_confirmation(admin_client):
+    period = Period.objects.get(number=16)
+    url = reverse("admin:enrollment_period_change", args=[period.pk])
+    data = {"name": "第十六期", "coverage_start": "2026-03-12", "coverage_end": "2027-03-11",
+            "enrollment_start": "2026-03-01", "enrollment_end": "2027-02-28",
+            "plans-TOTAL_FORMS": "0", "plans-INITIAL_FORMS": "0"}  # fmt: skip
+    response = admin_client.post(url, data)
+    assert response.status_code == 200 and "笔已支付的申领" in content(response)
+    assert admin_client.post(url, {**data, "confirm_paid_claims": "on"}).status_code == 302
+    period.refresh_from_db()
+    assert str(period.enrollment_end) == "2027-02-28"
+    assert AuditLog.objects.for_object(period).last().data["changes"]["enrollment_end"] == ["2027-01-31", "2027-02-28"]
