@@ -78,3 +78,20 @@ def test_plain_words_in_the_explanation(login, clerk_u001):
     claim = Claim.objects.get(reference="16-MED-U001-C1")
     page = login(clerk_u001).get(reverse("claims:detail", args=[claim.reference])).text
     assert "累计合规费用" in page and "f(" not in page and "E =" not in page
+
+
+def test_no_line_of_the_estimate_says_its_amount_twice(login, clerk_u001):
+    import re
+
+    coverage = Coverage.objects.get(member__name="张伟", plan__code="MED", plan__period__number=16)
+    box = login(clerk_u001).post(
+        reverse("claims:estimate"),
+        {"coverage": coverage.pk, "kind": "hospital_stay", "cause": "illness", "admitted": "2026-09-01",
+         "discharged": "2026-09-10", "total_cost": "40000", "basic_insurance_paid": "10000"},
+    ).text  # fmt: skip
+    lines = re.findall(r"<li>(.*?)</li>", box, re.S)
+    assert any("本次应付互助金 12,000.00" in line for line in lines)
+    for line in lines:  # a bold result is added only when the words have not said it already
+        bold = re.search(r"：<strong>(.*?)</strong>", line)
+        if bold:
+            assert bold.group(1) not in line[: bold.start()], line
