@@ -124,7 +124,9 @@ def add_synthetic_units(count: int, *, seed: int = 16, stdout=None, claim_rate: 
     for unit in units:
         application = by_unit[unit.pk]
         for row, member in enumerate(members_by_unit[unit.code], start=1):
-            lines.append(RosterLine(application=application, member=member, row_number=row, shares=1))
+            lines.append(
+                RosterLine(application=application, plan=application.plan, member=member, row_number=row, shares=1)
+            )
             coverages.append(
                 Coverage(
                     member=member, plan=med, application=application, unit=unit, shares=1,

@@ -512,6 +512,10 @@ class RosterLine(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="lines")
     member = models.ForeignKey(Member, verbose_name="会员", on_delete=models.PROTECT, related_name="roster_lines")
+    # The application's plan and whether it is live (not rejected or withdrawn), copied onto the
+    # line so the database itself holds one live enrollment per person, plan and period.
+    plan = models.ForeignKey(Plan, verbose_name="保障项目", on_delete=models.PROTECT, related_name="roster_lines")
+    live = models.BooleanField("有效", default=True)
     row_number = models.PositiveIntegerField("序号", default=0)
     shares = models.PositiveSmallIntegerField("份数", default=1, validators=[MinValueValidator(1)])
     renewed_shares = models.PositiveSmallIntegerField("续保份数", default=0)
@@ -523,6 +527,9 @@ class RosterLine(models.Model):
         ordering = ["application", "row_number"]
         constraints = [
             models.UniqueConstraint(fields=["application", "member"], name="roster_member_unique"),
+            models.UniqueConstraint(
+                fields=["member", "plan"], condition=Q(live=True), name="one_live_enrollment_per_member_plan"
+            ),
             models.CheckConstraint(
                 condition=Q(renewed_shares__lte=models.F("shares")), name="roster_renewed_le_shares"
             ),

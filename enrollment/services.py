@@ -25,7 +25,8 @@ from enrollment.models import (
     RosterLine,
     Unit,
 )
-from mutualaid.lib.dates import add_days, age_on
+from enrollment.roster.rules import check_day, person_problems
+from mutualaid.lib.dates import add_days
 from mutualaid.models import audit
 from mutualaid.scoping import CITY_ROLES, Role, require
 from mutualaid.workflow import transition
@@ -77,31 +78,15 @@ def member_problems(
     on: date | None = None,
     exclude_application: Application | None = None,
 ) -> list[MemberProblem]:
-    """Plan eligibility for one person (DOMAIN.md §4); the roster import applies the same rules in bulk."""
-    problems = []
-    check_day = on or max(plan.period.coverage_start, today())
-    age = age_on(member.birth_date, check_day) if check_day >= member.birth_date else -1
-    if not plan.min_age <= age <= plan.max_age:
-        problems.append(
-            MemberProblem("age_ineligible", f"年龄 {age} 岁，不在 {plan.min_age}–{plan.max_age} 周岁范围内。")
+    """Plan eligibility for one person (DOMAIN.md §4): the same rules the roster import applies in bulk."""
+    problems = [
+        MemberProblem(p.code, p.message)
+        for p in person_problems(
+            plan, birth_date=member.birth_date, sex=member.sex, basic=member.has_basic_insurance, needy=member.needy,
+            occupation=member.occupation, shares=shares, uniform=uniform, renewed=renewed,
+            on=on or check_day(plan, today()),
         )
-    if plan.sex_required and member.sex != plan.sex_required:
-        problems.append(
-            MemberProblem("sex_ineligible", f"本项目仅限{'女' if plan.sex_required == 'F' else '男'}职工参加。")
-        )
-    if plan.requires_basic_insurance and not member.has_basic_insurance:
-        problems.append(MemberProblem("basic_insurance_required", "须参加城镇职工基本医疗保险。"))
-    if plan.needy_required and not member.needy:
-        problems.append(MemberProblem("needy_ineligible", "本项目仅限困难职工参加。"))
-    if plan.occupations and member.occupation not in plan.occupations:
-        problems.append(MemberProblem("occupation_ineligible", f"本项目仅限以下职业：{'、'.join(plan.occupations)}。"))
-    limit = plan.max_shares if uniform else plan.mixed_max_shares
-    if plan.renewal_keeps_shares and renewed:
-        limit = max(limit, renewed)
-    if shares < 1:
-        problems.append(MemberProblem("shares_invalid", "份数应为不小于 1 的整数。"))
-    elif shares > limit:
-        problems.append(MemberProblem("shares_exceeds_max", f"份数 {shares} 超过上限 {limit} 份。"))
+    ]  # fmt: skip
     live = RosterLine.objects.filter(member=member, application__plan__period=plan.period).filter(
         application__status__in=[s for s in ApplicationStatus.values if s not in ("rejected", "withdrawn")]
     )
@@ -133,7 +118,8 @@ def application_create(
     contact_name: str = "",
     contact_phone: str = "",
 ) -> Application:
-    require(actor, CITY_ROLES | {Role.CLERK}, unit=unit)
+    if actor is not None:  # None: the operator's command line (import_roster)
+        require(actor, CITY_ROLES | {Role.CLERK}, unit=unit)
     Unit.objects.select_for_update().get(pk=unit.pk)  # serialises the per-unit sequence
     seq = (Application.objects.filter(plan=plan, unit=unit).aggregate(m=Max("seq"))["m"] or 0) + 1
     application = Application.objects.create(
@@ -170,6 +156,7 @@ def application_add_member(*, actor, application: Application, member: Member, s
     row = (application.lines.aggregate(m=Max("row_number"))["m"] or 0) + 1
     line = RosterLine.objects.create(
         application=application,
+        plan=application.plan,
         member=member,
         row_number=row,
         shares=shares,
@@ -263,6 +250,7 @@ def application_withdraw(*, actor, application: Application, reason: str = "") -
     application = Application.objects.select_for_update().get(pk=application.pk)
     _transition(actor, application, "withdraw", reason)
     application.save()
+    application.lines.update(live=False)  # the people may enroll again, in this or another unit
     return application
 
 
@@ -274,6 +262,8 @@ def _close_with_reason(actor, application, action, reason):
     _transition(actor, application, action, reason)
     application.last_comment = reason
     application.save()
+    if application.status == ApplicationStatus.REJECTED:
+        application.lines.update(live=False)
     return application
 
 

@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "pay": "支付",
     "payment": "确认到账",
     "roster_add": "加入名单",
+    "roster_import": "导入人员手册",
     "attach": "上传材料",
     "originals_received": "收到原件",
     "period_copy": "复制期次",

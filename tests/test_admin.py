@@ -149,7 +149,7 @@ def records(admin_user, med_plan, unit, member):
         paid_on=date(2040, 3, 10),
         contact_name="原经办人",
     )
-    RosterLine.objects.create(application=application, member=member, row_number=1, shares=1)
+    RosterLine.objects.create(application=application, plan=application.plan, member=member, row_number=1, shares=1)
     coverage = Coverage.objects.create(
         member=member,
         plan=med_plan,

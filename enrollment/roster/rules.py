@@ -1,0 +1,95 @@
+"""Who may join a plan (DOMAIN.md §4), as plain functions over plain values.
+
+The bulk roster validator and ``services.member_problems`` (one person added by
+hand) both ask these, so a rule is written once.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from mutualaid.lib.dates import age_on
+
+# Every §9 code with what it means to a clerk (the template's 填表说明 lists them).
+ERROR_CODES = {
+    "header_missing": "找不到表头（姓名、身份证号码）",
+    "name_missing": "姓名未填",
+    "name_invalid": "姓名含数字或符号，或超过 30 个字",
+    "id_missing": "身份证号码未填",
+    "id_format": "身份证号码格式不对（位数、字符，或被 Excel 存成了数字）",
+    "id_checksum": "身份证号码校验位错误（多半是抄错了一位）",
+    "id_birthdate": "身份证号码中的出生日期无效",
+    "sex_invalid": "性别应填“男”或“女”",
+    "sex_mismatch": "性别与身份证号码不符",
+    "age_ineligible": "年龄不在本项目的参保年龄范围内",
+    "sex_ineligible": "本项目限定性别",
+    "duplicate_in_file": "同一身份证号码在表中出现多次",
+    "already_enrolled": "本期已参加此项目（本单位或其他单位）",
+    "exclusive_conflict": "本期已参加互斥的项目",
+    "insurance_card_missing": "医保卡号未填",
+    "basic_insurance_required": "须参加城镇职工基本医疗保险",
+    "shares_invalid": "份数应为不小于 1 的整数",
+    "shares_exceeds_max": "份数超过本项目上限",
+    "occupation_ineligible": "职业不在本项目范围内",
+    "needy_ineligible": "本项目仅限困难职工",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str
+    field: str | None = None  # the roster column it points at
+
+
+def check_day(plan, today: date) -> date:
+    """The day eligibility is judged on before the effective date is known (§4)."""
+    return max(plan.period.coverage_start, today)
+
+
+def share_limit(plan, *, uniform: bool, renewed: int) -> int:
+    limit = plan.max_shares if uniform else plan.mixed_max_shares
+    if plan.renewal_keeps_shares and renewed:
+        limit = max(limit, renewed)
+    return limit
+
+
+def person_problems(
+    plan,
+    *,
+    birth_date: date,
+    sex: str,
+    basic: bool,
+    needy: bool,
+    occupation: str,
+    shares: int,
+    uniform: bool,
+    renewed: int,
+    on: date,
+) -> list[Problem]:
+    problems = []
+    age = age_on(birth_date, on) if on >= birth_date else -1
+    if not plan.min_age <= age <= plan.max_age:
+        problems.append(
+            Problem(
+                "age_ineligible", f"{on} 时年龄 {age} 岁，不在 {plan.min_age}–{plan.max_age} 周岁范围内。", "id_number"
+            )
+        )
+    if plan.sex_required and sex != plan.sex_required:
+        problems.append(
+            Problem("sex_ineligible", f"本项目仅限{'女' if plan.sex_required == 'F' else '男'}职工参加。", "sex")
+        )
+    if plan.requires_basic_insurance and not basic:
+        problems.append(Problem("basic_insurance_required", "本项目须参加城镇职工基本医疗保险。", "basic"))
+    if plan.needy_required and not needy:
+        problems.append(Problem("needy_ineligible", "本项目仅限困难职工参加（“困难职工”一栏填“是”）。", "needy"))
+    if plan.occupations and occupation not in plan.occupations:
+        problems.append(
+            Problem("occupation_ineligible", f"本项目仅限以下职业：{'、'.join(plan.occupations)}。", "occupation")
+        )
+    limit = share_limit(plan, uniform=uniform, renewed=renewed)
+    if shares < 1:
+        problems.append(Problem("shares_invalid", "份数应为不小于 1 的整数。", "shares"))
+    elif shares > limit:
+        note = f"（续保可保留上期的 {renewed} 份）" if renewed > plan.max_shares else ""
+        problems.append(Problem("shares_exceeds_max", f"份数 {shares} 超过上限 {limit} 份{note}。", "shares"))
+    return problems

@@ -1,0 +1,235 @@
+"""Normalise and check a whole roster: plain Python per row, then a few set queries.
+
+Nothing here writes. The result is every row's clean values and every problem,
+with the Excel row number and the column header the clerk sees.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import connection
+
+from enrollment.roster import rules
+from enrollment.roster.reading import LABELS, Sheet
+from mutualaid.lib.idcard import IdNumberError, validate_id
+
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_NAME_OK = re.compile(r"^[\u3400-\u9fff\U00020000-\U0002ebef·A-Za-z ]+$")
+_DOTS = str.maketrans({"•": "·", "・": "·", "．": "·", "∙": "·", "‧": "·"})
+YES = {"是", "有", "Y", "YES", "TRUE", "1", "√", "✓"}
+NO = {"否", "无", "没有", "不", "N", "NO", "FALSE", "0", "×", "X"}
+SEX = {"男": "M", "女": "F", "M": "M", "F": "F", "男性": "M", "女性": "F"}
+MAX_NAME = 30
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int | None  # the Excel row number a clerk sees; None for the whole file
+    column: str | None  # the header as written in the file
+    code: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "code": self.code, "message": self.message}
+
+
+@dataclass
+class RosterRow:
+    excel_row: int
+    name: str = ""
+    id_number: str = ""
+    sex: str = ""
+    birth_date: date | None = None
+    card: str = ""
+    phone: str = ""
+    shares: int = 1
+    basic: bool = True
+    needy: bool = False
+    occupation: str = ""
+    renewed: int = 0
+    codes: list[str] = field(default_factory=list)
+
+
+def text(value) -> str:
+    """A cell as the clerk meant it: trimmed, full-width letters and digits made ASCII."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).translate(_FULL_WIDTH).replace("\u3000", " ").strip()
+
+
+def _yes_no(value, default: bool) -> bool:
+    word = text(value).upper()
+    if not word:
+        return default
+    return word not in NO
+
+
+def validate_rows(sheet: Sheet, *, plan, application_id, uniform: bool, default_shares: int, today: date):
+    """Return (rows, errors) for a sheet whose header was found."""
+    columns, headers = sheet.columns, sheet.headers
+    rows: list[RosterRow] = []
+    errors: list[RowError] = []
+
+    def cell(raw_row, name):
+        position = columns.get(name)
+        return raw_row[position] if position is not None and position < len(raw_row) else None
+
+    def problem(row: RosterRow, field_name: str | None, code: str, message: str):
+        row.codes.append(code)
+        column = headers.get(field_name) if field_name else None
+        errors.append(
+            RowError(row.excel_row, column or (LABELS.get(field_name) if field_name else None), code, message)
+        )
+
+    on = rules.check_day(plan, today)
+    for index in range(sheet.header_row + 1, len(sheet.rows)):
+        raw = sheet.rows[index]
+        if all(text(value) == "" for value in raw):
+            continue  # entirely blank rows are skipped (§9)
+        row = RosterRow(excel_row=index + 1)
+        rows.append(row)
+        row.name = text(cell(raw, "name")).translate(_DOTS).replace(" ", "")
+        if not row.name:
+            problem(row, "name", "name_missing", "姓名未填写。")
+        elif len(row.name) > MAX_NAME or not _NAME_OK.match(row.name):
+            problem(
+                row,
+                "name",
+                "name_invalid",
+                f"姓名“{row.name[:40]}”含数字或符号（间隔号请用“·”），或超过 {MAX_NAME} 个字。",
+            )
+        raw_id = cell(raw, "id_number")
+        try:
+            # A number cell (calamine gives a float) has already lost the last digits.
+            info = validate_id(raw_id if isinstance(raw_id, float) else (text(raw_id) or None), today=today)
+        except IdNumberError as exc:
+            message = exc.message.rstrip("。") + "。"
+            problem(row, "id_number", exc.code, message)
+        else:
+            row.id_number, row.birth_date = info.number, info.birth_date
+            row.sex = info.sex
+        sex_text = text(cell(raw, "sex")).upper() if "sex" in columns else ""
+        if sex_text:
+            sex = SEX.get(sex_text) or SEX.get(sex_text.lower())
+            if sex is None:
+                problem(row, "sex", "sex_invalid", f"性别“{sex_text}”无法识别，请填“男”或“女”。")
+            elif row.birth_date and sex != row.sex:
+                problem(
+                    row,
+                    "sex",
+                    "sex_mismatch",
+                    f"性别填的是“{sex_text}”，与身份证号码（{'男' if row.sex == 'M' else '女'}）不符。",
+                )
+        row.card = text(cell(raw, "card"))
+        row.phone = text(cell(raw, "phone"))
+        row.occupation = text(cell(raw, "occupation"))
+        row.basic = _yes_no(cell(raw, "basic"), True)
+        row.needy = _yes_no(cell(raw, "needy"), False)
+        shares_raw = cell(raw, "shares")
+        shares_text = text(shares_raw)
+        if shares_text == "":
+            row.shares = default_shares
+        elif shares_text.isdigit():
+            row.shares = int(shares_text)
+        else:
+            row.shares = 0
+            problem(row, "shares", "shares_invalid", f"份数“{shares_text}”应为不小于 1 的整数。")
+        if plan.requires_basic_insurance and row.basic and not row.card and "card" in columns:
+            problem(row, "card", "insurance_card_missing", "医保卡号未填写（本项目须参加基本医保）。")
+        elif plan.requires_basic_insurance and "card" not in columns:
+            problem(row, "card", "insurance_card_missing", "表中没有“医保卡号”一列（本项目须参加基本医保）。")
+
+    _check_duplicates(rows, problem)
+    ids = [row.id_number for row in rows if row.id_number]
+    renewed = renewed_shares(plan, ids)
+    enrolled = enrolled_elsewhere(plan, ids, application_id)
+    exclusive = exclusive_elsewhere(plan, ids, application_id)
+    for row in rows:
+        if not row.id_number:
+            continue
+        row.renewed = min(renewed.get(row.id_number, 0), row.shares) if row.shares else 0
+        if row.shares and row.birth_date:
+            for found in rules.person_problems(
+                plan, birth_date=row.birth_date, sex=row.sex, basic=row.basic, needy=row.needy,
+                occupation=row.occupation, shares=row.shares, uniform=uniform,
+                renewed=renewed.get(row.id_number, 0), on=on,
+            ):  # fmt: skip
+                if found.code == "shares_invalid" and "shares_invalid" in row.codes:
+                    continue
+                problem(row, found.field, found.code, found.message)
+        if row.id_number in enrolled:
+            problem(
+                row,
+                "id_number",
+                "already_enrolled",
+                "该人员本期已参加此项目（本单位或其他单位的申请中），不能重复参加。",
+            )
+        if row.id_number in exclusive:
+            problem(
+                row,
+                "id_number",
+                "exclusive_conflict",
+                f"该人员本期已参加与本项目互斥的项目（{exclusive[row.id_number]}），只能选其一。",
+            )
+    errors.sort(key=lambda error: error.row or 0)
+    return rows, errors
+
+
+def _check_duplicates(rows, problem):
+    first_seen: dict[str, int] = {}
+    for row in rows:
+        if not row.id_number:
+            continue
+        if row.id_number in first_seen:
+            problem(row, "id_number", "duplicate_in_file", f"身份证号码与第 {first_seen[row.id_number]} 行重复。")
+        else:
+            first_seen[row.id_number] = row.excel_row
+
+
+def _query(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def renewed_shares(plan, ids: list[str]) -> dict[str, int]:
+    """Shares each person held under the same plan code in the previous period, to its end."""
+    previous = plan.period.previous()
+    if previous is None or not ids:
+        return {}
+    rows = _query(
+        """SELECT m.id_number, c.shares FROM enrollment_coverage c
+           JOIN enrollment_member m ON m.id = c.member_id JOIN enrollment_plan p ON p.id = c.plan_id
+           WHERE p.period_id = %s AND p.code = %s AND c.status = 'active' AND c.effective_to >= %s
+             AND m.id_number = ANY(%s)""",
+        [previous.pk, plan.code, previous.coverage_end, ids],
+    )
+    return dict(rows)
+
+
+def enrolled_elsewhere(plan, ids: list[str], application_id) -> set[str]:
+    """People on another live application of this plan, in any unit (the unit is not named)."""
+    if not ids:
+        return set()
+    rows = _query(
+        """SELECT m.id_number FROM enrollment_rosterline l JOIN enrollment_member m ON m.id = l.member_id
+           WHERE l.plan_id = %s AND l.live AND l.application_id <> %s AND m.id_number = ANY(%s)""",
+        [plan.pk, application_id or 0, ids],
+    )
+    return {number for (number,) in rows}
+
+
+def exclusive_elsewhere(plan, ids: list[str], application_id) -> dict[str, str]:
+    if not plan.exclusive_group or not ids:
+        return {}
+    rows = _query(
+        """SELECT m.id_number, p.name FROM enrollment_rosterline l
+           JOIN enrollment_member m ON m.id = l.member_id JOIN enrollment_plan p ON p.id = l.plan_id
+           WHERE p.period_id = %s AND p.exclusive_group = %s AND p.id <> %s AND l.live
+             AND l.application_id <> %s AND m.id_number = ANY(%s)""",
+        [plan.period_id, plan.exclusive_group, plan.pk, application_id or 0, ids],
+    )
+    return dict(rows)
