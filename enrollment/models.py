@@ -510,11 +510,15 @@ class Application(models.Model):
 class RosterLine(models.Model):
     """A member on an application's roster (人员手册), frozen at submission."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="lines")
+    # No separate index on application or plan: the unique (application, member) and the partial
+    # unique (member, plan) indexes serve those lookups, and every index costs a 100,000-line import.
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="lines", db_index=False)
     member = models.ForeignKey(Member, verbose_name="会员", on_delete=models.PROTECT, related_name="roster_lines")
     # The application's plan and whether it is live (not rejected or withdrawn), copied onto the
     # line so the database itself holds one live enrollment per person, plan and period.
-    plan = models.ForeignKey(Plan, verbose_name="保障项目", on_delete=models.PROTECT, related_name="roster_lines")
+    plan = models.ForeignKey(
+        Plan, verbose_name="保障项目", on_delete=models.PROTECT, related_name="roster_lines", db_index=False
+    )
     live = models.BooleanField("有效", default=True)
     row_number = models.PositiveIntegerField("序号", default=0)
     shares = models.PositiveSmallIntegerField("份数", default=1, validators=[MinValueValidator(1)])

@@ -15,6 +15,7 @@ from enrollment.roster.reading import LABELS, Sheet
 from mutualaid.lib.idcard import IdNumberError, validate_id
 
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_WIDE = re.compile("[\uff01-\uff5e\u3000]")
 _NAME_OK = re.compile(r"^[\u3400-\u9fff\U00020000-\U0002ebef·A-Za-z ]+$")
 _DOTS = str.maketrans({"•": "·", "・": "·", "．": "·", "∙": "·", "‧": "·"})
 YES = {"是", "有", "Y", "YES", "TRUE", "1", "√", "✓"}
@@ -34,7 +35,7 @@ class RowError:
         return {"row": self.row, "column": self.column, "code": self.code, "message": self.message}
 
 
-@dataclass
+@dataclass(slots=True)
 class RosterRow:
     excel_row: int
     name: str = ""
@@ -53,11 +54,15 @@ class RosterRow:
 
 def text(value) -> str:
     """A cell as the clerk meant it: trimmed, full-width letters and digits made ASCII."""
-    if value is None:
+    if value is None or value == "":
         return ""
+    if type(value) is str:
+        if value.isascii() or not _WIDE.search(value):  # the common case, and the hot path
+            return value.strip()
+        return value.translate(_FULL_WIDTH).replace("\u3000", " ").strip()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).translate(_FULL_WIDTH).replace("\u3000", " ").strip()
+    return str(value).strip()
 
 
 def _yes_no(value, default: bool) -> bool:
@@ -73,9 +78,14 @@ def validate_rows(sheet: Sheet, *, plan, application_id, uniform: bool, default_
     rows: list[RosterRow] = []
     errors: list[RowError] = []
 
+    positions = {name: columns.get(name) for name in LABELS}
+
     def cell(raw_row, name):
-        position = columns.get(name)
-        return raw_row[position] if position is not None and position < len(raw_row) else None
+        position = positions[name]
+        try:
+            return None if position is None else raw_row[position]
+        except IndexError:  # a short row (CSV)
+            return None
 
     def problem(row: RosterRow, field_name: str | None, code: str, message: str):
         row.codes.append(code)
@@ -201,11 +211,11 @@ def renewed_shares(plan, ids: list[str]) -> dict[str, int]:
     if previous is None or not ids:
         return {}
     rows = _query(
-        """SELECT m.id_number, c.shares FROM enrollment_coverage c
-           JOIN enrollment_member m ON m.id = c.member_id JOIN enrollment_plan p ON p.id = c.plan_id
-           WHERE p.period_id = %s AND p.code = %s AND c.status = 'active' AND c.effective_to >= %s
-             AND m.id_number = ANY(%s)""",
-        [previous.pk, plan.code, previous.coverage_end, ids],
+        """SELECT m.id_number, c.shares FROM unnest(%s::text[]) AS ids(n)
+           JOIN enrollment_member m ON m.id_number = ids.n
+           JOIN enrollment_coverage c ON c.member_id = m.id JOIN enrollment_plan p ON p.id = c.plan_id
+           WHERE p.period_id = %s AND p.code = %s AND c.status = 'active' AND c.effective_to >= %s""",
+        [ids, previous.pk, plan.code, previous.coverage_end],
     )
     return dict(rows)
 
@@ -215,9 +225,11 @@ def enrolled_elsewhere(plan, ids: list[str], application_id) -> set[str]:
     if not ids:
         return set()
     rows = _query(
-        """SELECT m.id_number FROM enrollment_rosterline l JOIN enrollment_member m ON m.id = l.member_id
-           WHERE l.plan_id = %s AND l.live AND l.application_id <> %s AND m.id_number = ANY(%s)""",
-        [plan.pk, application_id or 0, ids],
+        """SELECT m.id_number FROM unnest(%s::text[]) AS ids(n)
+           JOIN enrollment_member m ON m.id_number = ids.n
+           JOIN enrollment_rosterline l ON l.member_id = m.id
+           WHERE l.plan_id = %s AND l.live AND l.application_id <> %s""",
+        [ids, plan.pk, application_id or 0],
     )
     return {number for (number,) in rows}
 
@@ -226,10 +238,10 @@ def exclusive_elsewhere(plan, ids: list[str], application_id) -> dict[str, str]:
     if not plan.exclusive_group or not ids:
         return {}
     rows = _query(
-        """SELECT m.id_number, p.name FROM enrollment_rosterline l
-           JOIN enrollment_member m ON m.id = l.member_id JOIN enrollment_plan p ON p.id = l.plan_id
-           WHERE p.period_id = %s AND p.exclusive_group = %s AND p.id <> %s AND l.live
-             AND l.application_id <> %s AND m.id_number = ANY(%s)""",
-        [plan.period_id, plan.exclusive_group, plan.pk, application_id or 0, ids],
+        """SELECT m.id_number, p.name FROM unnest(%s::text[]) AS ids(n)
+           JOIN enrollment_member m ON m.id_number = ids.n
+           JOIN enrollment_rosterline l ON l.member_id = m.id JOIN enrollment_plan p ON p.id = l.plan_id
+           WHERE p.period_id = %s AND p.exclusive_group = %s AND p.id <> %s AND l.live AND l.application_id <> %s""",
+        [ids, plan.period_id, plan.exclusive_group, plan.pk, application_id or 0],
     )
     return dict(rows)

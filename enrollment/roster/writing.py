@@ -13,30 +13,33 @@ COLUMNS = ("row_number", "id_number", "name", "sex", "birth_date", "phone", "car
            "occupation", "shares", "renewed")  # fmt: skip
 
 
+def _escape(value) -> str:
+    if value is None:
+        return r"\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    text = str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ").replace("\r", " ")
+    return text
+
+
 def _copy_rows(cursor, rows) -> None:
-    raw = cursor.cursor
-    records = (
-        (r.excel_row, r.id_number, r.name, r.sex, r.birth_date, r.phone, r.card, r.basic, r.needy, r.occupation,
-         r.shares, r.renewed)
+    """COPY the rows in COPY's text format, built in one string (per-row calls cost seconds at 100k)."""
+    buffer = "".join(
+        "\t".join(map(_escape, (r.excel_row, r.id_number, r.name, r.sex, r.birth_date, r.phone, r.card, r.basic,
+                                r.needy, r.occupation, r.shares, r.renewed))) + "\n"
         for r in rows
     )  # fmt: skip
     statement = f"COPY roster_in ({', '.join(COLUMNS)}) FROM STDIN"
+    raw = cursor.cursor
     if hasattr(raw, "copy"):  # psycopg 3
         with raw.copy(statement) as copy:
-            for record in records:
-                copy.write_row(record)
+            copy.write(buffer)
     else:  # psycopg2
         import io
 
-        def esc(value):
-            if value is None:
-                return r"\N"
-            if isinstance(value, bool):
-                return "t" if value else "f"
-            return str(value).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
-
-        buffer = io.StringIO("".join("\t".join(esc(v) for v in record) + "\n" for record in records))
-        raw.copy_expert(statement, buffer)
+        raw.copy_expert(statement, io.StringIO(buffer))
 
 
 def write_roster(*, application, unit, rows) -> int:
@@ -62,7 +65,13 @@ def write_roster(*, application, unit, rows) -> int:
                    insurance_card = COALESCE(NULLIF(EXCLUDED.insurance_card, ''), enrollment_member.insurance_card),
                    has_basic_insurance = EXCLUDED.has_basic_insurance,
                    needy = EXCLUDED.needy,
-                   occupation = EXCLUDED.occupation""",
+                   occupation = EXCLUDED.occupation
+               WHERE (enrollment_member.name, enrollment_member.has_basic_insurance, enrollment_member.needy,
+                      enrollment_member.occupation)
+                     IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.has_basic_insurance, EXCLUDED.needy, EXCLUDED.occupation)
+                  OR (EXCLUDED.phone <> '' AND EXCLUDED.phone IS DISTINCT FROM enrollment_member.phone)
+                  OR (EXCLUDED.insurance_card <> ''
+                      AND EXCLUDED.insurance_card IS DISTINCT FROM enrollment_member.insurance_card)""",
             [unit.pk],
         )
         cursor.execute("DELETE FROM enrollment_rosterline WHERE application_id = %s", [application.pk])

@@ -17,6 +17,7 @@ into zeros) and says how to fix the sheet instead of just "invalid".
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -107,7 +108,7 @@ def check_digit(first17: str) -> str:
     """Return the GB 11643 check character for the first 17 digits."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError(f"expected 17 ASCII digits, got {first17!r}")
-    total = sum(int(ch) * w for ch, w in zip(first17, _WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(int, first17), _WEIGHTS))  # hot: once per roster row
     return _CHECK_CHARS[total % 11]
 
 
