@@ -373,3 +373,84 @@ def test_two_units_enrolling_the_same_person_at_once_one_wins():
     assert [e.code for e in loser.errors] == ["already_enrolled"]
     assert "U002" not in loser.errors[0].message and "U003" not in loser.errors[0].message
     assert RosterLine.objects.filter(member__id_number=shared, live=True, plan__code="ACC").count() == 1
+
+
+# --- the template and the marked-up file ------------------------------------------------------
+
+
+def test_the_template_is_laid_out_like_the_official_roster_with_its_rules():
+    from enrollment.roster import roster_template
+
+    plan = Plan.objects.get(period__number=16, code="DD")
+    book = openpyxl.load_workbook(io.BytesIO(roster_template(plan=plan, unit=Unit.objects.get(code="U003"))))
+    sheet = book["人员手册"]
+    assert "第十六期" in sheet["A1"].value and sheet["A2"].value == "单位名称：荣成示例水产合作社"
+    assert [c.value for c in sheet[3]] == ["序号", "姓名", "性别", "身份证号码", "医保卡号", "份数", "手机号",
+                                          "是否参加医保", "职业", "困难职工"]  # fmt: skip
+    assert sheet["D4"].number_format == "@" and sheet["E500"].number_format == "@"
+    rules = {str(v.sqref).split(":")[0]: v for v in sheet.data_validations.dataValidation}
+    assert rules["C4"].formula1 == '"男,女"' and rules["H4"].formula1 == '"是,否"' and rules["J4"].formula1 == '"是,否"'
+    assert (rules["F4"].type, rules["F4"].formula1, rules["F4"].formula2) == ("whole", "1", "5")
+    notes = "\n".join(" ".join(str(v) for v in row if v) for row in book["填表说明"].iter_rows(values_only=True))
+    assert "16–60 周岁" in notes and "最多 3 份" in notes and "already_enrolled" in notes and "免责期" in notes
+
+
+def test_a_filled_template_imports():
+    from enrollment.roster import roster_template
+
+    plan, unit = Plan.objects.get(period__number=16, code="MED"), Unit.objects.get(code="U003")
+    book = openpyxl.load_workbook(io.BytesIO(roster_template(plan=plan, unit=unit)))
+    sheet = book["人员手册"]
+    for r, k in enumerate((1, 2), start=4):
+        for c, value in enumerate([k, f"模板{'一二'[k - 1]}", "男", person(40 + k), f"C{k}", 1], start=1):
+            sheet.cell(row=r, column=c, value=value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = run(buffer.getvalue())
+    assert result.errors == [] and result.created == 2
+
+
+def test_the_marked_file_points_at_each_bad_cell():
+    from enrollment.roster import annotate_workbook
+
+    # A CSV (GBK, as Chinese Excel saves it) with a formula typed as a name: rows 2-4 under the header.
+    data = csv_bytes([row(1), row(2, name='=HYPERLINK("http://x","x")'), row(3, card="", id_number="123")], "gbk")
+    result = run(data, "roster.csv")
+    book = openpyxl.load_workbook(io.BytesIO(annotate_workbook(data=data, filename="r.csv", errors=result.errors)))
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    assert header[-1] == "错误说明"
+    name_cell = sheet.cell(row=3, column=2)
+    assert name_cell.fill.start_color.rgb.endswith("FFC7CE") and "姓名" in name_cell.comment.text
+    assert name_cell.data_type == "s" and name_cell.value.startswith("'=")  # the clerk's text stays text
+    id_cell = sheet.cell(row=4, column=4)
+    assert id_cell.fill.start_color.rgb.endswith("FFC7CE") and "18位" in id_cell.comment.text
+    assert id_cell.number_format == "@"
+    assert "医保卡号" in sheet.cell(row=4, column=len(header)).value
+    assert sheet.cell(row=2, column=len(header)).value is None  # a good row has no note
+
+
+# --- on the worker ---------------------------------------------------------------------------
+
+
+def test_a_large_roster_runs_on_the_worker_and_a_failed_run_can_be_retried(clerk_u003, monkeypatch):
+    from enrollment.tasks import start_roster_import
+    from mutualaid import jobs
+
+    plan, unit = Plan.objects.get(period__number=16, code="MED"), Unit.objects.get(code="U003")
+    data = xlsx([row(k) for k in range(1, 31)])
+    job = start_roster_import(actor=clerk_u003, plan=plan, unit=unit, data=data, filename="大名单.xlsx")
+    lines = RosterLine.objects.count()
+
+    def dies(**kwargs):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr("enrollment.roster.write_roster", dies)
+    job = jobs.execute(job.pk)
+    assert job.status == "failed" and RosterLine.objects.count() == lines
+    monkeypatch.undo()
+    jobs.job_retry(actor=clerk_u003, job=job)
+    job = jobs.execute(job.pk)
+    assert job.status == "done" and (job.done, job.total) == (30, 30)
+    assert job.result["created"] == 30 and job.result["application"].startswith("16-MED-U003-")
+    assert RosterLine.objects.count() == lines + 30

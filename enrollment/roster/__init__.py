@@ -13,11 +13,21 @@ from django.utils import timezone
 from enrollment.roster.reading import LABELS, UnreadableFile, find_header, read_rows
 from enrollment.roster.rules import ERROR_CODES
 from enrollment.roster.validate import RosterRow, RowError, validate_rows
+from enrollment.roster.workbooks import annotate_workbook, roster_template
 from enrollment.roster.writing import analyze, write_roster
 
 ANALYZE_ABOVE = 5000
 
-__all__ = ["ERROR_CODES", "RosterResult", "RowError", "UnreadableFile", "group_errors", "import_roster"]
+__all__ = [
+    "ERROR_CODES",
+    "RosterResult",
+    "RowError",
+    "UnreadableFile",
+    "annotate_workbook",
+    "group_errors",
+    "import_roster",
+    "roster_template",
+]
 
 
 @dataclass
