@@ -192,11 +192,17 @@ def _participation_problem(application: Application) -> str | None:
 def application_submit(*, actor, application: Application) -> Application:
     application = Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
     require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit)
+    Application.workflow.target("submit", application.status)
+    period = application.plan.period
+    if not period.enrollment_start <= today() <= period.enrollment_end:
+        raise ValidationError(
+            f"{period.name}的参保受理期为 {period.enrollment_start} 至 {period.enrollment_end}，今天不在受理期内。"
+        )
     lines = list(application.lines.all())
     if not lines:
         raise ValidationError("名单为空，请先导入人员手册。")
     if application.plan.uniform_shares_required and len({line.shares for line in lines}) > 1:
-        raise ValidationError("本项目要求同一申请中每人份数相同。")
+        raise ValidationError("本项目要求同一申请中每人份数相同：请把名单中的份数改为一致后再提交。")
     problem = _participation_problem(application)
     if problem:
         raise ValidationError(problem)
@@ -212,10 +218,24 @@ def application_submit(*, actor, application: Application) -> Application:
     return application
 
 
+# Who reviews an application at which stage: a district officer (their district's units) at
+# submitted, the centre at district_approved. Nobody acts outside their stage.
+APPLICATION_STAGE = {Role.DISTRICT: ApplicationStatus.SUBMITTED, Role.CENTRE_HANDLER: ApplicationStatus.DISTRICT_APPROVED,
+                     Role.CENTRE_HEAD: ApplicationStatus.DISTRICT_APPROVED, Role.ADMIN: ApplicationStatus.DISTRICT_APPROVED}  # fmt: skip
+
+
+def _require_application_stage(actor, application: Application) -> Role:
+    role = require(actor, set(APPLICATION_STAGE), unit=application.unit, message="您没有审核申请的权限。")
+    if application.status != APPLICATION_STAGE[role]:
+        raise ValidationError(f"该申请当前为“{application.get_status_display()}”，不在{role.label}审核环节，不能办理。")
+    return role
+
+
 @transaction.atomic
 def application_district_approve(*, actor, application: Application, comment: str = "") -> Application:
     application = Application.objects.select_for_update().select_related("unit").get(pk=application.pk)
-    require(actor, CITY_ROLES | {Role.DISTRICT}, unit=application.unit, message="您没有审核申请的权限。")
+    require(actor, {Role.DISTRICT}, unit=application.unit, message="由办事处审核本辖区单位的申请。")
+    _require_application_stage(actor, application)
     _transition(actor, application, "district_approve", comment)
     application.last_comment = comment
     application.save()
@@ -224,8 +244,15 @@ def application_district_approve(*, actor, application: Application, comment: st
 
 @transaction.atomic
 def application_centre_approve(*, actor, application: Application, comment: str = "") -> Application:
-    require(actor, CITY_ROLES)
-    application = Application.objects.select_for_update().select_related("plan__period").get(pk=application.pk)
+    require(actor, CITY_ROLES, message="由市中心审核办事处已审核的申请。")
+    application = Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
+    _require_application_stage(actor, application)
+    # The invoice is fixed here: members x shares x (premium - union subsidy), the subsidy booked apart.
+    lines = list(application.lines.all())
+    shares = sum(line.shares for line in lines)
+    application.member_count, application.share_count = len(lines), shares
+    application.amount_due = application.plan.clerk_premium * shares
+    application.subsidy_total = application.plan.union_subsidy * shares
     _transition(actor, application, "centre_approve", comment, data={"due": str(application.amount_due)})
     application.centre_approved_at = timezone.now()
     application.last_comment = comment
@@ -246,7 +273,7 @@ def application_reject(*, actor, application: Application, reason: str) -> Appli
 
 @transaction.atomic
 def application_withdraw(*, actor, application: Application, reason: str = "") -> Application:
-    require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit)
+    require(actor, {Role.CLERK, Role.ADMIN}, unit=application.unit, message="由申请单位撤回申请。")
     application = Application.objects.select_for_update().get(pk=application.pk)
     _transition(actor, application, "withdraw", reason)
     application.save()
@@ -256,9 +283,10 @@ def application_withdraw(*, actor, application: Application, reason: str = "") -
 
 def _close_with_reason(actor, application, action, reason):
     if not reason.strip():
-        raise ValidationError("请填写原因。")
-    require(actor, CITY_ROLES | {Role.DISTRICT})
-    application = Application.objects.select_for_update().get(pk=application.pk)
+        raise ValidationError("请填写原因，申请单位会看到。")
+    application = Application.objects.select_for_update().select_related("unit").get(pk=application.pk)
+    _require_application_stage(actor, application)
+    reason = reason.strip()
     _transition(actor, application, action, reason)
     application.last_comment = reason
     application.save()

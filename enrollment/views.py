@@ -1,18 +1,40 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from enrollment import services
+from enrollment.forms import ApplicationForm, CommentForm, ReasonForm, RosterUploadForm
 from enrollment.models import Application, ApplicationStatus
-from mutualaid.models import AuditLog
-from mutualaid.scoping import get_visible_or_404
+from enrollment.roster import UnreadableFile, annotate_workbook, group_errors, import_roster, roster_template
+from enrollment.tasks import start_roster_import
+from mutualaid.models import AuditLog, Job
+from mutualaid.scoping import Role, get_visible_or_404, role_of, unit_of
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Above this size a roster is validated and written by the worker, with a progress bar.
+INLINE_MAX_BYTES = 150 * 1024
+QUEUE_FOR_ROLE = {
+    Role.DISTRICT: ApplicationStatus.SUBMITTED,
+    Role.CENTRE_HANDLER: ApplicationStatus.DISTRICT_APPROVED,
+    Role.CENTRE_HEAD: ApplicationStatus.DISTRICT_APPROVED,
+}
+
+
+def _error_text(exc) -> str:
+    return "；".join(exc.messages) if isinstance(exc, ValidationError) else (str(exc) or "您没有执行此操作的权限。")
 
 
 @login_required
 @require_GET
 def application_list(request):
     applications = Application.objects.visible_to(request.user).select_related("plan__period", "unit")
-    status = request.GET.get("status", "")
+    status = request.GET.get("status", QUEUE_FOR_ROLE.get(role_of(request.user), ""))
     if status in ApplicationStatus.values:
         applications = applications.filter(status=status)
     page = Paginator(applications.order_by("-pk"), 50).get_page(request.GET.get("page"))
@@ -24,14 +46,177 @@ def application_list(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def application_create(request):
+    unit = unit_of(request.user)
+    if role_of(request.user) != Role.CLERK or unit is None:
+        raise PermissionDenied
+    form = ApplicationForm(
+        request.POST or None,
+        initial={"declared_staff": unit.declared_staff, "contact_name": unit.contact_name,
+                 "contact_phone": unit.contact_phone},
+    )  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            application = services.application_create(
+                actor=request.user, plan=data["plan"], unit=unit, declared_staff=data["declared_staff"],
+                uniform_shares=data["uniform_shares"], contact_name=data["contact_name"],
+                contact_phone=data["contact_phone"],
+            )  # fmt: skip
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, f"已创建申请 {application.reference}。下一步：下载模板，填好人员手册后上传。")
+            return redirect("enrollment:application", reference=application.reference)
+    return render(request, "enrollment/application_form.html", {"form": form, "unit": unit})
+
+
+def _upload_key(application) -> str:
+    return f"roster-upload:{application.reference}"
+
+
+@login_required
 @require_GET
 def application_detail(request, reference):
     application = get_visible_or_404(
         Application.objects.select_related("plan__period", "unit__district"), request.user, reference=reference
     )
+    role = role_of(request.user)
     lines = application.lines.select_related("member").order_by("row_number")
+    editable = role == Role.CLERK and application.status in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
+    report = request.session.get(_upload_key(application)) if editable else None
+    job = (
+        Job.objects.visible_to(request.user).filter(kind="roster_import", subject=application.reference).first()
+        if editable
+        else None
+    )
+    stage = QUEUE_FOR_ROLE.get(role)
     return render(
         request,
         "enrollment/application.html",
-        {"application": application, "lines": lines, "history": AuditLog.objects.for_object(application)},
+        {
+            "application": application,
+            "lines": lines[:500],
+            "line_count": lines.count(),
+            "history": AuditLog.objects.for_object(application),
+            "editable": editable,
+            "can_withdraw": role == Role.CLERK
+            and "withdraw" in {t.action for t in application.workflow.allowed(application.status)},
+            "can_review": stage is not None and application.status == stage,
+            "upload_form": RosterUploadForm(),
+            "reason_form": ReasonForm(),
+            "comment_form": CommentForm(),
+            "report": report,
+            "job": job,
+        },
     )
+
+
+@login_required
+@require_GET
+def roster_template_download(request, reference):
+    application = get_visible_or_404(Application.objects.select_related("plan__period", "unit"), request.user,
+                                     reference=reference)  # fmt: skip
+    response = HttpResponse(roster_template(plan=application.plan, unit=application.unit), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="roster-template-{application.reference}.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def roster_upload(request, reference):
+    application = get_visible_or_404(Application.objects.select_related("plan__period", "unit"), request.user,
+                                     reference=reference)  # fmt: skip
+    form = RosterUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择要上传的人员手册文件。")
+        return redirect("enrollment:application", reference=reference)
+    upload = form.cleaned_data["file"]
+    if upload.size > 50 * 1024 * 1024:
+        messages.error(request, "文件超过 50 MB，请拆分后分别上传。")
+        return redirect("enrollment:application", reference=reference)
+    data = upload.read()
+    try:
+        if len(data) > INLINE_MAX_BYTES:
+            start_roster_import(actor=request.user, plan=application.plan, unit=application.unit, data=data,
+                                filename=upload.name, application=application)  # fmt: skip
+            request.session.pop(_upload_key(application), None)
+            messages.info(request, "名单较大，已交给后台处理，可以在本页看到进度。")
+            return redirect("enrollment:application", reference=reference)
+        result = import_roster(actor=request.user, plan=application.plan, unit=application.unit, data=data,
+                               filename=upload.name, application=application)  # fmt: skip
+    except UnreadableFile as exc:
+        messages.error(request, str(exc))
+        return redirect("enrollment:application", reference=reference)
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    if result.ok:
+        request.session.pop(_upload_key(application), None)
+        messages.success(request, f"名单已导入：{result.created} 人。核对无误后请提交申请。")
+    else:
+        stored = default_storage.save(f"roster-uploads/{upload.name[-60:]}", ContentFile(data))
+        request.session[_upload_key(application)] = {
+            "file": stored,
+            "filename": upload.name,
+            "rows": result.rows,
+            "valid": result.valid,
+            "groups": [
+                {"label": g["label"], "code": g["code"], "count": g["count"],
+                 "rows": [e.as_dict() for e in g["rows"][:200]]}
+                for g in group_errors(result.errors)
+            ],
+            "errors": [e.as_dict() for e in result.errors],
+        }  # fmt: skip
+        messages.error(request, f"名单有 {len(result.errors)} 处错误，未导入任何人员。请按下面的说明修改后重新上传。")
+    return redirect("enrollment:application", reference=reference)
+
+
+@login_required
+@require_GET
+def roster_marked_download(request, reference):
+    from enrollment.roster import RowError
+
+    application = get_visible_or_404(Application, request.user, reference=reference)
+    report = request.session.get(_upload_key(application))
+    if not report or not default_storage.exists(report["file"]):
+        raise Http404("没有待修改的名单")
+    with default_storage.open(report["file"], "rb") as handle:
+        data = handle.read()
+    errors = [RowError(**error) for error in report["errors"]]
+    response = HttpResponse(annotate_workbook(data=data, filename=report["filename"], errors=errors), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="roster-errors-{application.reference}.xlsx"'
+    return response
+
+
+ACTIONS = {
+    "submit": (services.application_submit, None, "申请已提交，名单已冻结，等待办事处审核。"),
+    "withdraw": (services.application_withdraw, None, "申请已撤回。"),
+    "district_approve": (services.application_district_approve, CommentForm, "已审核通过，转市中心。"),
+    "centre_approve": (services.application_centre_approve, CommentForm, "已审核通过，缴费金额已确定。"),
+    "return": (services.application_return, ReasonForm, "已退回申请单位修改。"),
+    "reject": (services.application_reject, ReasonForm, "已作不予通过处理。"),
+}
+
+
+@login_required
+@require_POST
+def application_action(request, reference, action):
+    application = get_visible_or_404(Application, request.user, reference=reference)
+    if action not in ACTIONS:
+        raise Http404
+    service, form_class, success = ACTIONS[action]
+    kwargs = {}
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+            return redirect("enrollment:application", reference=reference)
+        kwargs = form.cleaned_data
+    try:
+        service(actor=request.user, application=application, **kwargs)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, success)
+    return redirect("enrollment:application", reference=reference)

@@ -28,7 +28,9 @@ def people():
     rows = []
     for k, name in enumerate(NAMES, start=1):
         sex = "男" if k % 2 else "女"
-        number = make_id("371082", date(1975 + k, k, 10 + k), 2 * k + (1 if sex == "男" else 0), "M" if sex == "男" else "F")
+        number = make_id(
+            "371082", date(1975 + k, k, 10 + k), 2 * k + (1 if sex == "男" else 0), "M" if sex == "男" else "F"
+        )
         rows.append([k, name, sex, number, f"3710820{k:07d}", 1, f"1395631{k:04d}", "是"])
     return rows
 
