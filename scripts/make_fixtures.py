@@ -17,7 +17,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from mutualaid.lib.idcard import make_id  # noqa: E402
+from mutualaid.lib.idcard import make_id
 
 OUT = Path(__file__).resolve().parent.parent / "fixtures"
 HEADER = ["序号", "姓名", "性别", "身份证号码", "医保卡号", "份数", "手机号", "是否参加医保"]
