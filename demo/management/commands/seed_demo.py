@@ -62,8 +62,12 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.SUCCESS("演示数据已创建：用户密码 mutualaid-demo"))
         if scale:
             from demo.synthetic import add_synthetic_units
+            from enrollment.roster.writing import analyze
 
             made = add_synthetic_units(scale, seed=seed, stdout=self.stdout)
+            # Fresh planner statistics: without them the district queue took 345 ms instead of 20 ms.
+            analyze("enrollment_unit", "enrollment_member", "enrollment_application", "enrollment_rosterline",
+                    "enrollment_coverage", "claims_claim", "mutualaid_auditlog")  # fmt: skip
             self.stdout.write(self.style.SUCCESS(f"已添加 {made['units']} 个单位、{made['members']} 名会员。"))
 
     # --- reference data --------------------------------------------------------------
