@@ -17,6 +17,8 @@ def pytest_configure(config):
 
     # Documents the tests upload go to a throwaway folder, never into the working tree.
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="mutualaid-media-")
+    # Live-server request threads must not keep connections open past the test database.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
 @pytest.fixture(autouse=True)
