@@ -10,5 +10,7 @@ urlpatterns = [
     path("applications/<str:reference>/template.xlsx", views.roster_template_download, name="roster_template"),
     path("applications/<str:reference>/roster/", views.roster_upload, name="roster_upload"),
     path("applications/<str:reference>/roster-errors.xlsx", views.roster_marked_download, name="roster_marked"),
+    path("applications/<str:reference>/roster/apply/", views.roster_apply, name="roster_apply"),
+    path("applications/<str:reference>/roster/renew/", views.roster_renew, name="roster_renew"),
     path("applications/<str:reference>/<str:action>/", views.application_action, name="action"),
 ]

@@ -11,7 +11,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from enrollment import services
 from enrollment.forms import ApplicationForm, CommentForm, ReasonForm, RosterUploadForm
 from enrollment.models import Application, ApplicationStatus
-from enrollment.roster import UnreadableFile, annotate_workbook, group_errors, import_roster, roster_template
+from enrollment.roster import (
+    UnreadableFile,
+    annotate_workbook,
+    group_errors,
+    import_roster,
+    renewal_prefill,
+    roster_diff,
+    roster_template,
+)
 from enrollment.tasks import start_roster_import
 from mutualaid.models import AuditLog, Job
 from mutualaid.scoping import Role, get_visible_or_404, role_of, unit_of
@@ -76,6 +84,10 @@ def _upload_key(application) -> str:
     return f"roster-upload:{application.reference}"
 
 
+def _diff_key(application) -> str:
+    return f"roster-diff:{application.reference}"
+
+
 @login_required
 @require_GET
 def application_detail(request, reference):
@@ -86,6 +98,7 @@ def application_detail(request, reference):
     lines = application.lines.select_related("member").order_by("row_number")
     editable = role == Role.CLERK and application.status in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
     report = request.session.get(_upload_key(application)) if editable else None
+    diff = request.session.get(_diff_key(application)) if editable else None
     job = (
         Job.objects.visible_to(request.user).filter(kind="roster_import", subject=application.reference).first()
         if editable
@@ -108,6 +121,7 @@ def application_detail(request, reference):
             "reason_form": ReasonForm(),
             "comment_form": CommentForm(),
             "report": report,
+            "diff": diff,
             "job": job,
         },
     )
@@ -144,14 +158,22 @@ def roster_upload(request, reference):
             request.session.pop(_upload_key(application), None)
             messages.info(request, "名单较大，已交给后台处理，可以在本页看到进度。")
             return redirect("enrollment:application", reference=reference)
+        # A draft that already has people: show what the file would change before replacing them.
+        preview = application.lines.exists()
         result = import_roster(actor=request.user, plan=application.plan, unit=application.unit, data=data,
-                               filename=upload.name, application=application)  # fmt: skip
+                               filename=upload.name, application=application, dry_run=preview)  # fmt: skip
     except UnreadableFile as exc:
         messages.error(request, str(exc))
         return redirect("enrollment:application", reference=reference)
     except PermissionDenied as exc:
         raise Http404 from exc
-    if result.ok:
+    if result.ok and preview:
+        request.session.pop(_upload_key(application), None)
+        stored = default_storage.save(f"roster-uploads/{upload.name[-60:]}", ContentFile(data))
+        request.session[_diff_key(application)] = {"file": stored, "filename": upload.name,
+                                                   **roster_diff(application, result.lines)}  # fmt: skip
+        messages.info(request, "请核对新名单与现有名单的差异，确认后替换。")
+    elif result.ok:
         request.session.pop(_upload_key(application), None)
         messages.success(request, f"名单已导入：{result.created} 人。核对无误后请提交申请。")
     else:
@@ -220,3 +242,44 @@ def application_action(request, reference, action):
     else:
         messages.success(request, success)
     return redirect("enrollment:application", reference=reference)
+
+
+@login_required
+@require_POST
+def roster_apply(request, reference):
+    """Replace the draft's roster with the file whose differences the clerk has just seen."""
+    application = get_visible_or_404(Application.objects.select_related("plan__period", "unit"), request.user,
+                                     reference=reference)  # fmt: skip
+    pending = request.session.pop(_diff_key(application), None)
+    if not pending or not default_storage.exists(pending["file"]):
+        messages.error(request, "没有待确认的名单，请重新上传。")
+        return redirect("enrollment:application", reference=reference)
+    with default_storage.open(pending["file"], "rb") as handle:
+        data = handle.read()
+    default_storage.delete(pending["file"])
+    try:
+        result = import_roster(actor=request.user, plan=application.plan, unit=application.unit, data=data,
+                               filename=pending["filename"], application=application)  # fmt: skip
+    except (UnreadableFile, ValidationError) as exc:
+        messages.error(request, _error_text(exc) if isinstance(exc, ValidationError) else str(exc))
+        return redirect("enrollment:application", reference=reference)
+    if result.ok:
+        messages.success(request, f"名单已替换：{result.created} 人。")
+    else:
+        messages.error(request, f"名单有 {len(result.errors)} 处错误（名单有变化），未替换。请重新上传。")
+    return redirect("enrollment:application", reference=reference)
+
+
+@login_required
+@require_POST
+def roster_renew(request, reference):
+    application = get_visible_or_404(Application.objects.select_related("plan__period", "unit"), request.user,
+                                     reference=reference)  # fmt: skip
+    try:
+        application, added, skipped = renewal_prefill(actor=request.user, plan=application.plan, unit=application.unit)
+    except (ValidationError, PermissionDenied, UnreadableFile) as exc:
+        messages.error(request, str(exc) if isinstance(exc, UnreadableFile) else _error_text(exc))
+        return redirect("enrollment:application", reference=reference)
+    note = f"；{skipped} 人因已在其他申请中或已不符合参保条件未加入" if skipped else ""
+    messages.success(request, f"已续保上期名单：{added} 人，份数保留{note}。")
+    return redirect("enrollment:application", reference=application.reference)

@@ -181,3 +181,85 @@ def import_roster(*, actor, plan, unit, data: bytes, filename: str, shares: int 
 
 
 __all__ += ["LABELS"]
+
+
+def roster_diff(application, rows: list[RosterRow]) -> dict:
+    """What a new file would change in a draft that already has people: joiners, leavers,
+    changed shares, and for each joiner whether they renew (DOMAIN.md §4) or are new."""
+    current = {
+        number: (name, shares)
+        for number, name, shares in application.lines.values_list("member__id_number", "member__name", "shares")
+    }
+    incoming = {row.id_number: row for row in rows if row.id_number}
+    joiners = [
+        {"name": r.name, "id_number": r.id_number, "shares": r.shares, "renewal": r.renewed > 0}
+        for number, r in incoming.items()
+        if number not in current
+    ]
+    leavers = [{"name": name, "id_number": number, "shares": shares} for number, (name, shares) in current.items()
+               if number not in incoming]  # fmt: skip
+    changed = [
+        {"name": r.name, "id_number": number, "before": current[number][1], "after": r.shares}
+        for number, r in incoming.items()
+        if number in current and current[number][1] != r.shares
+    ]
+    return {
+        "joiners": joiners,
+        "leavers": leavers,
+        "changed": changed,
+        "unchanged": len(incoming) - len(joiners) - len(changed),
+    }
+
+
+@transaction.atomic
+def renewal_prefill(*, actor, plan, unit):
+    """续保上期名单: the unit's draft for ``plan``, pre-filled with last period's members of the
+    same plan code in this unit who held it to its end, shares kept (all renewed). People already
+    enrolled for this plan elsewhere are left out and counted."""
+    from enrollment.models import Coverage, CoverageStatus, RosterLine
+    from mutualaid.models import audit
+    from mutualaid.scoping import CITY_ROLES, Role, require
+
+    require(actor, CITY_ROLES | {Role.CLERK}, unit=unit)
+    previous = plan.period.previous()
+    application = _target_application(
+        actor=actor, plan=plan, unit=unit, application=_open_draft(plan, unit), staff=None
+    )
+    if previous is None:
+        return application, 0, 0
+    held = list(
+        Coverage.objects.filter(unit=unit, plan__period=previous, plan__code=plan.code, status=CoverageStatus.ACTIVE,
+                                effective_to__gte=previous.coverage_end)
+        .select_related("member").order_by("member__name")
+    )  # fmt: skip
+    from enrollment.roster.rules import check_day, person_problems
+
+    on = check_day(plan, timezone.localdate())
+    eligible = [
+        c for c in held
+        if not person_problems(plan, birth_date=c.member.birth_date, sex=c.member.sex, basic=c.member.has_basic_insurance,
+                               needy=c.member.needy, occupation=c.member.occupation, shares=c.shares,
+                               uniform=application.uniform_shares, renewed=c.shares, on=on)
+    ]  # fmt: skip
+    ineligible = len(held) - len(eligible)
+    held = eligible
+    present = set(application.lines.values_list("member_id", flat=True))
+    taken = set(
+        RosterLine.objects.filter(plan=plan, live=True)
+        .exclude(application=application)
+        .values_list("member_id", flat=True)
+    )
+    start = application.lines.count()
+    lines = [
+        RosterLine(application=application, plan=plan, member=c.member, row_number=start + n, shares=c.shares,
+                   renewed_shares=c.shares, insurance_card=c.member.insurance_card)
+        for n, c in enumerate((c for c in held if c.member_id not in present and c.member_id not in taken), start=1)
+    ]  # fmt: skip
+    RosterLine.objects.bulk_create(lines)
+    skipped = sum(1 for c in held if c.member_id in taken) + ineligible
+    audit(actor=actor, obj=application, action="roster_import", comment=f"续保上期名单：{len(lines)} 人",
+          data={"renewed": len(lines), "skipped": skipped})  # fmt: skip
+    return application, len(lines), skipped
+
+
+__all__ += ["renewal_prefill", "roster_diff"]
