@@ -304,7 +304,7 @@ def batch_list(request):
         .order_by("approved_at")
     )
     if request.method == "POST":
-        chosen = approved.filter(pk__in=request.POST.getlist("claims"))
+        chosen = approved.filter(pk__in=[pk for pk in request.POST.getlist("claims") if pk.isdigit()])
         try:
             batch = services.payout_batch_create(actor=request.user, claims=list(chosen))
         except (ValidationError, PermissionDenied) as exc:

@@ -104,3 +104,8 @@ def job_retry_view(request, job_id):
     else:
         messages.success(request, "已重新排队。")
     return redirect(request.POST.get("next") or reverse("job_detail", args=[job.pk]))
+
+
+def csrf_failure(request, reason=""):
+    """Django's CSRF page tells users to set DEBUG=True; ours says what to do next, in Chinese."""
+    return render(request, "403_csrf.html", status=403)

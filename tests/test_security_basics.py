@@ -1,0 +1,87 @@
+"""Findings of the security probe (issue 10) that stand on their own: login throttling, bad input,
+caching, the proxy header, and error pages people can read."""
+
+import logging
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "mutualaid-demo"
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
+def test_thirty_wrong_passwords_lock_the_account_even_for_the_right_one(client, url, caplog):
+    with caplog.at_level(logging.WARNING, logger="mutualaid.security"):
+        for _ in range(30):
+            client.post(url, {"username": "admin", "password": "wrong-password"})
+    assert sum("login failed for 'admin'" in r.getMessage() for r in caplog.records) >= 5
+    response = client.post(url, {"username": "admin", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "登录失败次数过多" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_locked_address_cannot_try_another_account(client):
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "clerk_u001", "password": "nope"}, REMOTE_ADDR="10.9.9.9")
+    response = client.post("/accounts/login/", {"username": "clerk_u002", "password": PASSWORD}, REMOTE_ADDR="10.9.9.9")
+    assert response.status_code == 429
+
+
+def test_a_few_mistakes_then_the_right_password_logs_in(client):
+    for _ in range(2):
+        client.post("/accounts/login/", {"username": "clerk_u001", "password": "nope"})
+    response = client.post("/accounts/login/", {"username": "clerk_u001", "password": PASSWORD})
+    assert response.status_code == 302 and "_auth_user_id" in client.session
+
+
+@pytest.mark.parametrize(
+    "url", ["/claims/?q=%00", "/claims/16-MED-U001-C1%00/", "/enrollment/applications/?status=%00x", "/jobs/%00/"]
+)
+def test_a_nul_byte_anywhere_is_a_400_not_a_500(login, handler, url):
+    response = login(handler).get(url)
+    assert response.status_code in (400, 404)
+
+
+def test_a_nul_byte_in_a_form_post_is_a_400(login, head):
+    response = login(head).post(reverse("claims:action", args=["16-MED-U001-C1", "reject"]), {"reason": "a\x00b"})
+    assert response.status_code == 400
+
+
+def test_a_non_numeric_id_in_a_form_post_is_refused(login, handler):
+    response = login(handler).post(reverse("claims:batches"), {"claims": ["abc", "1 OR 1=1"]}, follow=True)
+    assert response.status_code == 200 and "请选择至少一笔已审批的申领" in response.content.decode()
+
+
+def test_nothing_behind_login_is_cached(login, handler):
+    response = login(handler).get(reverse("claims:batch_export", args=["P20260620-01"]))
+    assert "no-store" in response["Cache-Control"]
+    assert "no-store" in login(handler).get(reverse("claims:list"))["Cache-Control"]
+
+
+def test_the_proxy_header_is_trusted_only_when_configured():
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    code = "from django.conf import settings; print(getattr(settings, 'SECURE_PROXY_SSL_HEADER', None))"
+    env = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "example.org",
+           "DATABASE_URL": "postgres://u@127.0.0.1/x", "DJANGO_SETTINGS_MODULE": "mutualaid.settings", "PATH": "/usr/bin:/bin"}  # fmt: skip
+    run = lambda extra: subprocess.run(  # noqa: E731
+        [sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=settings.BASE_DIR,
+        env={**env, **extra}, capture_output=True, text=True, check=True,
+    ).stdout.strip().splitlines()[-1]  # fmt: skip
+    assert run({}) == "None"
+    assert run({"DJANGO_SECURE_PROXY_SSL_HEADER": "1"}) == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def test_error_pages_are_chinese_and_say_what_to_do(login, clerk_u001, client, settings):
+    page = login(clerk_u001).get("/claims/16-ACC-U002-C9/")
+    assert page.status_code == 404 and "找不到这个页面" in page.content.decode() and "回到首页" in page.content.decode()
+    csrf_client = client.__class__(enforce_csrf_checks=True)
+    csrf_client.force_login(clerk_u001)
+    response = csrf_client.post(reverse("claims:create"), {})
+    body = response.content.decode()
+    assert response.status_code == 403 and "页面已过期" in body and "DEBUG" not in body
