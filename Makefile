@@ -13,8 +13,12 @@ PYTHON ?= $(shell for c in python3.12 python3.13 python3.14 \
 	  $$(ls -d $$HOME/.pyenv/versions/3.1[234]*/bin/python3 2>/dev/null) python3; do \
 	  if $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$c; break; fi; done)
 
-# Without DATABASE_URL: the local PostgreSQL when it answers, else SQLite (see README).
-PG_UP := $(shell pg_isready -q -h $(PG_HOST) -p $(PG_PORT) >/dev/null 2>&1 && echo yes)
+# PostgreSQL everywhere (the job queue, COPY and row locks need it). Without DATABASE_URL: the
+# local server, started first if it is installed but down (as root, Debian's pg_ctlcluster).
+PG_UP := $(shell pg_isready -q -h $(PG_HOST) -p $(PG_PORT) >/dev/null 2>&1 && echo yes || \
+	{ [ "$$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null && ls /etc/postgresql >/dev/null 2>&1 && \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | tail -1) main start >/dev/null 2>&1 && \
+	  for i in $$(seq 1 20); do pg_isready -q -h $(PG_HOST) -p $(PG_PORT) && echo yes && break; sleep 1; done; })
 ifeq ($(origin DATABASE_URL), undefined)
   ifeq ($(PG_UP),yes)
     export DATABASE_URL := postgres://postgres@$(PG_HOST):$(PG_PORT)/mutualaid
@@ -53,7 +57,7 @@ messages: venv
 
 run: export DJANGO_DEBUG ?= 1
 run: venv system-deps db messages
-	@if [ -z "$$DATABASE_URL" ]; then echo "PostgreSQL 未运行：使用 SQLite（db.sqlite3）演示。"; fi
+	@if [ -z "$$DATABASE_URL" ]; then echo "make run 需要 PostgreSQL：请安装并启动它（apt-get install postgresql），或设置 DATABASE_URL。"; exit 1; fi
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py seed_demo
 	@echo "后台任务：启动一个 worker（随 make run 一起退出）"
