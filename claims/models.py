@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from enrollment.models import MONEY, ZERO, Coverage, Member, Plan, Unit, money_field
+from mutualaid.lib.uploads import random_path
 from mutualaid.scoping import ScopedQuerySet
 from mutualaid.workflow import Workflow
 
@@ -249,10 +250,7 @@ class ClaimDocumentQuerySet(ScopedQuerySet):
 
 def claim_document_path(instance, filename):
     """A random stored name: nothing about the claim or the original file is guessable from it."""
-    import uuid
-    from pathlib import PurePath
-
-    return f"claims/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
+    return random_path("claims", filename)
 
 
 class ClaimDocument(models.Model):

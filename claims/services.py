@@ -30,6 +30,8 @@ from claims.rules import REASON_LABELS, RULES_VERSION, Result
 from claims.rules.serialize import dump_result
 from enrollment.models import ZERO, CatalogueItem, Coverage, Member
 from mutualaid.lib.money import format_yuan
+from mutualaid.lib.phones import clean_phone
+from mutualaid.lib.uploads import check_document
 from mutualaid.models import audit
 from mutualaid.scoping import Role, require
 from mutualaid.workflow import transition
@@ -44,11 +46,7 @@ EDITABLE_FIELDS = (
 PAYEE_FIELDS = ("payee_name", "payee_bank", "payee_account")
 
 # What a stored document may be, by content; the file's extension must agree with it.
-DOCUMENT_SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
-EXTENSIONS = {"application/pdf": {".pdf"}, "image/jpeg": {".jpg", ".jpeg"}, "image/png": {".png"}}
 ACCOUNT_RE = re.compile(r"^\d{10,30}$")
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 # Which reviewer acts at which stage (DOMAIN.md §3): nobody acts outside their stage.
 STAGE_OF_ROLE = {
     Role.DISTRICT: ClaimStatus.SUBMITTED,
@@ -135,10 +133,10 @@ def _clean_details(details: dict) -> dict:
         details["payee_account"] = account
     phone = details.get("phone")
     if phone:
-        phone = phone.replace(" ", "")
-        if not (MOBILE_RE.match(phone) or LANDLINE_RE.match(phone)):
-            raise ValidationError({"phone": "联系电话应为 11 位手机号，或带区号的固定电话（如 0631-5201234）。"})
-        details["phone"] = phone
+        try:
+            details["phone"] = clean_phone(phone)
+        except ValueError as exc:
+            raise ValidationError({"phone": str(exc)}) from exc
     return {k: ("" if v is None and k in ("diagnosis", "diagnosis_text") else v) for k, v in details.items()}
 
 
@@ -219,21 +217,10 @@ def claim_update(*, actor, claim: Claim, **details) -> Claim:
     return claim
 
 
-def _sniff(upload) -> str | None:
-    head = upload.read(16)
-    upload.seek(0)
-    for signature, content_type in DOCUMENT_SIGNATURES.items():
-        if head.startswith(signature):
-            return content_type
-    return None
-
-
 @transaction.atomic
 def claim_attach(*, actor, claim: Claim, kind: str, upload) -> ClaimDocument:
     """Store one document of a draft or returned claim, under a random name, if its
     content is a PDF, JPEG or PNG and its extension says the same."""
-    from pathlib import PurePath
-
     from django.conf import settings
 
     claim = _lock(claim)
@@ -242,18 +229,7 @@ def claim_attach(*, actor, claim: Claim, kind: str, upload) -> ClaimDocument:
         raise ValidationError("申领已提交，不能再上传材料；被退回后可以补充。")
     if kind not in DocumentKind.values:
         raise ValidationError("请选择材料类型。")
-    if upload.size > settings.CLAIM_DOCUMENT_MAX_BYTES:
-        raise ValidationError(
-            f"文件“{upload.name}”过大（{upload.size / 1048576:.1f} MB），单个文件不能超过 "
-            f"{settings.CLAIM_DOCUMENT_MAX_BYTES // 1048576} MB。"
-        )
-    content_type = _sniff(upload)
-    if content_type is None:
-        raise ValidationError(f"文件“{upload.name}”不是 PDF、JPG 或 PNG 格式。请上传扫描件或照片。")
-    if PurePath(upload.name).suffix.lower() not in EXTENSIONS[content_type]:
-        raise ValidationError(
-            f"文件“{upload.name}”的扩展名与内容不符（内容是 {content_type.split('/')[1].upper()}），请检查后重新上传。"
-        )
+    content_type = check_document(upload, max_bytes=settings.CLAIM_DOCUMENT_MAX_BYTES)
     document = ClaimDocument.objects.create(
         claim=claim,
         kind=kind,

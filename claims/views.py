@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from claims.models import QUEUE_WORKING_DAYS_LIMIT, Claim, ClaimStatus, PayoutBa
 from claims.rules.serialize import dump_result
 from enrollment.models import CatalogueItem
 from mutualaid.lib.dates import working_days_between
+from mutualaid.lib.uploads import serve_document
 from mutualaid.models import AuditLog
 from mutualaid.scoping import Role, get_visible_or_404, role_of
 
@@ -234,16 +235,7 @@ def claim_document(request, reference, pk):
     images) or downloaded (?download=1), under its original name, never sniffed or run."""
     claim = get_visible_or_404(Claim, request.user, reference=reference)
     document = get_visible_or_404(claim.documents.all(), request.user, pk=pk)
-    response = FileResponse(
-        document.file.open("rb"),
-        content_type=document.content_type,
-        as_attachment=request.GET.get("download") == "1",
-        filename=document.original_name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; plugin-types application/pdf"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return serve_document(document, download=request.GET.get("download") == "1")
 
 
 ACTIONS = {

@@ -1,7 +1,35 @@
 from django import forms
 from django.utils import timezone
 
-from enrollment.models import Plan
+from enrollment.models import Application, Plan, Sex, Unit, UnitRegistration
+from enrollment.registration import REGISTRATION_FIELDS, UNIT_FIELDS_FOR_CLERK
+from mutualaid.lib.phones import clean_phone
+from mutualaid.lib.uscc import UsccError, validate_uscc
+
+
+def _phone(value: str, *, mobile_only: bool = False) -> str:
+    try:
+        return clean_phone(value, mobile_only=mobile_only)
+    except ValueError as exc:
+        raise forms.ValidationError(str(exc)) from exc
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
 
 
 class ApplicationForm(forms.Form):
@@ -13,6 +41,13 @@ class ApplicationForm(forms.Form):
     uniform_shares = forms.BooleanField(label="每人份数相同（统一份数）", required=False, initial=True)
     contact_name = forms.CharField(label="经办人姓名", max_length=30)
     contact_phone = forms.CharField(label="经办人联系方式", max_length=30)
+    invoice_title = forms.CharField(
+        label="票据抬头", max_length=100, required=False, help_text="收费票据上的单位名称；不填则用单位名称。"
+    )
+    invoice_tax_number = forms.CharField(label="纳税人识别号", max_length=20, required=False)
+
+    def clean_contact_phone(self):
+        return _phone(self.cleaned_data["contact_phone"])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -42,3 +77,94 @@ class ReasonForm(forms.Form):
 
 class CommentForm(forms.Form):
     comment = forms.CharField(label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ApplicationDetailsForm(forms.ModelForm):
+    class Meta:
+        model = Application
+        fields = ["declared_staff", "uniform_shares", "contact_name", "contact_phone", "invoice_title",
+                  "invoice_tax_number"]  # fmt: skip
+        labels = {"uniform_shares": "每人份数相同（统一份数）"}
+
+    def clean_contact_phone(self):
+        return _phone(self.cleaned_data["contact_phone"])
+
+
+class PersonForm(forms.Form):
+    """One person typed in on the application page; checked by the roster's own rules."""
+
+    name = forms.CharField(label="姓名", max_length=30)
+    id_number = forms.CharField(label="身份证号码", max_length=30, widget=forms.TextInput(attrs={"inputmode": "text",
+                                "autocomplete": "off", "spellcheck": "false"}))  # fmt: skip
+    sex = forms.ChoiceField(label="性别", choices=[("", "按身份证号码"), *Sex.choices], required=False)
+    card = forms.CharField(label="医保卡号", max_length=30, required=False)
+    phone = forms.CharField(label="手机号", max_length=30, required=False)
+    shares = forms.IntegerField(label="份数", min_value=1, max_value=99, initial=1)
+    basic = forms.BooleanField(label="参加基本医保", required=False, initial=True)
+    needy = forms.BooleanField(label="困难职工", required=False)
+    occupation = forms.CharField(label="职业", max_length=30, required=False)
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"]
+        return _phone(phone) if phone else ""
+
+    def person(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["sex"] = {"M": "男", "F": "女"}.get(data["sex"], "")
+        return data
+
+
+class SharesForm(forms.Form):
+    shares = forms.IntegerField(label="份数", min_value=1, max_value=99)
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(label="文件", help_text="PDF、JPG 或 PNG，不超过 10 MB。",
+                           widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))  # fmt: skip
+
+
+class UnitForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = list(UNIT_FIELDS_FOR_CLERK)
+
+    def clean_chair_phone(self):
+        phone = self.cleaned_data["chair_phone"]
+        return _phone(phone) if phone else ""
+
+    def clean_contact_phone(self):
+        phone = self.cleaned_data["contact_phone"]
+        return _phone(phone) if phone else ""
+
+
+class RegistrationForm(forms.ModelForm):
+    certificates = MultipleFileField(
+        label="证明材料", help_text="工会法人资格证书等，PDF 或照片，最多 5 个文件，每个不超过 10 MB。", required=False
+    )
+    website = forms.CharField(required=False, widget=forms.HiddenInput)  # left empty by people, filled by bots
+
+    class Meta:
+        model = UnitRegistration
+        fields = list(REGISTRATION_FIELDS)
+        help_texts = {"uscc": "18 位，见工会法人资格证书。", "contact_phone": "审核结果和账号会通过此手机号通知您。"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].empty_label = "请选择单位所在的办事处"
+
+    def clean_uscc(self):
+        try:
+            return validate_uscc(self.cleaned_data["uscc"])
+        except UsccError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+    def clean_chair_phone(self):
+        return _phone(self.cleaned_data["chair_phone"])
+
+    def clean_contact_phone(self):
+        return _phone(self.cleaned_data["contact_phone"], mobile_only=True)
+
+    def clean_website(self):
+        if self.cleaned_data.get("website"):
+            raise forms.ValidationError("提交失败，请刷新页面后重试。")
+        return ""

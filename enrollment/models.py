@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from mutualaid.lib.idcard import IdNumberError, mask_id, validate_id
 from mutualaid.lib.money import format_yuan
+from mutualaid.lib.uploads import random_path
 from mutualaid.lib.uscc import UsccError, validate_uscc
 from mutualaid.roles import Role, role_of, unit_of
 from mutualaid.scoping import CityWideQuerySet, ScopedQuerySet
@@ -251,6 +252,9 @@ class Plan(models.Model):
     min_age = models.PositiveSmallIntegerField("最低年龄", default=16)
     max_age = models.PositiveSmallIntegerField("最高年龄", default=60)
     requires_basic_insurance = models.BooleanField("须参加基本医保", default=True)
+    requires_insurance_proof = models.BooleanField(
+        "申请须附社会保险缴纳证明", default=False, help_text="勾选后，单位提交申请前须上传社会保险缴纳证明。"
+    )
     sex_required = models.CharField("限定性别", max_length=1, choices=Sex.choices, blank=True)
     needy_required = models.BooleanField("仅限困难职工", default=False)
     occupations = models.JSONField("限定职业", default=list, blank=True, help_text='如 ["快递员", "外卖配送员"]')
@@ -463,6 +467,8 @@ class Application(models.Model):
     uniform_shares = models.BooleanField("统一份数", default=True)
     contact_name = models.CharField("经办人姓名", max_length=30, blank=True)
     contact_phone = models.CharField("经办人联系方式", max_length=30, blank=True)
+    invoice_title = models.CharField("票据抬头", max_length=100, blank=True, help_text="空 = 单位名称")
+    invoice_tax_number = models.CharField("纳税人识别号", max_length=20, blank=True)
     member_count = models.PositiveIntegerField("缴费人数", default=0)
     share_count = models.PositiveIntegerField("总份数", default=0)
     amount_due = money_field("应缴金额")
@@ -619,3 +625,136 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.application} {self.amount}"
+
+
+class ApplicationDocumentKind(models.TextChoices):
+    INSURANCE_PROOF = "insurance_proof", "社会保险缴纳证明"
+    TRANSFER_SLIP = "transfer_slip", "转账凭证"
+
+
+class ApplicationDocumentQuerySet(ScopedQuerySet):
+    unit_path = "application__unit"
+    district_path = "application__unit__district"
+
+
+def application_document_path(instance, filename):
+    return random_path("applications", filename)
+
+
+class ApplicationDocument(models.Model):
+    """A scan the unit attaches to its application: the social-insurance proof, a transfer slip."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField("材料类型", max_length=30, choices=ApplicationDocumentKind.choices)
+    file = models.FileField("文件", upload_to=application_document_path)
+    original_name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField("文件类型", max_length=40)
+    size = models.PositiveIntegerField("大小（字节）")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    objects = ApplicationDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "申请材料"
+        verbose_name_plural = "申请材料"
+        ordering = ["application", "kind", "uploaded_at"]
+
+    def __str__(self):
+        return f"{self.application} {self.get_kind_display()}"
+
+
+class RegistrationStatus(models.TextChoices):
+    PENDING = "pending", "待办事处审核"
+    APPROVED = "approved", "已通过"
+    RETURNED = "returned", "已退回"
+
+
+class RegistrationQuerySet(ScopedQuerySet):
+    district_path = "district"
+
+    def visible_to(self, user):
+        # A registration is not yet a unit: its clerk has no account, so only reviewers see it.
+        if role_of(user) == Role.CLERK:
+            return self.none()
+        return super().visible_to(user)
+
+
+class UnitRegistration(models.Model):
+    """A grassroots union not yet known asking to be registered (单位注册), reviewed by its district."""
+
+    workflow = Workflow(
+        ("approve", ("pending",), "approved", "审核通过"),
+        ("return", ("pending",), "returned", "退回"),
+        ("resubmit", ("returned",), "pending", "重新提交"),
+        labels=dict(RegistrationStatus.choices),
+    )
+
+    token = models.CharField("登记号", max_length=32, unique=True, editable=False)
+    status = models.CharField(
+        "状态", max_length=10, choices=RegistrationStatus.choices, default=RegistrationStatus.PENDING, db_index=True
+    )
+    name = models.CharField("单位名称", max_length=100)
+    uscc = models.CharField("统一社会信用代码", max_length=18)
+    district = models.ForeignKey(District, verbose_name="所属办事处", on_delete=models.PROTECT, related_name="+")
+    address = models.CharField("单位地址", max_length=200)
+    chair_name = models.CharField("工会主席姓名", max_length=30)
+    chair_phone = models.CharField("工会主席联系方式", max_length=30)
+    contact_name = models.CharField("经办人姓名", max_length=30)
+    contact_phone = models.CharField("经办人手机号", max_length=20)
+    declared_staff = models.PositiveIntegerField("在职人数")
+    submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
+    submitted_from = models.GenericIPAddressField("提交地址", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    reason = models.TextField("退回原因", blank=True)
+    unit = models.OneToOneField(
+        Unit, verbose_name="单位", null=True, blank=True, on_delete=models.PROTECT, related_name="registration"
+    )
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "单位注册"
+        verbose_name_plural = "单位注册"
+        ordering = ["-submitted_at"]
+
+    def __str__(self):
+        return self.name
+
+
+class RegistrationDocumentQuerySet(ScopedQuerySet):
+    district_path = "registration__district"
+
+    def visible_to(self, user):
+        return self.none() if role_of(user) == Role.CLERK else super().visible_to(user)
+
+
+def registration_document_path(instance, filename):
+    return random_path("registrations", filename)
+
+
+class RegistrationDocument(models.Model):
+    """A certificate a registering union sends (工会法人资格证书 and the like)."""
+
+    registration = models.ForeignKey(UnitRegistration, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField("文件", upload_to=registration_document_path)
+    original_name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField("文件类型", max_length=40)
+    size = models.PositiveIntegerField("大小（字节）")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    objects = RegistrationDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "注册证明材料"
+        verbose_name_plural = "注册证明材料"
+        ordering = ["registration", "uploaded_at"]
+
+    def __str__(self):
+        return self.original_name

@@ -16,6 +16,8 @@ from django.utils import timezone
 from enrollment.models import (
     ZERO,
     Application,
+    ApplicationDocument,
+    ApplicationDocumentKind,
     ApplicationStatus,
     Coverage,
     CoverageStatus,
@@ -27,6 +29,7 @@ from enrollment.models import (
 )
 from enrollment.roster.rules import check_day, person_problems
 from mutualaid.lib.dates import add_days
+from mutualaid.lib.uploads import check_document
 from mutualaid.models import audit
 from mutualaid.scoping import CITY_ROLES, Role, require
 from mutualaid.workflow import transition
@@ -117,6 +120,8 @@ def application_create(
     uniform_shares: bool = True,
     contact_name: str = "",
     contact_phone: str = "",
+    invoice_title: str = "",
+    invoice_tax_number: str = "",
 ) -> Application:
     if actor is not None:  # None: the operator's command line (import_roster)
         require(actor, CITY_ROLES | {Role.CLERK}, unit=unit)
@@ -131,6 +136,8 @@ def application_create(
         uniform_shares=uniform_shares,
         contact_name=contact_name or unit.contact_name,
         contact_phone=contact_phone or unit.contact_phone,
+        invoice_title=invoice_title,
+        invoice_tax_number=invoice_tax_number,
         created_by=actor,
     )
     audit(actor=actor, obj=application, action="create", to_state=application.status)
@@ -167,6 +174,100 @@ def application_add_member(*, actor, application: Application, member: Member, s
     return line
 
 
+def _lock_draft(actor, application: Application) -> Application:
+    application = Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
+    require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit, message="只有本单位经办人可以修改申请。")
+    _editable(application)
+    return application
+
+
+@transaction.atomic
+def application_remove_line(*, actor, application: Application, line_id: int) -> None:
+    """Take one person off a draft's roster."""
+    application = _lock_draft(actor, application)
+    line = application.lines.select_related("member").filter(pk=line_id).first()
+    if line is None:
+        raise ValidationError("名单中没有这个人，可能已被删除。")
+    line.delete()
+    audit(actor=actor, obj=application, action="roster_remove", comment=line.member.name,
+          data={"row": line.row_number})  # fmt: skip
+
+
+@transaction.atomic
+def application_set_shares(*, actor, application: Application, line_id: int, shares: int) -> RosterLine:
+    """Change one person's shares on a draft, held to the plan's share rules like a file is."""
+    application = _lock_draft(actor, application)
+    line = application.lines.select_related("member").filter(pk=line_id).first()
+    if line is None:
+        raise ValidationError("名单中没有这个人，可能已被删除。")
+    renewed = renewed_shares_for(line.member, application.plan)
+    problems = [
+        p.message
+        for p in person_problems(
+            application.plan, birth_date=line.member.birth_date, sex=line.member.sex,
+            basic=line.member.has_basic_insurance, needy=line.member.needy, occupation=line.member.occupation,
+            shares=shares, uniform=application.uniform_shares, renewed=renewed,
+            on=check_day(application.plan, today()),
+        )
+        if p.code.startswith("shares")
+    ]  # fmt: skip
+    if problems:
+        raise ValidationError([f"{line.member.name}：{message}" for message in problems])
+    before = line.shares
+    line.shares, line.renewed_shares = shares, min(renewed, shares)
+    line.save(update_fields=["shares", "renewed_shares"])
+    audit(actor=actor, obj=application, action="roster_shares", comment=f"{line.member.name} {before} → {shares} 份")
+    return line
+
+
+APPLICATION_DETAILS = ("declared_staff", "uniform_shares", "contact_name", "contact_phone", "invoice_title",
+                       "invoice_tax_number")  # fmt: skip
+
+
+@transaction.atomic
+def application_update(*, actor, application: Application, **details) -> Application:
+    """The clerk's own details of a draft: staff declared, contacts, the receipt's title."""
+    application = _lock_draft(actor, application)
+    unknown = set(details) - set(APPLICATION_DETAILS)
+    if unknown:
+        raise ValidationError(f"不能修改：{', '.join(sorted(unknown))}")
+    changed = {name: value for name, value in details.items() if getattr(application, name) != value}
+    for name, value in changed.items():
+        setattr(application, name, value)
+    if changed:
+        application.save(update_fields=list(changed))
+        audit(actor=actor, obj=application, action="update", data={"fields": sorted(changed)})
+    return application
+
+
+@transaction.atomic
+def application_attach(*, actor, application: Application, kind: str, upload) -> ApplicationDocument:
+    """Attach a scan: the social-insurance proof to a draft, a transfer slip once the invoice is fixed."""
+    from django.conf import settings
+
+    application = Application.objects.select_for_update().select_related("unit").get(pk=application.pk)
+    require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit, message="只有本单位经办人可以上传材料。")
+    if kind == ApplicationDocumentKind.INSURANCE_PROOF:
+        _editable(application)
+    elif kind == ApplicationDocumentKind.TRANSFER_SLIP:
+        if application.status not in (ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE):
+            raise ValidationError("市中心审核通过、确定应缴金额后，才能上传转账凭证。")
+    else:
+        raise ValidationError("请选择材料类型。")
+    content_type = check_document(upload, max_bytes=settings.CLAIM_DOCUMENT_MAX_BYTES)
+    document = ApplicationDocument.objects.create(
+        application=application, kind=kind, file=upload, original_name=upload.name[:200],
+        content_type=content_type, size=upload.size, uploaded_by=actor,
+    )  # fmt: skip
+    audit(
+        actor=actor,
+        obj=application,
+        action="attach",
+        comment=f"{document.get_kind_display()}：{document.original_name}",
+    )
+    return document
+
+
 def _participation_problem(application: Application) -> str | None:
     plan = application.plan
     if plan.participation_rate is None and plan.participation_all_below is None:
@@ -201,6 +302,11 @@ def application_submit(*, actor, application: Application) -> Application:
     lines = list(application.lines.all())
     if not lines:
         raise ValidationError("名单为空，请先导入人员手册。")
+    if (
+        application.plan.requires_insurance_proof
+        and not application.documents.filter(kind=ApplicationDocumentKind.INSURANCE_PROOF).exists()
+    ):
+        raise ValidationError("本项目须附单位的社会保险缴纳证明：请在“申请材料”中上传后再提交。")
     if application.plan.uniform_shares_required and len({line.shares for line in lines}) > 1:
         raise ValidationError("本项目要求同一申请中每人份数相同：请把名单中的份数改为一致后再提交。")
     problem = _participation_problem(application)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrollment import views
+from enrollment import unit_views, views
 
 app_name = "enrollment"
 urlpatterns = [
@@ -12,5 +12,20 @@ urlpatterns = [
     path("applications/<str:reference>/roster-errors.xlsx", views.roster_marked_download, name="roster_marked"),
     path("applications/<str:reference>/roster/apply/", views.roster_apply, name="roster_apply"),
     path("applications/<str:reference>/roster/renew/", views.roster_renew, name="roster_renew"),
+    path("applications/<str:reference>/edit/", views.application_edit, name="application_edit"),
+    path("applications/<str:reference>/people/", views.person_add, name="person_add"),
+    path("applications/<str:reference>/people/<int:line_id>/remove/", views.line_remove, name="line_remove"),
+    path("applications/<str:reference>/people/<int:line_id>/shares/", views.line_shares, name="line_shares"),
+    path("applications/<str:reference>/documents/<str:kind>/", views.document_upload, name="document_upload"),
+    path("applications/<str:reference>/documents/<int:pk>/view/", views.document_view, name="document"),
     path("applications/<str:reference>/<str:action>/", views.application_action, name="action"),
+    path("registrations/", unit_views.registration_list, name="registrations"),
+    path("registrations/<int:pk>/", unit_views.registration_detail, name="registration"),
+    path(
+        "registrations/<int:pk>/documents/<int:document_pk>/",
+        unit_views.registration_document,
+        name="registration_document",
+    ),
+    path("registrations/<int:pk>/<str:action>/", unit_views.registration_action, name="registration_action"),
+    path("unit/", unit_views.unit_edit, name="unit"),
 ]

@@ -6,13 +6,24 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from enrollment import services
-from enrollment.forms import ApplicationForm, CommentForm, ReasonForm, RosterUploadForm
+from enrollment.forms import (
+    ApplicationDetailsForm,
+    ApplicationForm,
+    CommentForm,
+    DocumentForm,
+    PersonForm,
+    ReasonForm,
+    RosterUploadForm,
+    SharesForm,
+)
 from enrollment.models import Application, ApplicationStatus
 from enrollment.roster import (
     UnreadableFile,
+    add_person,
     annotate_workbook,
     group_errors,
     import_roster,
@@ -21,6 +32,7 @@ from enrollment.roster import (
     roster_template,
 )
 from enrollment.tasks import start_roster_import
+from mutualaid.lib.uploads import serve_document
 from mutualaid.models import AuditLog, Job
 from mutualaid.scoping import Role, get_visible_or_404, role_of, unit_of
 
@@ -70,7 +82,8 @@ def application_create(request):
             application = services.application_create(
                 actor=request.user, plan=data["plan"], unit=unit, declared_staff=data["declared_staff"],
                 uniform_shares=data["uniform_shares"], contact_name=data["contact_name"],
-                contact_phone=data["contact_phone"],
+                contact_phone=data["contact_phone"], invoice_title=data["invoice_title"],
+                invoice_tax_number=data["invoice_tax_number"],
             )  # fmt: skip
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, _error_text(exc))
@@ -91,6 +104,10 @@ def _diff_key(application) -> str:
 @login_required
 @require_GET
 def application_detail(request, reference):
+    return _application_page(request, reference)
+
+
+def _application_page(request, reference, person_form=None):
     application = get_visible_or_404(
         Application.objects.select_related("plan__period", "unit__district"), request.user, reference=reference
     )
@@ -118,6 +135,11 @@ def application_detail(request, reference):
             and "withdraw" in {t.action for t in application.workflow.allowed(application.status)},
             "can_review": stage is not None and application.status == stage,
             "upload_form": RosterUploadForm(),
+            "person_form": person_form or PersonForm(),
+            "document_form": DocumentForm(),
+            "documents": application.documents.all(),
+            "can_attach_slip": role == Role.CLERK
+            and application.status in (ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE),
             "reason_form": ReasonForm(),
             "comment_form": CommentForm(),
             "report": report,
@@ -283,3 +305,105 @@ def roster_renew(request, reference):
     note = f"；{skipped} 人因已在其他申请中或已不符合参保条件未加入" if skipped else ""
     messages.success(request, f"已续保上期名单：{added} 人，份数保留{note}。")
     return redirect("enrollment:application", reference=application.reference)
+
+
+def _draft_for_clerk(request, reference):
+    application = get_visible_or_404(
+        Application.objects.select_related("plan__period", "unit"), request.user, reference=reference
+    )
+    return application
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_edit(request, reference):
+    """The draft's own details: staff declared, uniform shares, contacts and the receipt's title."""
+    application = _draft_for_clerk(request, reference)
+    form = ApplicationDetailsForm(request.POST or None, instance=application)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.application_update(actor=request.user, application=application,
+                                        **{name: form.cleaned_data[name] for name in form.Meta.fields})  # fmt: skip
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, "申请信息已保存。")
+            return redirect("enrollment:application", reference=reference)
+    return render(request, "enrollment/application_edit.html", {"form": form, "application": application})
+
+
+@login_required
+@require_POST
+def person_add(request, reference):
+    """One person typed in, checked by the same rules as a roster file."""
+    application = _draft_for_clerk(request, reference)
+    form = PersonForm(request.POST)
+    if form.is_valid():
+        try:
+            problems = add_person(actor=request.user, application=application, person=form.person())
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+            return redirect("enrollment:application", reference=reference)
+        if not problems:
+            messages.success(request, f"已加入名单：{form.cleaned_data['name']}。")
+            return redirect(reverse("enrollment:application", args=[reference]) + "#people")
+        for name, errors in problems.items():
+            form.add_error(name if name in form.fields else None, errors)
+    return _application_page(request, reference, person_form=form)
+
+
+@login_required
+@require_POST
+def line_remove(request, reference, line_id):
+    application = _draft_for_clerk(request, reference)
+    try:
+        services.application_remove_line(actor=request.user, application=application, line_id=line_id)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, "已从名单中删除。")
+    return redirect(reverse("enrollment:application", args=[reference]) + "#people")
+
+
+@login_required
+@require_POST
+def line_shares(request, reference, line_id):
+    application = _draft_for_clerk(request, reference)
+    form = SharesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "份数应为不小于 1 的整数。")
+    else:
+        try:
+            services.application_set_shares(actor=request.user, application=application, line_id=line_id,
+                                            shares=form.cleaned_data["shares"])  # fmt: skip
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, "份数已修改。")
+    return redirect(reverse("enrollment:application", args=[reference]) + "#people")
+
+
+@login_required
+@require_POST
+def document_upload(request, reference, kind):
+    application = _draft_for_clerk(request, reference)
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择要上传的文件。")
+    else:
+        try:
+            services.application_attach(actor=request.user, application=application, kind=kind,
+                                        upload=form.cleaned_data["file"])  # fmt: skip
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, "材料已上传。")
+    return redirect(reverse("enrollment:application", args=[reference]) + "#documents")
+
+
+@login_required
+@require_GET
+def document_view(request, reference, pk):
+    application = get_visible_or_404(Application, request.user, reference=reference)
+    document = get_visible_or_404(application.documents.all(), request.user, pk=pk)
+    return serve_document(document, download=request.GET.get("download") == "1")

@@ -32,3 +32,26 @@ class NoStoreForSignedInMiddleware:
             response["Cache-Control"] = "no-store, private"
             response["Pragma"] = "no-cache"
         return response
+
+
+class FirstPasswordMiddleware:
+    """An account created with a system-generated first password (a newly registered unit's clerk)
+    can do nothing but change it: every other page sends them to the password form."""
+
+    ALLOWED = ("password_change", "password_change_done", "logout")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            profile = getattr(user, "staff_profile", None)
+            if profile is not None and profile.must_change_password:
+                from django.shortcuts import redirect
+                from django.urls import resolve
+
+                match = resolve(request.path_info) if request.path_info else None
+                if match is None or match.url_name not in self.ALLOWED:
+                    return redirect("password_change")
+        return self.get_response(request)

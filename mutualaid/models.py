@@ -21,6 +21,10 @@ ACTION_LABELS = {
     "payment": "确认到账",
     "roster_add": "加入名单",
     "roster_import": "导入人员手册",
+    "roster_remove": "移出名单",
+    "roster_shares": "修改份数",
+    "resubmit": "重新提交",
+    "password_change": "修改密码",
     "attach": "上传材料",
     "originals_received": "收到原件",
     "period_copy": "复制期次",
@@ -215,6 +219,9 @@ class StaffProfile(models.Model):
         "enrollment.District", verbose_name="办事处", null=True, blank=True, on_delete=models.PROTECT
     )
     phone = models.CharField("联系电话", max_length=30, blank=True)
+    must_change_password = models.BooleanField(
+        "须修改初始密码", default=False, help_text="由系统生成初始密码的账号，首次登录后须先修改密码。"
+    )
 
     class Meta:
         db_table = "enrollment_staffprofile"  # the table predates the move from enrollment

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from enrollment import unit_views
 from mutualaid import views
 
 admin.site.site_header = "职工医疗互助保障管理系统"
@@ -16,6 +17,9 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", views.password_change, name="password_change"),
+    path("register/", unit_views.registration_new, name="register"),
+    path("register/<str:token>/", unit_views.registration_status, name="registration_status"),
     path("jobs/<uuid:job_id>/", views.job_detail, name="job_detail"),
     path("jobs/<uuid:job_id>/status", views.job_status, name="job_status"),
     path("jobs/<uuid:job_id>/download", views.job_download, name="job_download"),

@@ -109,3 +109,27 @@ def job_retry_view(request, job_id):
 def csrf_failure(request, reason=""):
     """Django's CSRF page tells users to set DEBUG=True; ours says what to do next, in Chinese."""
     return render(request, "403_csrf.html", status=403)
+
+
+@login_required
+def password_change(request):
+    """Change one's own password; a first, system-generated password must be changed before anything else."""
+    from django.contrib.auth import get_user_model, update_session_auth_hash
+    from django.contrib.auth.forms import PasswordChangeForm
+
+    from mutualaid.models import audit
+
+    profile = getattr(request.user, "staff_profile", None)
+    first = bool(profile and profile.must_change_password)
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        if first:
+            profile.must_change_password = False
+            profile.save(update_fields=["must_change_password"])
+        account = get_user_model().objects.get(pk=user.pk)  # request.user is a lazy wrapper
+        audit(actor=account, obj=account, action="password_change", comment="修改初始密码" if first else "修改密码")
+        messages.success(request, "密码已修改，请牢记新密码。")
+        return redirect("home")
+    return render(request, "registration/password_change.html", {"form": form, "first": first})

@@ -8,9 +8,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from enrollment.roster.reading import LABELS, UnreadableFile, find_header, read_rows
+from enrollment.roster.reading import LABELS, Sheet, UnreadableFile, find_header, read_rows
 from enrollment.roster.rules import ERROR_CODES
 from enrollment.roster.validate import RosterRow, RowError, validate_rows
 from enrollment.roster.workbooks import annotate_workbook, roster_template
@@ -180,7 +181,54 @@ def import_roster(*, actor, plan, unit, data: bytes, filename: str, shares: int 
     return result
 
 
-__all__ += ["LABELS"]
+__all__ += ["LABELS", "add_person"]
+
+PERSON_FIELDS = ("name", "sex", "id_number", "card", "phone", "shares", "basic", "needy", "occupation")
+
+
+def add_person(*, actor, application, person: dict) -> dict[str, list[str]]:
+    """Add one person typed into the page to a draft's roster, through the very checks a file
+    goes through (one row of a sheet). Returns the person's problems (field -> messages), or {}."""
+    from enrollment.models import Application
+    from enrollment.services import _editable
+    from mutualaid.models import audit
+    from mutualaid.scoping import CITY_ROLES, Role, require
+
+    def cell(value):
+        return ("是" if value else "否") if isinstance(value, bool) else value
+
+    header = [LABELS[name] for name in PERSON_FIELDS]
+    values = [cell(person.get(name, "")) for name in PERSON_FIELDS]
+    sheet = Sheet(rows=[header, values], header_row=0, columns={name: i for i, name in enumerate(PERSON_FIELDS)},
+                  headers={name: LABELS[name] for name in PERSON_FIELDS})  # fmt: skip
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
+        )
+        require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit, message="只有本单位经办人可以修改名单。")
+        _editable(application)
+        rows, errors = validate_rows(
+            sheet, plan=application.plan, application_id=application.pk, uniform=application.uniform_shares,
+            default_shares=1, today=timezone.localdate(),
+        )  # fmt: skip
+        row = rows[0]
+        problems: dict[str, list[str]] = {}
+        field_of = {label: name for name, label in LABELS.items()}
+        for error in errors:
+            problems.setdefault(field_of.get(error.column, "__all__"), []).append(error.message)
+        if row.id_number and application.lines.filter(member__id_number=row.id_number).exists():
+            problems.setdefault("id_number", []).append("该人员已在本申请的名单中。")
+        if problems:
+            return problems
+        row.excel_row = (application.lines.aggregate(m=Max("row_number"))["m"] or 0) + 1
+        try:
+            with transaction.atomic():
+                write_roster(application=application, unit=application.unit, rows=[row], replace=False)
+        except IntegrityError:
+            return {"id_number": ["该人员本期已参加此项目（本单位或其他单位的申请中），不能重复参加。"]}
+        audit(actor=actor, obj=application, action="roster_add", comment=row.name,
+              data={"shares": row.shares, "row": row.excel_row})  # fmt: skip
+    return {}
 
 
 def roster_diff(application, rows: list[RosterRow]) -> dict:

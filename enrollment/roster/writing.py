@@ -42,8 +42,8 @@ def _copy_rows(cursor, rows) -> None:
         raw.copy_expert(statement, io.StringIO(buffer))
 
 
-def write_roster(*, application, unit, rows) -> int:
-    """Replace ``application``'s roster with ``rows``; the caller holds the transaction."""
+def write_roster(*, application, unit, rows, replace: bool = True) -> int:
+    """Replace ``application``'s roster with ``rows`` (or add them to it); the caller holds the transaction."""
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS pg_temp.roster_in")  # an earlier import in the same transaction
         cursor.execute(
@@ -74,7 +74,8 @@ def write_roster(*, application, unit, rows) -> int:
                       AND EXCLUDED.insurance_card IS DISTINCT FROM enrollment_member.insurance_card)""",
             [unit.pk],
         )
-        cursor.execute("DELETE FROM enrollment_rosterline WHERE application_id = %s", [application.pk])
+        if replace:
+            cursor.execute("DELETE FROM enrollment_rosterline WHERE application_id = %s", [application.pk])
         cursor.execute(
             """INSERT INTO enrollment_rosterline
                    (application_id, plan_id, live, member_id, row_number, shares, renewed_shares, insurance_card)

@@ -68,3 +68,10 @@ document.querySelectorAll("[data-job-status-url]").forEach((box) => {
   boxes.forEach((b) => b.addEventListener("change", update));
   if (all) all.addEventListener("change", () => { boxes.forEach((b) => { b.checked = all.checked; }); update(); });
 })();
+
+// Forms that undo work ask first: data-confirm holds the question.
+document.querySelectorAll("form[data-confirm]").forEach((form) => {
+  form.addEventListener("submit", (event) => {
+    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+});

@@ -1,0 +1,185 @@
+"""A grassroots union registers itself, its district office verifies it; a clerk keeps the unit's details.
+
+``registration_submit`` is the one service anybody may call without an account; it is
+rate-limited by address and says nothing about other units. Approval creates the unit
+and its clerk's account in one transaction, with a first password shown once.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from enrollment.models import RegistrationDocument, RegistrationStatus, Unit, UnitRegistration
+from mutualaid.lib.uploads import check_document
+from mutualaid.lib.uscc import UsccError, validate_uscc
+from mutualaid.models import StaffProfile, audit
+from mutualaid.roles import district_of
+from mutualaid.scoping import CITY_ROLES, Role, require
+from mutualaid.workflow import transition
+
+REGISTRATION_FIELDS = ("name", "uscc", "district", "address", "chair_name", "chair_phone", "contact_name",
+                       "contact_phone", "declared_staff")  # fmt: skip
+# How many registrations one address may send in an hour, and how many certificates one may carry.
+REGISTRATIONS_PER_HOUR = 5
+MAX_CERTIFICATES = 5
+# What a clerk may change of their own unit (not its code, USCC or district).
+UNIT_FIELDS_FOR_CLERK = ("address", "chair_name", "chair_phone", "contact_name", "contact_phone", "declared_staff")
+PASSWORD_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"  # noqa: S105 (the letters, not a password)
+
+
+def _clean_uscc(value: str) -> str:
+    try:
+        return validate_uscc(value)
+    except UsccError as exc:
+        raise ValidationError({"uscc": exc.message}) from exc
+
+
+@transaction.atomic
+def registration_submit(*, details: dict, certificates: list, address: str | None) -> UnitRegistration:
+    """A union not yet known asks to be registered. Anonymous; limited per address per hour."""
+    if address and (
+        UnitRegistration.objects.filter(
+            submitted_from=address, submitted_at__gte=timezone.now() - timedelta(hours=1)
+        ).count()
+        >= REGISTRATIONS_PER_HOUR
+    ):
+        raise ValidationError("提交过于频繁，请一小时后再试；如有疑问请联系所在办事处。")
+    if not certificates:
+        raise ValidationError({"certificates": "请上传工会法人资格证书等证明材料（PDF 或照片）。"})
+    if len(certificates) > MAX_CERTIFICATES:
+        raise ValidationError({"certificates": f"证明材料最多 {MAX_CERTIFICATES} 个文件。"})
+    details = {name: details[name] for name in REGISTRATION_FIELDS}
+    details["uscc"] = _clean_uscc(details["uscc"])
+    checked = [(upload, check_document(upload, max_bytes=settings.CLAIM_DOCUMENT_MAX_BYTES)) for upload in certificates]
+    registration = UnitRegistration.objects.create(
+        token=secrets.token_urlsafe(16)[:22], submitted_from=address, **details
+    )
+    for upload, content_type in checked:
+        RegistrationDocument.objects.create(
+            registration=registration, file=upload, original_name=upload.name[:200], content_type=content_type,
+            size=upload.size,
+        )  # fmt: skip
+    audit(actor=None, obj=registration, action="create", to_state=registration.status,
+          comment=f"{registration.name}（{registration.district.name}）")  # fmt: skip
+    return registration
+
+
+def registration_conflicts(registration: UnitRegistration) -> list[str]:
+    """What the reviewer must know before approving: a unit with the same USCC or name exists."""
+    found = []
+    for unit in Unit.objects.filter(uscc=registration.uscc).select_related("district"):
+        found.append(f"统一社会信用代码已属于单位 {unit.code} {unit.name}（{unit.district.name}）。")
+    for unit in Unit.objects.filter(name=registration.name).exclude(uscc=registration.uscc):
+        found.append(f"已有同名单位 {unit.code}。")
+    return found
+
+
+def _lock(registration) -> UnitRegistration:
+    return UnitRegistration.objects.select_for_update().select_related("district").get(pk=registration.pk)
+
+
+def _require_reviewer(actor, registration):
+    role = require(actor, {Role.DISTRICT} | CITY_ROLES, message="由单位所在办事处审核注册申请。")
+    if role == Role.DISTRICT and getattr(district_of(actor), "pk", None) != registration.district_id:
+        raise PermissionDenied("只能审核本辖区单位的注册申请。")
+
+
+def _next_unit_code() -> str:
+    last = Unit.objects.filter(code__regex=r"^R[0-9]{5}$").aggregate(m=Max("code"))["m"] or "R00000"
+    return f"R{int(last[1:]) + 1:05d}"
+
+
+def _new_password() -> str:
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(12))
+
+
+@transaction.atomic
+def registration_approve(*, actor, registration: UnitRegistration, comment: str = "") -> tuple[Unit, str, str]:
+    """Create the unit and its clerk's account. Returns (unit, username, first password): the
+    password is shown once to the reviewer and never stored in clear; the clerk must change it."""
+    registration = _lock(registration)
+    _require_reviewer(actor, registration)
+    conflicts = registration_conflicts(registration)
+    if any("统一社会信用代码" in text for text in conflicts):
+        raise ValidationError(conflicts[0] + "请退回并说明。")
+    transition(actor=actor, obj=registration, action="approve", comment=comment)
+    Unit.objects.select_for_update().filter(code__startswith="R").exists()  # serialise code allocation
+    unit = Unit.objects.create(
+        code=_next_unit_code(), name=registration.name, uscc=registration.uscc, district=registration.district,
+        address=registration.address, chair_name=registration.chair_name, chair_phone=registration.chair_phone,
+        contact_name=registration.contact_name, contact_phone=registration.contact_phone,
+        declared_staff=registration.declared_staff,
+    )  # fmt: skip
+    username = f"clerk_{unit.code.lower()}"
+    password = _new_password()
+    user = get_user_model().objects.create_user(
+        username=username, password=password, first_name=registration.contact_name[:150]
+    )
+    user.groups.add(Group.objects.get(name=Role.CLERK.group_name))
+    StaffProfile.objects.create(user=user, unit=unit, phone=registration.contact_phone, must_change_password=True)
+    registration.unit, registration.decided_by, registration.decided_at = unit, actor, timezone.now()
+    registration.reason = ""
+    registration.save()
+    audit(actor=actor, obj=unit, action="create", comment=f"单位注册审核通过，经办人账号 {username}")
+    return unit, username, password
+
+
+@transaction.atomic
+def registration_return(*, actor, registration: UnitRegistration, reason: str) -> UnitRegistration:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("请填写退回原因，申请单位会看到。")
+    registration = _lock(registration)
+    _require_reviewer(actor, registration)
+    transition(actor=actor, obj=registration, action="return", comment=reason)
+    registration.reason, registration.decided_by, registration.decided_at = reason, actor, timezone.now()
+    registration.save()
+    return registration
+
+
+@transaction.atomic
+def registration_resubmit(*, registration: UnitRegistration, details: dict, certificates: list) -> UnitRegistration:
+    """The union corrects a returned registration (it holds the registration's secret number)."""
+    registration = _lock(registration)
+    if registration.status != RegistrationStatus.RETURNED:
+        raise ValidationError("该注册申请不在“已退回”状态，不能修改。")
+    if len(certificates) + registration.documents.count() > MAX_CERTIFICATES:
+        raise ValidationError({"certificates": f"证明材料最多 {MAX_CERTIFICATES} 个文件。"})
+    checked = [(upload, check_document(upload, max_bytes=settings.CLAIM_DOCUMENT_MAX_BYTES)) for upload in certificates]
+    for name in REGISTRATION_FIELDS:
+        setattr(registration, name, details[name])
+    registration.uscc = _clean_uscc(registration.uscc)
+    for upload, content_type in checked:
+        RegistrationDocument.objects.create(
+            registration=registration, file=upload, original_name=upload.name[:200], content_type=content_type,
+            size=upload.size,
+        )  # fmt: skip
+    transition(actor=None, obj=registration, action="resubmit")
+    registration.save()
+    return registration
+
+
+@transaction.atomic
+def unit_update(*, actor, unit: Unit, **details) -> Unit:
+    """A clerk keeps their own unit's details; the code, USCC and district are the centre's."""
+    require(actor, {Role.CLERK, Role.ADMIN}, unit=unit, message="只能修改本单位的信息。")
+    unknown = set(details) - set(UNIT_FIELDS_FOR_CLERK)
+    if unknown:
+        raise ValidationError("单位编码、统一社会信用代码和所属办事处由市中心维护，不能在这里修改。")
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    before = {name: getattr(unit, name) for name in details}
+    changed = {name: value for name, value in details.items() if before[name] != value}
+    for name, value in changed.items():
+        setattr(unit, name, value)
+    if changed:
+        unit.save(update_fields=[*changed, "updated_at"])
+        audit(actor=actor, obj=unit, action="update",
+              data={"changes": {name: [str(before[name]), str(value)] for name, value in changed.items()}})  # fmt: skip
+    return unit
