@@ -7,8 +7,7 @@ from django.http import HttpResponseRedirect
 from django.template import engines
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from import_export import fields, resources, widgets
-from import_export.admin import ImportExportModelAdmin
+from import_export import fields, widgets
 
 from enrollment.forms_admin import (
     PeriodAdminForm,
@@ -36,12 +35,13 @@ from enrollment.models import (
 )
 from enrollment.period_services import next_period_defaults, period_copy
 from mutualaid.admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin
+from mutualaid.importing import GuardedImportExportAdmin, SafeResource
 from mutualaid.models import audit
 
 # --- Reference data with import/export ----------------------------------------------
 
 
-class DistrictResource(resources.ModelResource):
+class DistrictResource(SafeResource):
     class Meta:
         model = District
         fields = ("code", "name")
@@ -49,7 +49,7 @@ class DistrictResource(resources.ModelResource):
         skip_unchanged = True
 
 
-class UnitResource(resources.ModelResource):
+class UnitResource(SafeResource):
     district = fields.Field(
         attribute="district", column_name="district", widget=widgets.ForeignKeyWidget(District, field="code")
     )
@@ -74,7 +74,7 @@ class UnitResource(resources.ModelResource):
         clean_model_instances = True
 
 
-class CatalogueItemResource(resources.ModelResource):
+class CatalogueItemResource(SafeResource):
     catalogue = fields.Field(
         attribute="catalogue", column_name="catalogue", widget=widgets.ForeignKeyWidget(Catalogue, field="code")
     )
@@ -87,7 +87,7 @@ class CatalogueItemResource(resources.ModelResource):
 
 
 @admin.register(District)
-class DistrictAdmin(ImportExportModelAdmin):
+class DistrictAdmin(GuardedImportExportAdmin):
     resource_classes = [DistrictResource]
     list_display = ("code", "name", "unit_count")
     search_fields = ("code", "name")
@@ -101,7 +101,7 @@ class DistrictAdmin(ImportExportModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(ImportExportModelAdmin):
+class UnitAdmin(GuardedImportExportAdmin):
     resource_classes = [UnitResource]
     list_display = ("code", "name", "uscc", "district", "declared_staff", "contact_name", "contact_phone")
     list_filter = ("district",)
@@ -136,7 +136,7 @@ class CatalogueAdmin(admin.ModelAdmin):
 
 
 @admin.register(CatalogueItem)
-class CatalogueItemAdmin(ImportExportModelAdmin):
+class CatalogueItemAdmin(GuardedImportExportAdmin):
     resource_classes = [CatalogueItemResource]
     list_display = ("code", "name", "catalogue")
     list_filter = ("catalogue",)
@@ -466,8 +466,63 @@ class PlanAdmin(PaidClaimsGuardMixin, admin.ModelAdmin):
 # --- Members and enrollment records (written by the services) ----------------------
 
 
+class MemberResource(SafeResource):
+    """Members by .xlsx or .csv, headed like a roster (姓名, 身份证号码 …) and checked by the roster's
+    own per-person rules (name, ID checksum and birth date, sex against the ID); keyed by ID number."""
+
+    unit = fields.Field(attribute="unit", column_name="单位编码", widget=widgets.ForeignKeyWidget(Unit, field="code"))
+    name = fields.Field(attribute="name", column_name="姓名")
+    id_number = fields.Field(attribute="id_number", column_name="身份证号码")
+    sex = fields.Field(attribute="sex", column_name="性别")
+    insurance_card = fields.Field(attribute="insurance_card", column_name="医保卡号")
+    phone = fields.Field(attribute="phone", column_name="手机号")
+    has_basic_insurance = fields.Field(attribute="has_basic_insurance", column_name="是否参加医保",
+                                       widget=widgets.BooleanWidget())  # fmt: skip
+    needy = fields.Field(attribute="needy", column_name="困难职工", widget=widgets.BooleanWidget())
+    occupation = fields.Field(attribute="occupation", column_name="职业")
+    birth_date = fields.Field(attribute="birth_date", column_name="出生日期", widget=widgets.DateWidget())
+
+    class Meta:
+        model = Member
+        fields = ("unit", "name", "id_number", "sex", "birth_date", "insurance_card", "phone",
+                  "has_basic_insurance", "needy", "occupation")  # fmt: skip
+        import_id_fields = ("id_number",)
+        skip_unchanged = True
+        clean_model_instances = True
+
+    def before_import_row(self, row, **kwargs):
+        from django.utils import timezone
+
+        from enrollment.roster.reading import ALIASES, _header_key
+        from enrollment.roster.validate import RosterRow, read_person
+
+        lookup = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+        cells = {lookup[_header_key(header)]: value for header, value in row.items() if _header_key(header) in lookup}
+        person, problems = RosterRow(excel_row=0), []
+        read_person(person, cells, lambda raw, name: raw.get(name),
+                    lambda _row, _field, _code, message: problems.append(message), present=cells,
+                    today=timezone.localdate(), default_shares=1)  # fmt: skip
+        problems = [message for message in problems if "份数" not in message]
+        if problems:
+            raise ValidationError(problems)
+        row["姓名"], row["身份证号码"], row["性别"] = person.name, person.id_number, person.sex
+        row["是否参加医保"], row["困难职工"] = person.basic, person.needy
+        row["出生日期"] = person.birth_date  # always the ID's, whatever the file says
+        row["医保卡号"], row["手机号"], row["职业"] = person.card, person.phone, person.occupation
+
+    def dehydrate_sex(self, member):
+        return member.get_sex_display()
+
+    def dehydrate_has_basic_insurance(self, member):
+        return "是" if member.has_basic_insurance else "否"
+
+    def dehydrate_needy(self, member):
+        return "是" if member.needy else "否"
+
+
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(GuardedImportExportAdmin):
+    resource_classes = [MemberResource]
     list_display = ("name", "masked_id_number", "sex", "birth_date", "unit", "needy", "has_basic_insurance")
     list_filter = ("sex", "needy", "has_basic_insurance", "unit__district")
     search_fields = ("name", "id_number")

@@ -170,6 +170,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Claim documents: scans and photos of invoices, PDFs of discharge summaries.
 CLAIM_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+# Admin imports (units, members, catalogues): the file as uploaded; an .xlsx is also held to the
+# spreadsheet limit on its uncompressed size (mutualaid.lib.spreadsheet).
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

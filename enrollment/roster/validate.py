@@ -101,52 +101,7 @@ def validate_rows(sheet: Sheet, *, plan, application_id, uniform: bool, default_
             continue  # entirely blank rows are skipped (§9)
         row = RosterRow(excel_row=index + 1)
         rows.append(row)
-        row.name = text(cell(raw, "name")).translate(_DOTS).replace(" ", "")
-        if not row.name:
-            problem(row, "name", "name_missing", "姓名未填写。")
-        elif len(row.name) > MAX_NAME or not _NAME_OK.match(row.name):
-            problem(
-                row,
-                "name",
-                "name_invalid",
-                f"姓名“{row.name[:40]}”含数字或符号（间隔号请用“·”），或超过 {MAX_NAME} 个字。",
-            )
-        raw_id = cell(raw, "id_number")
-        try:
-            # A number cell (calamine gives a float) has already lost the last digits.
-            info = validate_id(raw_id if isinstance(raw_id, float) else (text(raw_id) or None), today=today)
-        except IdNumberError as exc:
-            message = exc.message.rstrip("。") + "。"
-            problem(row, "id_number", exc.code, message)
-        else:
-            row.id_number, row.birth_date = info.number, info.birth_date
-            row.sex = info.sex
-        sex_text = text(cell(raw, "sex")).upper() if "sex" in columns else ""
-        if sex_text:
-            sex = SEX.get(sex_text) or SEX.get(sex_text.lower())
-            if sex is None:
-                problem(row, "sex", "sex_invalid", f"性别“{sex_text}”无法识别，请填“男”或“女”。")
-            elif row.birth_date and sex != row.sex:
-                problem(
-                    row,
-                    "sex",
-                    "sex_mismatch",
-                    f"性别填的是“{sex_text}”，与身份证号码（{'男' if row.sex == 'M' else '女'}）不符。",
-                )
-        row.card = text(cell(raw, "card"))
-        row.phone = text(cell(raw, "phone"))
-        row.occupation = text(cell(raw, "occupation"))
-        row.basic = _yes_no(cell(raw, "basic"), True)
-        row.needy = _yes_no(cell(raw, "needy"), False)
-        shares_raw = cell(raw, "shares")
-        shares_text = text(shares_raw)
-        if shares_text == "":
-            row.shares = default_shares
-        elif shares_text.isdigit():
-            row.shares = int(shares_text)
-        else:
-            row.shares = 0
-            problem(row, "shares", "shares_invalid", f"份数“{shares_text}”应为不小于 1 的整数。")
+        read_person(row, raw, cell, problem, present=columns, today=today, default_shares=default_shares)
         if plan.requires_basic_insurance and row.basic and not row.card and "card" in columns:
             problem(row, "card", "insurance_card_missing", "医保卡号未填写（本项目须参加基本医保）。")
         elif plan.requires_basic_insurance and "card" not in columns:
@@ -186,6 +141,57 @@ def validate_rows(sheet: Sheet, *, plan, application_id, uniform: bool, default_
             )
     errors.sort(key=lambda error: error.row or 0)
     return rows, errors
+
+
+def read_person(row: RosterRow, raw, cell, problem, *, present, today: date, default_shares: int) -> None:
+    """Normalise one person's cells into ``row`` and report what is wrong with them as a person
+    (name, ID number, sex, shares): the checks every way of entering people shares, before any plan."""
+    row.name = text(cell(raw, "name")).translate(_DOTS).replace(" ", "")
+    if not row.name:
+        problem(row, "name", "name_missing", "姓名未填写。")
+    elif len(row.name) > MAX_NAME or not _NAME_OK.match(row.name):
+        problem(
+            row,
+            "name",
+            "name_invalid",
+            f"姓名“{row.name[:40]}”含数字或符号（间隔号请用“·”），或超过 {MAX_NAME} 个字。",
+        )
+    raw_id = cell(raw, "id_number")
+    try:
+        # A number cell (calamine gives a float) has already lost the last digits.
+        info = validate_id(raw_id if isinstance(raw_id, float) else (text(raw_id) or None), today=today)
+    except IdNumberError as exc:
+        message = exc.message.rstrip("。") + "。"
+        problem(row, "id_number", exc.code, message)
+    else:
+        row.id_number, row.birth_date = info.number, info.birth_date
+        row.sex = info.sex
+    sex_text = text(cell(raw, "sex")).upper() if "sex" in present else ""
+    if sex_text:
+        sex = SEX.get(sex_text) or SEX.get(sex_text.lower())
+        if sex is None:
+            problem(row, "sex", "sex_invalid", f"性别“{sex_text}”无法识别，请填“男”或“女”。")
+        elif row.birth_date and sex != row.sex:
+            problem(
+                row,
+                "sex",
+                "sex_mismatch",
+                f"性别填的是“{sex_text}”，与身份证号码（{'男' if row.sex == 'M' else '女'}）不符。",
+            )
+    row.card = text(cell(raw, "card"))
+    row.phone = text(cell(raw, "phone"))
+    row.occupation = text(cell(raw, "occupation"))
+    row.basic = _yes_no(cell(raw, "basic"), True)
+    row.needy = _yes_no(cell(raw, "needy"), False)
+    shares_raw = cell(raw, "shares")
+    shares_text = text(shares_raw)
+    if shares_text == "":
+        row.shares = default_shares
+    elif shares_text.isdigit():
+        row.shares = int(shares_text)
+    else:
+        row.shares = 0
+        problem(row, "shares", "shares_invalid", f"份数“{shares_text}”应为不小于 1 的整数。")
 
 
 def _check_duplicates(rows, problem):
