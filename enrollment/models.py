@@ -437,6 +437,9 @@ class ApplicationStatus(models.TextChoices):
 LIVE_APPLICATION = ~Q(status__in=[ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN])
 
 
+INVOICE_STATUS_LABELS = {"unpaid": "未缴费", "partly_paid": "部分缴费", "paid": "已缴清", "overpaid": "多缴待退"}
+
+
 class ApplicationQuerySet(ScopedQuerySet):
     def live(self):
         return self.filter(LIVE_APPLICATION)
@@ -474,6 +477,7 @@ class Application(models.Model):
     amount_due = money_field("应缴金额")
     subsidy_total = money_field("工会补贴")
     amount_paid = money_field("已缴金额")
+    amount_refunded = money_field("已退款")
     paid_on = models.DateField("缴清日期", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.PROTECT
@@ -506,7 +510,21 @@ class Application(models.Model):
 
     @property
     def balance(self) -> Decimal:
-        return self.amount_due - self.amount_paid
+        """What the unit still owes; negative when it paid more than was due (and not yet refunded)."""
+        return self.amount_due - (self.amount_paid - self.amount_refunded)
+
+    @property
+    def invoice_status(self) -> str:
+        received = self.amount_paid - self.amount_refunded
+        if received <= 0 and self.amount_due > 0:
+            return "unpaid"
+        if received < self.amount_due:
+            return "partly_paid"
+        return "overpaid" if received > self.amount_due else "paid"
+
+    @property
+    def invoice_status_label(self) -> str:
+        return INVOICE_STATUS_LABELS[self.invoice_status]
 
     @staticmethod
     def make_reference(plan: Plan, unit: Unit, seq: int) -> str:
@@ -602,18 +620,29 @@ class PaymentQuerySet(ScopedQuerySet):
 
 
 class Payment(models.Model):
-    """Money received by corporate bank transfer and credited to an application."""
+    """Money credited to an application: a bank statement line (or part of one, when split), or a
+    transfer recorded by hand. An undone credit stays, marked undone, and counts for nothing."""
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="payments")
+    line = models.ForeignKey(
+        "StatementLine", verbose_name="银行流水", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="payments",
+    )  # fmt: skip
     amount = models.DecimalField("金额", **MONEY)
     paid_on = models.DateField("到账日期")
-    bank_txn_no = models.CharField("交易流水号", max_length=60, unique=True, null=True, blank=True)
+    bank_txn_no = models.CharField("交易流水号", max_length=60, null=True, blank=True, db_index=True)
     payer_name = models.CharField("付款人名称", max_length=100, blank=True)
     memo = models.CharField("摘要/附言", max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True, on_delete=models.PROTECT
     )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    undone_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="撤销人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    undo_reason = models.CharField("撤销原因", max_length=200, blank=True)
 
     objects = PaymentQuerySet.as_manager()
 
@@ -625,6 +654,111 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.application} {self.amount}"
+
+
+class Refund(models.Model):
+    """An overpayment sent back to the unit."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField("退款金额", **MONEY)
+    refunded_on = models.DateField("退款日期")
+    reference = models.CharField("退款凭证号", max_length=60)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = PaymentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "退款"
+        verbose_name_plural = "退款"
+        ordering = ["-refunded_on"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+
+    def __str__(self):
+        return f"{self.application} 退款 {self.amount}"
+
+
+class CentreAccount(models.Model):
+    """The centre's bank account units transfer to, shown on every invoice (set in the admin)."""
+
+    account_name = models.CharField("户名", max_length=100)
+    bank = models.CharField("开户行", max_length=100)
+    number = models.CharField("账号", max_length=40)
+    active = models.BooleanField("当前使用", default=True)
+
+    objects = CityWideQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "收款账户"
+        verbose_name_plural = "收款账户"
+        constraints = [models.UniqueConstraint(fields=["active"], condition=Q(active=True), name="one_active_account")]
+
+    def __str__(self):
+        return f"{self.account_name} {self.bank}"
+
+
+class CentreOnlyQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from mutualaid.scoping import is_city
+
+        return self.all() if is_city(user) else self.none()
+
+
+class BankStatement(models.Model):
+    """One imported statement file."""
+
+    filename = models.CharField("文件名", max_length=200)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="导入人", null=True, blank=True, on_delete=models.PROTECT
+    )
+    imported_at = models.DateTimeField("导入时间", auto_now_add=True)
+    lines_read = models.PositiveIntegerField("数据行", default=0)
+    debits_skipped = models.PositiveIntegerField("支出行（跳过）", default=0)
+    duplicates = models.PositiveIntegerField("重复流水", default=0)
+    matched = models.PositiveIntegerField("自动匹配", default=0)
+
+    objects = CentreOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "银行对账单"
+        verbose_name_plural = "银行对账单"
+        ordering = ["-imported_at"]
+
+    def __str__(self):
+        return self.filename
+
+
+class LineStatus(models.TextChoices):
+    WAITING = "waiting", "待人工匹配"
+    MATCHED = "matched", "已匹配"
+    NOT_OURS = "not_ours", "非缴费款项"
+
+
+class StatementLine(models.Model):
+    """One credit line of a bank statement; its transaction number is unique in the database."""
+
+    statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="lines")
+    row = models.PositiveIntegerField("行号")
+    txn_no = models.CharField("交易流水号", max_length=60, unique=True)
+    txn_date = models.DateField("交易日期")
+    payer_name = models.CharField("付款人名称", max_length=100, blank=True)
+    payer_account = models.CharField("付款人账号", max_length=40, blank=True)
+    amount = models.DecimalField("金额", **MONEY)
+    memo = models.CharField("摘要/附言", max_length=200, blank=True)
+    status = models.CharField("状态", max_length=10, choices=LineStatus.choices, default=LineStatus.WAITING,
+                              db_index=True)  # fmt: skip
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    objects = CentreOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "银行流水"
+        verbose_name_plural = "银行流水"
+        ordering = ["txn_date", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="statement_line_amount_positive")]
+
+    def __str__(self):
+        return f"{self.txn_no} {self.amount}"
 
 
 class ApplicationDocumentKind(models.TextChoices):

@@ -359,7 +359,12 @@ def application_centre_approve(*, actor, application: Application, comment: str 
     application.member_count, application.share_count = len(lines), shares
     application.amount_due = application.plan.clerk_premium * shares
     application.subsidy_total = application.plan.union_subsidy * shares
-    _transition(actor, application, "centre_approve", comment, data={"due": str(application.amount_due)})
+    # People who changed employer belong to this unit from now on (DOMAIN.md §4); their earlier
+    # claims stay with the unit that filed them (a claim records its own unit).
+    moved = Member.objects.filter(roster_lines__application=application).exclude(unit=application.unit)
+    moved_count = moved.update(unit=application.unit)
+    _transition(actor, application, "centre_approve", comment,
+                data={"due": str(application.amount_due), "moved_members": moved_count})  # fmt: skip
     application.centre_approved_at = timezone.now()
     application.last_comment = comment
     application.save()
@@ -431,7 +436,9 @@ def payment_record(
         memo=memo,
         created_by=actor,
     )
-    application.amount_paid = application.payments.aggregate(s=Sum("amount"))["s"] or ZERO
+    application.amount_paid = (
+        application.payments.filter(undone_at__isnull=True).aggregate(s=Sum("amount"))["s"] or ZERO
+    )
     audit(actor=actor, obj=application, action="payment", comment=f"到账 {amount}", data={"paid_on": str(paid_on)})
     application.save(update_fields=["amount_paid"])
     _activate_if_ready(actor, application)
@@ -443,7 +450,12 @@ def _activate_if_ready(actor, application: Application) -> None:
     if application.status != ApplicationStatus.CENTRE_APPROVED or application.amount_paid < application.amount_due:
         return
     period = application.plan.period
-    last_payment = application.payments.order_by("-paid_on").values_list("paid_on", flat=True).first()
+    last_payment = (
+        application.payments.filter(undone_at__isnull=True)
+        .order_by("-paid_on")
+        .values_list("paid_on", flat=True)
+        .first()
+    )
     approved_on = timezone.localdate(application.centre_approved_at)
     ready_on = max(d for d in (approved_on, last_payment) if d is not None)
     effective = max(period.coverage_start, ready_on + timedelta(days=1))

@@ -53,12 +53,10 @@ def _header_key(value) -> str:
     return _NOISE.sub("", str(value or ""))
 
 
-def read_rows(data: bytes, filename: str) -> list[list]:
+def read_rows(data: bytes, filename: str, *, what: str = "人员手册") -> list[list]:
     suffix = PurePath(filename).suffix.lower()
     if len(data) > MAX_FILE_BYTES:
-        raise UnreadableFile(
-            f"文件过大（{len(data) // 1048576} MB），人员手册不能超过 {MAX_FILE_BYTES // 1048576} MB。"
-        )
+        raise UnreadableFile(f"文件过大（{len(data) // 1048576} MB），{what}不能超过 {MAX_FILE_BYTES // 1048576} MB。")
     if not data:
         raise UnreadableFile("文件是空的。")
     if suffix in (".xlsx", ".xlsm", ".xls"):
@@ -88,8 +86,13 @@ def read_rows(data: bytes, filename: str) -> list[list]:
 
 def find_header(rows: list[list]) -> Sheet:
     """The first row (within the first ten) that names both 姓名 and an ID column."""
+    return find_header_by(rows, ALIASES, required=("name", "id_number"))
+
+
+def find_header_by(rows: list[list], aliases: dict, *, required) -> Sheet:
+    """The first row within the first ten whose cells name every ``required`` field (by alias)."""
     sheet = Sheet(rows=rows)
-    lookup = {alias: field for field, aliases in ALIASES.items() for alias in aliases}
+    lookup = {_header_key(alias): field for field, names in aliases.items() for alias in names}
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         columns, headers = {}, {}
         for position, value in enumerate(row):
@@ -97,7 +100,7 @@ def find_header(rows: list[list]) -> Sheet:
             if field and field not in columns:
                 columns[field] = position
                 headers[field] = str(value).strip()
-        if "name" in columns and "id_number" in columns:
+        if all(name in columns for name in required):
             sheet.header_row, sheet.columns, sheet.headers = index, columns, headers
             break
     return sheet

@@ -15,7 +15,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from python_calamine import CalamineWorkbook
 
@@ -61,7 +61,9 @@ class Command(BaseCommand):
             child.start()
             child.join()
         data = path.read_bytes()
-        plan_obj = Plan.objects.get(period__number=period, code=plan)
+        plan_obj = Plan.objects.filter(period__number=period, code=plan).first()
+        if plan_obj is None or not District.objects.exists():
+            raise CommandError(f"没有第 {period} 期的 {plan} 项目：请先运行 `manage.py seed_demo` 载入演示数据。")
         unit, _ = Unit.objects.get_or_create(
             code="BENCH", defaults={"name": "基准测试单位", "district": District.objects.order_by("code").first()}
         )

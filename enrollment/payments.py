@@ -1,0 +1,464 @@
+"""Money in: bank statements read and matched to invoices (DOMAIN.md §10), the manual queue,
+undoing a match, refunds, and the coverages that start once an approved invoice is paid.
+
+One entry point per use case, each one transaction with its audit rows. The page, the
+command line (``import_bank_statement``) and the tests call the same functions.
+"""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from enrollment.models import (
+    ZERO,
+    Application,
+    ApplicationStatus,
+    BankStatement,
+    LineStatus,
+    Payment,
+    Refund,
+    StatementLine,
+)
+from enrollment.roster.reading import UnreadableFile, find_header_by, read_rows
+from enrollment.roster.validate import text
+from mutualaid.lib.money import format_yuan
+from mutualaid.models import AuditLog, audit
+from mutualaid.scoping import CITY_ROLES, require
+
+# DOMAIN.md §10 columns, with the names Chinese banks' exports give them.
+ALIASES = {
+    "date": ("交易日期", "记账日期", "入账日期", "交易时间", "日期"),
+    "txn_no": ("交易流水号", "流水号", "银行流水号", "交易参考号", "交易序号"),
+    "payer_name": ("付款人名称", "对方户名", "对方名称", "付款方户名", "付款人", "对方单位"),
+    "payer_account": ("付款人账号", "对方账号", "付款方账号", "对方账户"),
+    "amount": ("金额", "贷方金额", "收入金额", "贷方发生额", "交易金额", "收入"),
+    "debit": ("借方金额", "支出金额", "借方发生额", "支出"),
+    "memo": ("摘要/附言", "摘要", "附言", "用途", "备注", "交易附言", "摘要附言"),
+}
+REQUIRED = ("date", "txn_no", "amount")
+LABELS = {"date": "交易日期", "txn_no": "交易流水号", "amount": "金额"}
+REFERENCE_RE = re.compile(r"(\d{1,3})-([A-Z]{1,10})-([A-Z0-9]{1,20})-(\d{1,4})")
+MAX_AMOUNT = Decimal("100000000.00")
+PAYABLE = (ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE)
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
+class StatementRefused(UnreadableFile):
+    """The file is refused and nothing was stored: ``row_errors`` when it was read but some rows
+    are wrong (bad amounts, dates), otherwise it could not be used at all."""
+
+    def __init__(self, message: str, *, row_errors: bool = False):
+        super().__init__(message)
+        self.row_errors = row_errors
+
+
+@dataclass
+class Line:
+    row: int
+    txn_no: str
+    txn_date: date
+    payer_name: str
+    payer_account: str
+    amount: Decimal
+    memo: str
+
+
+@dataclass
+class ImportResult:
+    lines: int = 0
+    debits: int = 0
+    matched: list = field(default_factory=list)  # {"row", "reference", "amount"}
+    unmatched: list = field(default_factory=list)
+    duplicates: list = field(default_factory=list)
+    overpaid: list = field(default_factory=list)
+    statement: BankStatement | None = None
+
+    def as_dict(self) -> dict:
+        return {"lines": self.lines, "matched": self.matched, "unmatched": self.unmatched,
+                "duplicates": self.duplicates, "overpaid": self.overpaid}  # fmt: skip
+
+
+# --- Reading ----------------------------------------------------------------------------
+
+
+def normalise_name(value: str) -> str:
+    """A payer or unit name compared as a person would: no spaces, one kind of brackets."""
+    value = (value or "").translate(_FULL_WIDTH).replace("\u3000", "")
+    return re.sub(r"\s+", "", value).replace("（", "(").replace("）", ")").upper()
+
+
+def _amount(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):
+        value = repr(value)
+    cleaned = str(value).translate(_FULL_WIDTH).replace(",", "").replace("¥", "").replace("￥", "").strip()
+    if cleaned == "":
+        return None
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation as exc:
+        raise ValueError(f"金额“{str(value)[:20]}”不是数字") from exc
+    if not amount.is_finite():
+        raise ValueError(f"金额“{str(value)[:20]}”不是数字")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    cleaned = text(value).replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
+    cleaned = cleaned.split(" ")[0].split("T")[0]
+    for pattern in ("%Y-%m-%d", "%Y%m%d"):
+        try:
+            return datetime.strptime(cleaned, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(f"交易日期“{text(value)[:20]}”无法识别，应为 2026-09-03 这样的日期")
+
+
+def read_statement(data: bytes, filename: str) -> tuple[list[Line], int, int]:
+    """(credit lines, data rows read, debit rows skipped), or StatementRefused naming what is wrong."""
+    rows = read_rows(data, filename, what="银行对账单")
+    sheet = find_header_by(rows, ALIASES, required=REQUIRED)
+    if sheet.header_row is None:
+        raise StatementRefused(
+            "前 10 行中找不到表头：对账单须有“交易日期”“交易流水号”“金额”（或“贷方金额”“收入金额”）三列。"
+        )
+    columns = sheet.columns
+
+    def cell(raw, name):
+        position = columns.get(name)
+        return raw[position] if position is not None and position < len(raw) else None
+
+    lines, problems, read, debits = [], [], 0, 0
+    for index in range(sheet.header_row + 1, len(rows)):
+        raw = rows[index]
+        if all(text(value) == "" for value in raw):
+            continue
+        read += 1
+        excel_row = index + 1
+        try:
+            amount = _amount(cell(raw, "amount"))
+            debit = _amount(cell(raw, "debit")) if "debit" in columns else None
+            if (amount is None or amount == 0) and debit:
+                debits += 1
+                continue
+            if amount is None:
+                raise ValueError("金额为空")
+            if amount <= 0:
+                raise ValueError(f"金额 {amount} 不是正数（支出请放在“借方金额”列，本系统只导入收入）")
+            if amount > MAX_AMOUNT:
+                raise ValueError(f"金额 {amount} 过大")
+            txn_no = text(cell(raw, "txn_no"))
+            if not txn_no:
+                raise ValueError("交易流水号为空")
+            lines.append(
+                Line(excel_row, txn_no[:60], _date(cell(raw, "date")), text(cell(raw, "payer_name"))[:100],
+                     text(cell(raw, "payer_account"))[:40], amount, text(cell(raw, "memo"))[:200])
+            )  # fmt: skip
+        except ValueError as exc:
+            problems.append(f"第 {excel_row} 行：{exc}")
+    if problems:
+        shown = "；".join(problems[:10]) + (f"；另有 {len(problems) - 10} 行" if len(problems) > 10 else "")
+        raise StatementRefused(f"对账单有 {len(problems)} 行无法读取，未导入任何流水。{shown}。", row_errors=True)
+    if read == 0:
+        raise StatementRefused("对账单表头下面没有流水。")
+    return lines, read, debits
+
+
+# --- Matching ---------------------------------------------------------------------------
+
+
+def _references(memo: str) -> list[str]:
+    memo = memo.translate(_FULL_WIDTH).upper().replace("—", "-").replace("－", "-")
+    return ["-".join(match) for match in REFERENCE_RE.findall(memo)]
+
+
+@dataclass
+class _Invoice:
+    application: Application
+    owed: Decimal  # what is still owed, as lines of this file are applied in order
+
+
+def _audit_rows(actor, rows: list[tuple[Application, str, str, dict]]) -> None:
+    content_type = ContentType.objects.get_for_model(Application)
+    AuditLog.objects.bulk_create(
+        AuditLog(actor=actor if actor is not None and actor.is_authenticated else None, action=action,
+                 content_type=content_type, object_id=application.pk, object_repr=application.reference,
+                 comment=comment, data=data)
+        for application, action, comment, data in rows
+    )  # fmt: skip
+
+
+@transaction.atomic
+def statement_import(*, actor, data: bytes, filename: str, dry_run: bool = False) -> ImportResult:
+    """Store every new credit line once and match what can be matched (§10 order); the rest waits
+    in the manual queue. With ``dry_run`` the same work is done and rolled back: a preview."""
+    if actor is not None:
+        require(actor, CITY_ROLES, message="只有市中心可以导入银行对账单。")
+    lines, read, debits = read_statement(data, filename)
+    result = ImportResult(lines=read, debits=debits)
+
+    known = set()
+    numbers = [line.txn_no for line in lines]
+    for start in range(0, len(numbers), 5000):
+        known.update(StatementLine.objects.filter(txn_no__in=numbers[start : start + 5000])
+                     .values_list("txn_no", flat=True))  # fmt: skip
+    fresh, seen = [], set()
+    for line in lines:
+        if line.txn_no in known or line.txn_no in seen:
+            result.duplicates.append(line.row)
+            continue
+        seen.add(line.txn_no)
+        fresh.append(line)
+
+    # Every invoice a line could go to, locked: a clerk matching by hand waits for this import.
+    invoices = {
+        application.reference: _Invoice(application, application.balance)
+        for application in Application.objects.select_for_update(of=("self",))
+        .select_related("unit", "plan__period")
+        .filter(status__in=PAYABLE)
+        .order_by("pk")
+    }
+    by_name = defaultdict(list)
+    for invoice in invoices.values():
+        if invoice.application.status == ApplicationStatus.CENTRE_APPROVED:
+            by_name[normalise_name(invoice.application.unit.name)].append(invoice)
+
+    statement = BankStatement.objects.create(filename=filename[:200], imported_by=actor if actor else None,
+                                             lines_read=read, debits_skipped=debits,
+                                             duplicates=len(result.duplicates))  # fmt: skip
+    records = StatementLine.objects.bulk_create(
+        StatementLine(statement=statement, row=line.row, txn_no=line.txn_no, txn_date=line.txn_date,
+                      payer_name=line.payer_name, payer_account=line.payer_account, amount=line.amount,
+                      memo=line.memo)
+        for line in fresh
+    )  # fmt: skip
+    payments, matched_records, touched, audits = [], [], {}, []
+    for record in records:
+        invoice = None
+        for reference in _references(record.memo):  # (1) the payment reference in the memo
+            invoice = invoices.get(reference)
+            if invoice is not None:
+                break
+        if invoice is None:  # (2) the unit's name, and the amount of exactly one open invoice
+            candidates = [i for i in by_name.get(normalise_name(record.payer_name), ()) if i.owed == record.amount]
+            invoice = candidates[0] if len(candidates) == 1 else None
+        if invoice is None:
+            result.unmatched.append(record.row)
+            continue
+        application = invoice.application
+        if record.amount > invoice.owed:
+            result.overpaid.append(record.row)
+        invoice.owed -= record.amount
+        payments.append(Payment(application=application, line=record, amount=record.amount, paid_on=record.txn_date,
+                                bank_txn_no=record.txn_no, payer_name=record.payer_name, memo=record.memo,
+                                created_by=actor if actor else None))  # fmt: skip
+        record.status = LineStatus.MATCHED
+        matched_records.append(record)
+        touched[application.pk] = application
+        result.matched.append({"row": record.row, "reference": application.reference, "amount": str(record.amount)})
+        audits.append((application, "payment", f"到账 {format_yuan(record.amount)} 元（流水 {record.txn_no}，自动匹配）",
+                       {"txn_no": record.txn_no, "amount": str(record.amount)}))  # fmt: skip
+    Payment.objects.bulk_create(payments)
+    StatementLine.objects.bulk_update(matched_records, ["status"], batch_size=5000)
+    _audit_rows(actor, audits)
+    statement.matched = len(matched_records)
+    statement.save(update_fields=["matched"])
+    for application in touched.values():
+        _settle(actor, application)
+    result.statement = statement
+    if dry_run:
+        transaction.set_rollback(True)
+        result.statement = None
+    return result
+
+
+# --- The invoice's totals and activation -------------------------------------------------
+
+
+def _settle(actor, application: Application) -> None:
+    """Recount what was received and refunded; an approved invoice now fully paid takes effect."""
+    from enrollment.services import _activate_if_ready
+
+    totals = application.payments.filter(undone_at__isnull=True).aggregate(s=Sum("amount"))
+    application.amount_paid = totals["s"] or ZERO
+    application.amount_refunded = application.refunds.aggregate(s=Sum("amount"))["s"] or ZERO
+    application.save(update_fields=["amount_paid", "amount_refunded"])
+    _activate_if_ready(actor, application)
+
+
+def _lock_line(line_id: int) -> StatementLine:
+    line = StatementLine.objects.select_for_update().filter(pk=line_id).first()
+    if line is None:
+        raise ValidationError("找不到这笔流水。")
+    if line.status != LineStatus.WAITING:
+        raise ValidationError(f"这笔流水已处理（{line.get_status_display()}），请刷新页面。")
+    return line
+
+
+def _lock_invoice(application_id: int) -> Application:
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("unit", "plan__period")
+        .get(pk=application_id)
+    )
+    if application.status not in PAYABLE:
+        raise ValidationError(f"申请 {application.reference} 尚未经市中心审核确定应缴金额，不能登记到账。")
+    return application
+
+
+def _credit(actor, line, application, amount: Decimal, how: str) -> Payment:
+    if amount <= 0:
+        raise ValidationError("金额必须大于 0。")
+    if amount > application.balance:
+        raise ValidationError(
+            f"申请 {application.reference} 只欠 {format_yuan(max(application.balance, ZERO))} 元，"
+            f"不能计入 {format_yuan(amount)} 元：多出的部分请拆分到同一单位的其他申请，或到账后办理退款。"
+        )
+    payment = Payment.objects.create(application=application, line=line, amount=amount, paid_on=line.txn_date,
+                                     bank_txn_no=line.txn_no, payer_name=line.payer_name, memo=line.memo,
+                                     created_by=actor)  # fmt: skip
+    audit(actor=actor, obj=application, action="payment",
+          comment=f"到账 {format_yuan(amount)} 元（流水 {line.txn_no}，{how}）",
+          data={"txn_no": line.txn_no, "amount": str(amount)})  # fmt: skip
+    _settle(actor, application)
+    return payment
+
+
+@transaction.atomic
+def line_match(*, actor, line_id: int, application_id: int) -> Payment:
+    """Credit a waiting line, whole, to one invoice (never beyond what it owes)."""
+    require(actor, CITY_ROLES, message="只有市中心可以匹配到账。")
+    line = _lock_line(line_id)
+    application = _lock_invoice(application_id)
+    payment = _credit(actor, line, application, line.amount, "人工匹配")
+    line.status = LineStatus.MATCHED
+    line.save(update_fields=["status"])
+    return payment
+
+
+@transaction.atomic
+def line_split(*, actor, line_id: int, parts: list[tuple[int, Decimal]]) -> list[Payment]:
+    """Spread one line over several invoices of the same unit; the parts add up to the line."""
+    require(actor, CITY_ROLES, message="只有市中心可以匹配到账。")
+    line = _lock_line(line_id)
+    parts = [(pk, amount) for pk, amount in parts if amount]
+    if len(parts) < 2:
+        raise ValidationError("拆分至少要分到两个申请。")
+    if len({pk for pk, _ in parts}) != len(parts):
+        raise ValidationError("同一个申请只能出现一次。")
+    total = sum((amount for _, amount in parts), ZERO)
+    if total != line.amount:
+        raise ValidationError(f"拆分金额合计 {format_yuan(total)} 元，与流水金额 {format_yuan(line.amount)} 元不符。")
+    applications = [_lock_invoice(pk) for pk, _ in sorted(parts)]
+    if len({application.unit_id for application in applications}) > 1:
+        raise ValidationError("只能拆分到同一单位的申请。")
+    by_pk = {application.pk: application for application in applications}
+    payments = [_credit(actor, line, by_pk[pk], amount, "拆分") for pk, amount in parts]
+    line.status = LineStatus.MATCHED
+    line.save(update_fields=["status"])
+    return payments
+
+
+@transaction.atomic
+def line_not_ours(*, actor, line_id: int, reason: str) -> StatementLine:
+    require(actor, CITY_ROLES, message="只有市中心可以处理到账。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("请说明这笔款项是什么（如：其他业务收入）。")
+    line = _lock_line(line_id)
+    line.status, line.note = LineStatus.NOT_OURS, reason[:200]
+    line.save(update_fields=["status", "note"])
+    audit(actor=actor, obj=line, action="not_ours", comment=reason)
+    return line
+
+
+@transaction.atomic
+def payment_undo(*, actor, payment_id: int, reason: str) -> Payment:
+    """Take back a credit (matched to the wrong invoice): the line returns to the manual queue."""
+    require(actor, CITY_ROLES, message="只有市中心可以撤销到账。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("请填写撤销原因。")
+    payment = Payment.objects.select_for_update().filter(pk=payment_id, undone_at__isnull=True).first()
+    if payment is None:
+        raise ValidationError("这笔到账已撤销或不存在。")
+    application = Application.objects.select_for_update(of=("self",)).get(pk=payment.application_id)
+    if application.status == ApplicationStatus.EFFECTIVE:
+        raise ValidationError(f"申请 {application.reference} 已生效，不能撤销到账；多收的款项请办理退款。")
+    payment.undone_at, payment.undone_by, payment.undo_reason = timezone.now(), actor, reason[:200]
+    payment.save(update_fields=["undone_at", "undone_by", "undo_reason"])
+    if payment.line_id and not Payment.objects.filter(line_id=payment.line_id, undone_at__isnull=True).exists():
+        StatementLine.objects.filter(pk=payment.line_id).update(status=LineStatus.WAITING)
+    audit(actor=actor, obj=application, action="payment_undo",
+          comment=f"撤销到账 {format_yuan(payment.amount)} 元（流水 {payment.bank_txn_no or '—'}）：{reason}")  # fmt: skip
+    _settle(actor, application)
+    return payment
+
+
+@transaction.atomic
+def refund_record(*, actor, application_id: int, amount: Decimal, refunded_on: date, reference: str) -> Refund:
+    """Record that an overpayment went back to the unit, with the transfer's date and reference."""
+    require(actor, CITY_ROLES, message="只有市中心可以办理退款。")
+    application = Application.objects.select_for_update(of=("self",)).get(pk=application_id)
+    over = -application.balance
+    if over <= 0:
+        raise ValidationError(f"申请 {application.reference} 没有多缴的款项。")
+    if amount <= 0 or amount > over:
+        raise ValidationError(f"退款金额应在 0.01 至 {format_yuan(over)} 元之间（多缴的部分）。")
+    if not (reference or "").strip():
+        raise ValidationError("请填写退款的银行凭证号。")
+    if refunded_on > timezone.localdate():
+        raise ValidationError("退款日期不能晚于今天。")
+    refund = Refund.objects.create(application=application, amount=amount, refunded_on=refunded_on,
+                                   reference=reference.strip()[:60], created_by=actor)  # fmt: skip
+    audit(actor=actor, obj=application, action="refund",
+          comment=f"退款 {format_yuan(amount)} 元（{refunded_on:%Y-%m-%d}，凭证 {refund.reference}）")  # fmt: skip
+    _settle(actor, application)
+    return refund
+
+
+# --- The manual queue -----------------------------------------------------------------------
+
+
+def candidates(line: StatementLine, limit: int = 5) -> list[dict]:
+    """Open invoices for a waiting line, best first, with the parts that agree marked: the amount
+    (equal to what is owed), the payer (the unit's name), the memo (names the reference or unit)."""
+    memo = line.memo.translate(_FULL_WIDTH).upper()
+    payer = normalise_name(line.payer_name)
+    open_invoices = (
+        Application.objects.filter(status=ApplicationStatus.CENTRE_APPROVED)
+        .select_related("unit", "plan__period")
+        .filter(Q(amount_due__gt=0))
+    )
+    ranked = []
+    for application in open_invoices:
+        owed = application.balance
+        if owed <= 0:
+            continue
+        name = normalise_name(application.unit.name)
+        agrees = {
+            "amount": owed == line.amount,
+            "payer": bool(payer) and payer == name,
+            "payer_part": bool(payer) and payer != name and (payer in name or name in payer),
+            "memo": application.reference in memo or application.unit.code.upper() in memo,
+        }
+        score = 3 * agrees["amount"] + 3 * agrees["payer"] + 2 * agrees["payer_part"] + 2 * agrees["memo"]
+        if line.amount < owed:
+            score += 1  # a partial payment is possible
+        if score:
+            ranked.append({"application": application, "owed": owed, "score": score, **agrees})
+    ranked.sort(key=lambda c: (-c["score"], c["application"].pk))
+    return ranked[:limit]

@@ -1,0 +1,81 @@
+"""Two staff at the same moment (threads with their own connections, released by one barrier):
+one line is never matched twice and an invoice is never credited beyond what it owes."""
+
+import threading
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.db import connection
+
+from enrollment import payments
+from enrollment.models import Application, Payment, StatementLine
+from tests.test_payments import line, run
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def handler():
+    call_command("seed_demo", force=True, verbosity=0)
+    User.objects.create_user("centre_handler_2").groups.add(*User.objects.get(username="centre_handler").groups.all())
+    return User.objects.get(username="centre_handler")
+
+
+def at_once(calls) -> list:
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def work(index, call):
+        try:
+            with time_machine.travel(datetime(2026, 11, 25, 10, tzinfo=SHANGHAI), tick=False):
+                barrier.wait()
+                call()
+                outcomes[index] = "ok"
+        except Exception as exc:  # noqa: BLE001 - the refusal is the point
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_two_staff_matching_one_line_at_once_credit_it_once(handler):
+    with time_machine.travel(datetime(2026, 11, 25, 10, tzinfo=SHANGHAI), tick=False):
+        run(handler, [line("C1", 50, memo="?", payer="某人")])
+    waiting = StatementLine.objects.get(txn_no="C1")
+    fem = Application.objects.get(reference="16-FEM-U003-1")
+    med = Application.objects.get(reference="16-MED-U003-1")
+    second = User.objects.get(username="centre_handler_2")
+    outcomes = at_once([
+        lambda: payments.line_match(actor=handler, line_id=waiting.pk, application_id=fem.pk),
+        lambda: payments.line_match(actor=second, line_id=waiting.pk, application_id=med.pk),
+    ])  # fmt: skip
+    assert sum(o == "ok" for o in outcomes) == 1
+    assert "已处理" in str(next(o for o in outcomes if o != "ok"))
+    assert Payment.objects.filter(line=waiting, undone_at__isnull=True).count() == 1
+
+
+def test_two_lines_for_one_invoice_at_once_never_over_credit_it(handler):
+    with time_machine.travel(datetime(2026, 11, 25, 10, tzinfo=SHANGHAI), tick=False):
+        run(handler, [line("C2", 100, memo="?", payer="某人"), line("C3", 100, memo="?", payer="另一人")])
+    med = Application.objects.get(reference="16-MED-U003-1")
+    first, other = StatementLine.objects.get(txn_no="C2"), StatementLine.objects.get(txn_no="C3")
+    second = User.objects.get(username="centre_handler_2")
+    outcomes = at_once([
+        lambda: payments.line_match(actor=handler, line_id=first.pk, application_id=med.pk),
+        lambda: payments.line_match(actor=second, line_id=other.pk, application_id=med.pk),
+    ])  # fmt: skip
+    assert sum(o == "ok" for o in outcomes) == 1
+    med.refresh_from_db()
+    assert med.amount_paid == med.amount_due == 100
+    assert StatementLine.objects.filter(status="waiting").count() == 1
