@@ -93,7 +93,7 @@ def test_an_overpayment_is_flagged_and_refunded(handler):
     assert result.overpaid == [3]
     med = app("16-MED-U003-1")
     assert (med.invoice_status, med.balance) == ("overpaid", D("-50.00"))
-    with pytest.raises(ValidationError, match="0.01 至 50.00 元"):
+    with pytest.raises(ValidationError, match=r"0\.01 至 50\.00 元"):
         payments.refund_record(actor=handler, application_id=med.pk, amount=D("60"), refunded_on=date(2026, 11, 25),
                                reference="RF1")  # fmt: skip
     payments.refund_record(actor=handler, application_id=med.pk, amount=D("50"), refunded_on=date(2026, 11, 25),
@@ -150,9 +150,9 @@ def test_a_line_is_split_over_invoices_of_one_unit_and_never_over_credits(handle
     run(handler, [line("S1", 150, memo="两项合并缴费"), line("S2", 200, payer="文登示例商店")])
     s1, s2 = StatementLine.objects.get(txn_no="S1"), StatementLine.objects.get(txn_no="S2")
     fem, med, alw = app("16-FEM-U003-1"), app("16-MED-U003-1"), app("16-ALW-U002-1")
-    with pytest.raises(ValidationError, match="只欠 62.00 元"):
+    with pytest.raises(ValidationError, match=r"只欠 62\.00 元"):
         payments.line_match(actor=handler, line_id=s2.pk, application_id=alw.pk)
-    with pytest.raises(ValidationError, match="与流水金额 150.00 元不符"):
+    with pytest.raises(ValidationError, match=r"与流水金额 150\.00 元不符"):
         payments.line_split(actor=handler, line_id=s1.pk, parts=[(fem.pk, D("50")), (med.pk, D("90"))])
     with pytest.raises(ValidationError, match="同一单位"):
         payments.line_split(actor=handler, line_id=s1.pk, parts=[(fem.pk, D("88")), (alw.pk, D("62"))])
