@@ -22,6 +22,7 @@ from enrollment.models import (
     Application,
     Catalogue,
     CatalogueItem,
+    CentreAccount,
     Coverage,
     District,
     Member,
@@ -31,6 +32,7 @@ from enrollment.models import (
     PlanLumpSum,
     PlanTier,
     RosterLine,
+    StatementLine,
     Unit,
 )
 from enrollment.period_services import next_period_defaults, period_copy
@@ -638,3 +640,15 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("application__reference", "bank_txn_no", "payer_name", "memo")
     list_select_related = ("application", "created_by")
     date_hierarchy = "paid_on"
+
+
+@admin.register(CentreAccount)
+class CentreAccountAdmin(admin.ModelAdmin):
+    list_display = ("account_name", "bank", "number", "active")
+
+
+@admin.register(StatementLine)
+class StatementLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("txn_no", "txn_date", "payer_name", "amount", "memo", "status")
+    list_filter = ("status",)
+    search_fields = ("txn_no", "payer_name", "memo")

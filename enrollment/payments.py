@@ -13,8 +13,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q, Sum
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from enrollment.models import (
@@ -239,45 +239,50 @@ def statement_import(*, actor, data: bytes, filename: str, dry_run: bool = False
     statement = BankStatement.objects.create(filename=filename[:200], imported_by=actor if actor else None,
                                              lines_read=read, debits_skipped=debits,
                                              duplicates=len(result.duplicates))  # fmt: skip
-    records = StatementLine.objects.bulk_create(
-        StatementLine(statement=statement, row=line.row, txn_no=line.txn_no, txn_date=line.txn_date,
-                      payer_name=line.payer_name, payer_account=line.payer_account, amount=line.amount,
-                      memo=line.memo)
-        for line in fresh
-    )  # fmt: skip
-    payments, matched_records, touched, audits = [], [], {}, []
-    for record in records:
+    # Decide every line's invoice first (in file order, each invoice owing less after each line),
+    # then write lines, credits and audit rows in three bulk statements.
+    decided = []
+    for line in fresh:
         invoice = None
-        for reference in _references(record.memo):  # (1) the payment reference in the memo
+        for reference in _references(line.memo):  # (1) the payment reference in the memo
             invoice = invoices.get(reference)
             if invoice is not None:
                 break
         if invoice is None:  # (2) the unit's name, and the amount of exactly one open invoice
-            candidates = [i for i in by_name.get(normalise_name(record.payer_name), ()) if i.owed == record.amount]
+            candidates = [i for i in by_name.get(normalise_name(line.payer_name), ()) if i.owed == line.amount]
             invoice = candidates[0] if len(candidates) == 1 else None
         if invoice is None:
-            result.unmatched.append(record.row)
+            result.unmatched.append(line.row)
+        else:
+            if line.amount > invoice.owed:
+                result.overpaid.append(line.row)
+            invoice.owed -= line.amount
+            result.matched.append({"row": line.row, "reference": invoice.application.reference,
+                                   "amount": str(line.amount)})  # fmt: skip
+        decided.append((line, invoice))
+    records = StatementLine.objects.bulk_create(
+        (StatementLine(statement=statement, row=line.row, txn_no=line.txn_no, txn_date=line.txn_date,
+                       payer_name=line.payer_name, payer_account=line.payer_account, amount=line.amount,
+                       memo=line.memo, status=LineStatus.MATCHED if invoice else LineStatus.WAITING)
+         for line, invoice in decided),
+        batch_size=5000,
+    )  # fmt: skip
+    payments, touched, audits = [], {}, []
+    for record, (_, invoice) in zip(records, decided, strict=True):
+        if invoice is None:
             continue
         application = invoice.application
-        if record.amount > invoice.owed:
-            result.overpaid.append(record.row)
-        invoice.owed -= record.amount
         payments.append(Payment(application=application, line=record, amount=record.amount, paid_on=record.txn_date,
                                 bank_txn_no=record.txn_no, payer_name=record.payer_name, memo=record.memo,
                                 created_by=actor if actor else None))  # fmt: skip
-        record.status = LineStatus.MATCHED
-        matched_records.append(record)
         touched[application.pk] = application
-        result.matched.append({"row": record.row, "reference": application.reference, "amount": str(record.amount)})
         audits.append((application, "payment", f"到账 {format_yuan(record.amount)} 元（流水 {record.txn_no}，自动匹配）",
                        {"txn_no": record.txn_no, "amount": str(record.amount)}))  # fmt: skip
-    Payment.objects.bulk_create(payments)
-    StatementLine.objects.bulk_update(matched_records, ["status"], batch_size=5000)
+    Payment.objects.bulk_create(payments, batch_size=5000)
     _audit_rows(actor, audits)
-    statement.matched = len(matched_records)
+    statement.matched = len(payments)
     statement.save(update_fields=["matched"])
-    for application in touched.values():
-        _settle(actor, application)
+    _settle_many(actor, list(touched.values()))
     result.statement = statement
     if dry_run:
         transaction.set_rollback(True)
@@ -289,14 +294,30 @@ def statement_import(*, actor, data: bytes, filename: str, dry_run: bool = False
 
 
 def _settle(actor, application: Application) -> None:
-    """Recount what was received and refunded; an approved invoice now fully paid takes effect."""
-    from enrollment.services import _activate_if_ready
+    _settle_many(actor, [application])
 
-    totals = application.payments.filter(undone_at__isnull=True).aggregate(s=Sum("amount"))
-    application.amount_paid = totals["s"] or ZERO
-    application.amount_refunded = application.refunds.aggregate(s=Sum("amount"))["s"] or ZERO
-    application.save(update_fields=["amount_paid", "amount_refunded"])
-    _activate_if_ready(actor, application)
+
+def _settle_many(actor, applications: list[Application]) -> None:
+    """Recount what each invoice received and refunded; approved invoices now fully paid take effect."""
+    from enrollment.services import activate_ready
+
+    if not applications:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """UPDATE enrollment_application a SET
+                   amount_paid = COALESCE((SELECT SUM(p.amount) FROM enrollment_payment p
+                                           WHERE p.application_id = a.id AND p.undone_at IS NULL), 0),
+                   amount_refunded = COALESCE((SELECT SUM(r.amount) FROM enrollment_refund r
+                                               WHERE r.application_id = a.id), 0)
+               WHERE a.id = ANY(%s)
+               RETURNING a.id, a.amount_paid, a.amount_refunded""",
+            [[a.pk for a in applications]],
+        )
+        totals = {pk: (paid, refunded) for pk, paid, refunded in cursor.fetchall()}
+    for application in applications:
+        application.amount_paid, application.amount_refunded = totals[application.pk]
+    activate_ready(actor, applications)
 
 
 def _lock_line(line_id: int) -> StatementLine:

@@ -446,37 +446,66 @@ def payment_record(
 
 
 def _activate_if_ready(actor, application: Application) -> None:
-    """Approved and fully paid → effective, with coverages from the next day (or the coverage start)."""
-    if application.status != ApplicationStatus.CENTRE_APPROVED or application.amount_paid < application.amount_due:
-        return
-    period = application.plan.period
-    last_payment = (
-        application.payments.filter(undone_at__isnull=True)
-        .order_by("-paid_on")
-        .values_list("paid_on", flat=True)
-        .first()
+    activate_ready(actor, [application])
+
+
+def activate_ready(actor, applications: list[Application]) -> list[Application]:
+    """Approved and fully paid → effective, with coverages from the day after (or the coverage
+    start), for any number of applications in a few set-based statements (a statement import may
+    complete thousands of invoices at once). The caller holds the transaction and the row locks."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    from mutualaid.models import AuditLog
+
+    ready = [a for a in applications
+             if a.status == ApplicationStatus.CENTRE_APPROVED and a.amount_paid >= a.amount_due]  # fmt: skip
+    if not ready:
+        return []
+    last_paid = dict(
+        Payment.objects.filter(application__in=ready, undone_at__isnull=True)
+        .values("application")
+        .annotate(last=Max("paid_on"))
+        .values_list("application", "last")
     )
-    approved_on = timezone.localdate(application.centre_approved_at)
-    ready_on = max(d for d in (approved_on, last_payment) if d is not None)
-    effective = max(period.coverage_start, ready_on + timedelta(days=1))
-    application.paid_on = last_payment or approved_on
-    application.effective_on = effective
-    _transition(actor, application, "activate", data={"effective_on": str(effective)})
-    application.save()
-    lines = application.lines.select_related("member")
-    Coverage.objects.bulk_create(
-        Coverage(
-            member=line.member,
-            plan=application.plan,
-            application=application,
-            unit=application.unit,
-            shares=line.shares,
-            renewed_shares=line.renewed_shares,
-            effective_from=effective,
-            effective_to=period.coverage_end,
+    coverage_start = dict(
+        Plan.objects.filter(pk__in={a.plan_id for a in ready}).values_list("pk", "period__coverage_start")
+    )
+    audits = []
+    for application in ready:
+        approved_on = timezone.localdate(application.centre_approved_at)
+        ready_on = max(d for d in (approved_on, last_paid.get(application.pk)) if d is not None)
+        application.effective_on = max(coverage_start[application.plan_id], ready_on + timedelta(days=1))
+        application.paid_on = last_paid.get(application.pk) or approved_on
+        source, application.status = application.status, Application.workflow.target("activate", application.status)
+        audits.append(AuditLog(
+            actor=actor if actor is not None and actor.is_authenticated else None, action="activate",
+            content_type=ContentType.objects.get_for_model(Application), object_id=application.pk,
+            object_repr=application.reference, from_state=source, to_state=application.status,
+            data={"effective_on": str(application.effective_on)},
+        ))  # fmt: skip
+    AuditLog.objects.bulk_create(audits, batch_size=2000)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """UPDATE enrollment_application a SET status = %s, effective_on = v.effective_on, paid_on = v.paid_on
+               FROM unnest(%s::bigint[], %s::date[], %s::date[]) AS v(id, effective_on, paid_on)
+               WHERE a.id = v.id""",
+            [ApplicationStatus.EFFECTIVE, [a.pk for a in ready], [a.effective_on for a in ready],
+             [a.paid_on for a in ready]],
+        )  # fmt: skip
+        cursor.execute(
+            """INSERT INTO enrollment_coverage (member_id, plan_id, application_id, unit_id, shares, renewed_shares,
+                                                effective_from, effective_to, status)
+               SELECT l.member_id, a.plan_id, a.id, a.unit_id, l.shares, l.renewed_shares, a.effective_on,
+                      period.coverage_end, %s
+               FROM enrollment_rosterline l
+               JOIN enrollment_application a ON a.id = l.application_id
+               JOIN enrollment_plan plan ON plan.id = a.plan_id
+               JOIN enrollment_period period ON period.id = plan.period_id
+               WHERE a.id = ANY(%s)""",
+            [CoverageStatus.ACTIVE, [a.pk for a in ready]],
         )
-        for line in lines
-    )
+    return ready
 
 
 def waiting_ends(coverage: Coverage) -> date:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrollment import unit_views, views
+from enrollment import payment_views, unit_views, views
 
 app_name = "enrollment"
 urlpatterns = [
@@ -18,7 +18,14 @@ urlpatterns = [
     path("applications/<str:reference>/people/<int:line_id>/shares/", views.line_shares, name="line_shares"),
     path("applications/<str:reference>/documents/<str:kind>/", views.document_upload, name="document_upload"),
     path("applications/<str:reference>/documents/<int:pk>/view/", views.document_view, name="document"),
+    path("applications/<str:reference>/refund/", payment_views.refund, name="refund"),
     path("applications/<str:reference>/<str:action>/", views.application_action, name="action"),
+    path("payments/", payment_views.overview, name="payments"),
+    path("payments/import/", payment_views.statement_upload, name="statement_upload"),
+    path("payments/import/confirm/", payment_views.statement_confirm, name="statement_confirm"),
+    path("payments/queue/", payment_views.queue, name="payment_queue"),
+    path("payments/lines/<int:pk>/<str:action>/", payment_views.line_action, name="line_action"),
+    path("payments/<int:pk>/undo/", payment_views.payment_undo, name="payment_undo"),
     path("registrations/", unit_views.registration_list, name="registrations"),
     path("registrations/<int:pk>/", unit_views.registration_detail, name="registration"),
     path(

@@ -21,6 +21,7 @@ from enrollment.forms import (
     SharesForm,
 )
 from enrollment.models import Application, ApplicationStatus
+from enrollment.payment_views import invoice_context
 from enrollment.roster import (
     UnreadableFile,
     add_person,
@@ -145,6 +146,7 @@ def _application_page(request, reference, person_form=None):
             "report": report,
             "diff": diff,
             "job": job,
+            **invoice_context(request, application),
         },
     )
 

@@ -76,6 +76,13 @@ class Command(BaseCommand):
         for code, name in demo.DISTRICTS:
             District.objects.get_or_create(code=code, defaults={"name": name})
         districts = {d.code: d for d in District.objects.all()}
+        from enrollment.models import CentreAccount
+
+        CentreAccount.objects.get_or_create(
+            active=True,
+            defaults={"account_name": "威海市职工互助保障服务中心", "bank": "中国工商银行威海分行营业部",
+                      "number": "1614 0200 0920 0088 888"},
+        )  # fmt: skip
         for code, name, uscc, district, staff in demo.UNITS:
             Unit.objects.get_or_create(
                 code=code,

@@ -1,0 +1,242 @@
+"""The centre's payment pages: the overview of open invoices, statement import with a preview,
+the manual queue, and the actions on one line, one credit or one invoice."""
+
+from collections import defaultdict
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from enrollment import payments
+from enrollment.models import ZERO, Application, ApplicationStatus, BankStatement, LineStatus, Payment, StatementLine
+from enrollment.roster import UnreadableFile
+from mutualaid.scoping import get_visible_or_404, is_city
+
+AGE_BUCKETS = ((7, "7 天内"), (30, "8–30 天"), (None, "30 天以上"))
+PREVIEW_KEY = "statement-preview"
+
+
+class StatementForm(forms.Form):
+    file = forms.FileField(label="银行对账单", help_text=".xlsx 或 .csv（UTF-8 或 GBK），不超过 50 MB。")
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(label="退款金额（元）", min_value=Decimal("0.01"), max_digits=14, decimal_places=2)
+    refunded_on = forms.DateField(label="退款日期", widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(label="银行凭证号", max_length=60)
+
+
+def _centre_only(request):
+    if not is_city(request.user):
+        raise Http404
+
+
+def _error(exc) -> str:
+    return "；".join(exc.messages) if isinstance(exc, ValidationError) else (str(exc) or "您没有执行此操作的权限。")
+
+
+def _open_invoices(user):
+    return (
+        Application.objects.visible_to(user)
+        .filter(status=ApplicationStatus.CENTRE_APPROVED)
+        .select_related("unit__district", "plan__period")
+        .order_by("centre_approved_at")
+    )
+
+
+@login_required
+@require_GET
+def overview(request):
+    """Unpaid and partly paid invoices by district and by days since approval, with totals."""
+    _centre_only(request)
+    today = timezone.localdate()
+    invoices = [a for a in _open_invoices(request.user) if a.balance > 0]
+    table = defaultdict(lambda: {"count": 0, "owed": ZERO, "buckets": [ZERO for _ in AGE_BUCKETS]})
+    totals = {"count": 0, "owed": ZERO, "buckets": [ZERO for _ in AGE_BUCKETS]}
+    for invoice in invoices:
+        invoice.age = (today - timezone.localdate(invoice.centre_approved_at)).days if invoice.centre_approved_at else 0
+        bucket = next(i for i, (limit, _) in enumerate(AGE_BUCKETS) if limit is None or invoice.age <= limit)
+        for row in (table[invoice.unit.district.name], totals):
+            row["count"] += 1
+            row["owed"] += invoice.balance
+            row["buckets"][bucket] += invoice.balance
+    return render(request, "enrollment/payments/overview.html", {
+        "districts": sorted(table.items()), "totals": totals, "buckets": [label for _, label in AGE_BUCKETS],
+        "invoices": invoices[:200], "invoice_count": len(invoices),
+        "waiting": StatementLine.objects.filter(status=LineStatus.WAITING).count(),
+        "statements": BankStatement.objects.select_related("imported_by")[:10],
+    })  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def statement_upload(request):
+    """Upload: the statement is matched in a rolled-back transaction and the preview shown; the
+    same file is imported for real when the handler confirms."""
+    _centre_only(request)
+    form = StatementForm(request.POST or None, request.FILES or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            preview = payments.statement_import(actor=request.user, data=data, filename=upload.name, dry_run=True)
+        except (UnreadableFile, PermissionDenied) as exc:
+            form.add_error("file", str(exc))
+        else:
+            stored = default_storage.save(f"statements/preview-{timezone.now():%Y%m%d%H%M%S}.bin", ContentFile(data))
+            previous = request.session.get(PREVIEW_KEY)
+            if previous and default_storage.exists(previous["file"]):
+                default_storage.delete(previous["file"])
+            request.session[PREVIEW_KEY] = {"file": stored, "filename": upload.name[:200]}
+    return render(request, "enrollment/payments/import.html", {"form": form, "preview": preview})
+
+
+@login_required
+@require_POST
+def statement_confirm(request):
+    _centre_only(request)
+    pending = request.session.pop(PREVIEW_KEY, None)
+    if not pending or not default_storage.exists(pending["file"]):
+        messages.error(request, "没有待确认的对账单，请重新上传。")
+        return redirect("enrollment:statement_upload")
+    with default_storage.open(pending["file"], "rb") as handle:
+        data = handle.read()
+    default_storage.delete(pending["file"])
+    try:
+        result = payments.statement_import(actor=request.user, data=data, filename=pending["filename"])
+    except (UnreadableFile, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+        return redirect("enrollment:statement_upload")
+    messages.success(
+        request,
+        f"已导入 {result.lines} 行：自动匹配 {len(result.matched)} 笔，待人工匹配 {len(result.unmatched)} 笔，"
+        f"重复流水 {len(result.duplicates)} 笔，多缴 {len(result.overpaid)} 笔，支出 {result.debits} 行已跳过。",
+    )
+    return redirect("enrollment:payment_queue" if result.unmatched else "enrollment:payments")
+
+
+@login_required
+@require_GET
+def queue(request):
+    """Waiting lines, each with its candidate invoices ranked, the agreeing parts marked."""
+    _centre_only(request)
+    lines = StatementLine.objects.filter(status=LineStatus.WAITING).order_by("txn_date", "pk")
+    page = Paginator(lines, 20).get_page(request.GET.get("page"))
+    for line in page:
+        line.candidates = payments.candidates(line)
+    return render(request, "enrollment/payments/queue.html", {"page": page})
+
+
+def _line_redirect():
+    return redirect("enrollment:payment_queue")
+
+
+@login_required
+@require_POST
+def line_action(request, pk, action):
+    _centre_only(request)
+    line = get_visible_or_404(StatementLine, request.user, pk=pk)
+    try:
+        if action == "match":
+            application = get_visible_or_404(Application, request.user, pk=_int(request.POST.get("application")))
+            payments.line_match(actor=request.user, line_id=line.pk, application_id=application.pk)
+            messages.success(request, f"流水 {line.txn_no} 已计入申请 {application.reference}。")
+        elif action == "split":
+            parts = []
+            for reference, amount in zip(
+                request.POST.getlist("reference"), request.POST.getlist("amount"), strict=False
+            ):
+                if not reference.strip() and not amount.strip():
+                    continue
+                application = Application.objects.visible_to(request.user).filter(reference=reference.strip()).first()
+                if application is None:
+                    raise ValidationError(f"没有编号为“{reference.strip()[:40]}”的申请。")
+                parts.append((application.pk, _money(amount)))
+            payments.line_split(actor=request.user, line_id=line.pk, parts=parts)
+            messages.success(request, f"流水 {line.txn_no} 已拆分到 {len(parts)} 个申请。")
+        elif action == "not-ours":
+            payments.line_not_ours(actor=request.user, line_id=line.pk, reason=request.POST.get("reason", ""))
+            messages.success(request, f"流水 {line.txn_no} 已标记为非缴费款项。")
+        else:
+            raise Http404
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error(exc))
+    return _line_redirect()
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def _money(value) -> Decimal:
+    try:
+        amount = Decimal(str(value).replace(",", "").strip())
+    except InvalidOperation:
+        raise ValidationError(f"金额“{str(value)[:20]}”不是数字。") from None
+    if not amount.is_finite() or amount.as_tuple().exponent < -2:
+        raise ValidationError(f"金额“{str(value)[:20]}”最多两位小数。")
+    return amount
+
+
+@login_required
+@require_POST
+def payment_undo(request, pk):
+    _centre_only(request)
+    payment = get_visible_or_404(Payment.objects.select_related("application"), request.user, pk=pk)
+    try:
+        payments.payment_undo(actor=request.user, payment_id=payment.pk, reason=request.POST.get("reason", ""))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error(exc))
+    else:
+        messages.success(request, "已撤销这笔到账，流水回到待人工匹配。")
+    return redirect(reverse("enrollment:application", args=[payment.application.reference]) + "#invoice")
+
+
+@login_required
+@require_POST
+def refund(request, reference):
+    _centre_only(request)
+    application = get_visible_or_404(Application, request.user, reference=reference)
+    form = RefundForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+    else:
+        try:
+            payments.refund_record(actor=request.user, application_id=application.pk, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error(exc))
+        else:
+            messages.success(request, "已登记退款。")
+    return redirect(reverse("enrollment:application", args=[reference]) + "#invoice")
+
+
+def invoice_context(request, application) -> dict:
+    """What the application page shows of its invoice: for the clerk, what to transfer; for the
+    centre, every credit with its undo, and the refund form when overpaid."""
+    from enrollment.models import CentreAccount
+
+    if application.status not in (ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE):
+        return {}
+    return {
+        "invoice": True,
+        "centre_account": CentreAccount.objects.filter(active=True).first(),
+        "credits": application.payments.select_related("undone_by").order_by("paid_on", "pk"),
+        "refunds": application.refunds.order_by("refunded_on"),
+        "refund_form": RefundForm(initial={"amount": -application.balance, "refunded_on": timezone.localdate()})
+        if is_city(request.user) and application.balance < 0
+        else None,
+    }
