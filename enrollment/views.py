@@ -20,7 +20,7 @@ from enrollment.forms import (
     RosterUploadForm,
     SharesForm,
 )
-from enrollment.models import Application, ApplicationStatus
+from enrollment.models import Application, ApplicationStatus, District, Period
 from enrollment.payment_views import invoice_context
 from enrollment.roster import (
     UnreadableFile,
@@ -62,7 +62,13 @@ def application_list(request):
     return render(
         request,
         "enrollment/applications.html",
-        {"page": page, "status": status, "statuses": ApplicationStatus.choices},
+        {
+            "page": page,
+            "status": status,
+            "statuses": ApplicationStatus.choices,
+            "periods": Period.objects.order_by("-number"),
+            "districts": District.objects.order_by("code"),
+        },
     )
 
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/retry", views.job_retry_view, name="job_retry"),
     path("enrollment/", include("enrollment.urls")),
     path("claims/", include("claims.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
 

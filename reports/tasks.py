@@ -1,0 +1,64 @@
+"""Batch printing on the worker: one merged PDF, a progress bar, a download link when done."""
+
+from django.core.files.base import ContentFile
+
+from mutualaid.jobs import job_handler, job_start
+
+
+def start_batch_review_sheets(*, actor, batch):
+    return job_start(actor=actor, kind="print_review_sheets", label=f"打印支付批次 {batch.reference} 的全部审核表",
+                     subject=batch.reference, params={"batch": batch.pk})  # fmt: skip
+
+
+def start_period_confirmations(*, actor, period, district):
+    return job_start(actor=actor, kind="print_confirmations",
+                     label=f"打印{period.name}{district.name}的全部确认书", subject=f"{period.pk}:{district.pk}",
+                     params={"period": period.pk, "district": district.pk})  # fmt: skip
+
+
+def _store(job, data: bytes, filename: str, count: int) -> dict:
+    job.result_file.save(f"{job.pk}.pdf", ContentFile(data), save=True)
+    return {"filename": filename, "count": count}
+
+
+@job_handler("print_review_sheets")
+def print_review_sheets(job, progress):
+    from claims.models import PayoutBatch
+    from mutualaid.scoping import is_city
+    from reports.pdf import merge
+    from reports.printing import review_sheet_pdf
+
+    batch = PayoutBatch.objects.get(pk=job.params["batch"])
+    claims = list(batch.claims.select_related("member", "unit", "plan__period", "coverage").order_by("pk"))
+    progress.start(total=max(len(claims), 1), message="生成审核表")
+    parts = []
+    for claim in claims:
+        parts.append(review_sheet_pdf(claim, full_id=is_city(job.created_by))[0])
+        progress.advance()
+    return _store(job, merge(parts), f"审核表-{batch.reference}.pdf", len(parts))
+
+
+@job_handler("print_confirmations")
+def print_confirmations(job, progress):
+    from enrollment.models import Application, ApplicationStatus
+    from mutualaid.scoping import is_city
+    from reports.pdf import merge
+    from reports.printing import confirmation_pdf
+
+    applications = list(
+        Application.objects.visible_to(job.created_by)
+        .filter(plan__period_id=job.params["period"], unit__district_id=job.params["district"],
+                status=ApplicationStatus.EFFECTIVE)
+        .select_related("unit", "plan__period")
+        .order_by("unit__code", "plan__priority", "seq")
+    )  # fmt: skip
+    progress.start(total=max(len(applications), 1), message="生成确认书")
+    parts = []
+    for application in applications:
+        parts.append(confirmation_pdf(application, full_id=is_city(job.created_by))[0])
+        progress.advance()
+    if not parts:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError("该期次和办事处没有已生效的申请，没有确认书可打印。")
+    return _store(job, merge(parts), f"确认书-{job.params['period']}-{job.params['district']}.pdf", len(parts))

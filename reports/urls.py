@@ -1,0 +1,14 @@
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+urlpatterns = [
+    path("applications/<str:reference>/application.pdf", views.application_form, name="application"),
+    path("applications/<str:reference>/roster.pdf", views.roster, name="roster"),
+    path("applications/<str:reference>/confirmation.pdf", views.confirmation, name="confirmation"),
+    path("claims/<str:reference>/review-sheet.pdf", views.review_sheet, name="review_sheet"),
+    path("batches/<str:reference>/notice.pdf", views.payout_notice, name="payout_notice"),
+    path("batches/<str:reference>/review-sheets/", views.batch_review_sheets, name="batch_review_sheets"),
+    path("confirmations/", views.period_confirmations, name="period_confirmations"),
+]

@@ -1,0 +1,103 @@
+"""Downloads of the printed forms, scoped like the page each belongs to, and batch printing."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_POST
+
+from claims.models import Claim, PayoutBatch
+from enrollment.models import Application, District, Period
+from mutualaid.scoping import get_visible_or_404, is_city
+from reports import printing
+from reports.tasks import start_batch_review_sheets, start_period_confirmations
+
+
+def _pdf(data: bytes, filename: str) -> HttpResponse:
+    from django.utils.http import content_disposition_header
+
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def application_form(request, reference):
+    application = get_visible_or_404(Application.objects.select_related("unit", "plan__period"), request.user,
+                                     reference=reference)  # fmt: skip
+    return _pdf(*printing.application_pdf(application))
+
+
+@login_required
+@require_GET
+def roster(request, reference):
+    application = get_visible_or_404(Application.objects.select_related("unit", "plan__period"), request.user,
+                                     reference=reference)  # fmt: skip
+    return _pdf(*printing.roster_pdf(application, full_id=is_city(request.user)))
+
+
+@login_required
+@require_GET
+def confirmation(request, reference):
+    application = get_visible_or_404(Application.objects.select_related("unit", "plan__period"), request.user,
+                                     reference=reference)  # fmt: skip
+    try:
+        return _pdf(*printing.confirmation_pdf(application, full_id=is_city(request.user)))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("enrollment:application", reference=reference)
+
+
+@login_required
+@require_GET
+def review_sheet(request, reference):
+    claim = get_visible_or_404(Claim.objects.select_related("member", "unit", "plan__period", "coverage"),
+                               request.user, reference=reference)  # fmt: skip
+    return _pdf(*printing.review_sheet_pdf(claim, full_id=is_city(request.user)))
+
+
+@login_required
+@require_GET
+def payout_notice(request, reference):
+    batch = get_visible_or_404(PayoutBatch, request.user, reference=reference)
+    return _pdf(*printing.payout_notice_pdf(batch))
+
+
+@login_required
+@require_POST
+def batch_review_sheets(request, reference):
+    """Every review sheet of a payout batch as one PDF, built by the worker."""
+    batch = get_visible_or_404(PayoutBatch, request.user, reference=reference)
+    job = start_batch_review_sheets(actor=request.user, batch=batch)
+    return redirect("job_detail", job_id=job.pk)
+
+
+@login_required
+@require_POST
+def period_confirmations(request):
+    """Every confirmation of a period for a district as one PDF (centre: any district; a district
+    office: its own)."""
+    from mutualaid.roles import Role, district_of, role_of
+
+    period = Period.objects.filter(pk=_int(request.POST.get("period"))).first()
+    if role_of(request.user) == Role.DISTRICT:
+        district = district_of(request.user)
+    elif is_city(request.user):
+        district = District.objects.filter(pk=_int(request.POST.get("district"))).first()
+    else:
+        raise Http404
+    if period is None or district is None:
+        messages.error(request, "请选择期次和办事处。")
+        return redirect("enrollment:applications")
+    job = start_period_confirmations(actor=request.user, period=period, district=district)
+    return redirect("job_detail", job_id=job.pk)
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
