@@ -209,5 +209,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"procrastinate": {"level": os.environ.get("WORKER_LOG_LEVEL", "WARNING")}},
+    "loggers": {
+        "procrastinate": {"level": os.environ.get("WORKER_LOG_LEVEL", "WARNING")},
+        # WeasyPrint logs every page it lays out at INFO; only its warnings matter here.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
