@@ -11,4 +11,5 @@ urlpatterns = [
     path("batches/<str:reference>/notice.pdf", views.payout_notice, name="payout_notice"),
     path("batches/<str:reference>/review-sheets/", views.batch_review_sheets, name="batch_review_sheets"),
     path("confirmations/", views.period_confirmations, name="period_confirmations"),
+    path("statistics/", views.statistics, name="statistics"),
 ]

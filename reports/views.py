@@ -101,3 +101,41 @@ def _int(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+@login_required
+@require_GET
+def statistics(request):
+    """The centre's figures (a district office: its own district), filterable, with an .xlsx export."""
+    from mutualaid.roles import Role, district_of, role_of
+    from reports import statistics as stats
+
+    role = role_of(request.user)
+    if not (is_city(request.user) or role == Role.DISTRICT):
+        raise Http404
+    period = _int(request.GET.get("period"))
+    plan = (request.GET.get("plan") or "").strip().upper()[:10] or None
+    district = district_of(request.user) if role == Role.DISTRICT else \
+        District.objects.filter(pk=_int(request.GET.get("district"))).first()  # fmt: skip
+    figures = stats.compute(request.user, period=period, plan=plan, district=district)
+    if request.GET.get("format") == "xlsx":
+        from django.utils.http import content_disposition_header
+
+        response = HttpResponse(
+            stats.workbook(figures), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = content_disposition_header(True, "互助保障统计.xlsx")
+        return response
+    from django.shortcuts import render
+
+    from enrollment.models import Plan
+
+    chart = [{"label": f"{r.period}期 {r.plan_name}", "enrolled": r.enrolled, "paid": float(r.paid)}
+             for r in figures.rows]  # fmt: skip
+    return render(request, "reports/statistics.html", {
+        "figures": figures, "chart": chart, "period": period, "plan": plan, "district": district,
+        "periods": Period.objects.order_by("-number"),
+        "plans": sorted(dict(Plan.objects.order_by("period__number").values_list("code", "name")).items()),
+        "districts": District.objects.order_by("code") if is_city(request.user) else [],
+        "query": request.GET.urlencode(),
+    })  # fmt: skip
