@@ -7,7 +7,7 @@
   const rows = JSON.parse(source.textContent);
   if (!rows.length) { box.textContent = "没有数据。"; return; }
   const ns = "http://www.w3.org/2000/svg";
-  const rowHeight = 34, label = 150, width = 640;
+  const rowHeight = 34, label = 185, width = 660;
   const svg = document.createElementNS(ns, "svg");
   svg.setAttribute("viewBox", `0 0 ${width} ${rows.length * rowHeight + 24}`);
   svg.setAttribute("width", "100%");
@@ -21,7 +21,7 @@
   };
   rows.forEach((r, i) => {
     const y = i * rowHeight + 4;
-    add("text", { x: 0, y: y + 18, "font-size": 12 }, r.label);
+    add("text", { x: 0, y: y + 18, "font-size": 11 }, r.label.length > 15 ? r.label.slice(0, 14) + "…" : r.label);
     [["enrolled", "#1a5fb4", 0, r.enrolled.toLocaleString("zh-CN") + " 人"],
      ["paid", "#c64600", 14, r.paid.toLocaleString("zh-CN", { minimumFractionDigits: 2 }) + " 元"]].forEach(([key, color, dy, text]) => {
       const w = Math.max(1, (r[key] / scale[key]) * (width - label - 120));
