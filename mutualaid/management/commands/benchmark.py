@@ -40,6 +40,10 @@ class Command(BaseCommand):
             ("clerk_u001", "/", "home, clerk"),
             ("centre_handler", f"/claims/{sample.reference}/", "claim detail"),
             ("centre_handler", "/enrollment/applications/", "application list"),
+            ("centre_handler", "/reports/statistics/", "statistics, whole city, all periods"),
+            ("centre_handler", "/reports/statistics/?period=16", "statistics, period 16"),
+            ("district_hc", "/reports/statistics/", "statistics, district office"),
+            ("centre_handler", "/enrollment/payments/", "payments overview"),
         ]
         self.stdout.write(f"{'page':<40} {'median ms':>10} {'max ms':>8} {'queries':>8}")
         for username, url, label in pages:
