@@ -10,6 +10,8 @@ class MutualaidConfig(AppConfig):
 
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
+        from mutualaid import checks  # noqa: F401 - registers the deployment checks
+
         security = logging.getLogger("mutualaid.security")
 
         def failed(sender, credentials, request=None, **kwargs):
