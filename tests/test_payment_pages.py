@@ -81,3 +81,20 @@ def test_undo_and_refund_from_the_application_page(login, handler):
                        {"amount": "58.00", "refunded_on": "2026-11-25", "reference": "HK2026112501"},
                        follow=True).text  # fmt: skip
     assert "已登记退款" in page and "HK2026112501" in page and "已缴清" in page
+
+
+def test_the_clerk_uploads_the_transfer_slip_for_the_centre_to_see(login, clerk_u003, handler):
+    client = login(clerk_u003)
+    url = reverse("enrollment:document_upload", args=["16-MED-U003-1", "transfer_slip"])
+    page = client.post(url, {"file": SimpleUploadedFile("转账凭证.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64)},
+                       follow=True).text  # fmt: skip
+    assert "材料已上传" in page and "转账凭证.png" in page
+    document = Application.objects.get(reference="16-MED-U003-1").documents.get(kind="transfer_slip")
+    centre_page = login(handler).get(reverse("enrollment:application", args=["16-MED-U003-1"])).text
+    assert (
+        "转账凭证：" in centre_page
+        and reverse("enrollment:document", args=["16-MED-U003-1", document.pk]) in centre_page
+    )
+    draft_url = reverse("enrollment:document_upload", args=["16-MED-U001-1", "transfer_slip"])
+    login(clerk_u003)
+    assert client.post(draft_url, {"file": SimpleUploadedFile("x.png", b"\x89PNG\r\n\x1a\n")}).status_code == 404
