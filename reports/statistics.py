@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 
 from claims.models import Claim, ClaimStatus
-from enrollment.models import Application, ApplicationStatus, Coverage
+from enrollment.models import Application, ApplicationStatus, Coverage, Plan
 
 ZERO = Decimal("0.00")
 INVOICED = (ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE)
@@ -48,43 +48,50 @@ class Statistics:
     top_diagnoses: list[tuple[str, int]] = field(default_factory=list)
 
 
-def _filter(queryset, *, period=None, plan=None, district=None, plan_path="plan", unit_path="unit"):
-    if period:
-        queryset = queryset.filter(**{f"{plan_path}__period__number": period})
-    if plan:
-        queryset = queryset.filter(**{f"{plan_path}__code": plan})
+def _filter(queryset, *, plans=None, district=None):
+    if plans is not None:
+        queryset = queryset.filter(plan__in=plans)
     if district:
-        queryset = queryset.filter(**{f"{unit_path}__district": district})
+        queryset = queryset.filter(unit__district=district)
     return queryset
 
 
 def compute(user, *, period=None, plan=None, district=None) -> Statistics:
-    where = {"period": period, "plan": plan, "district": district}
-    rows: dict[tuple, Row] = {}
+    chosen = None  # the period and plan filters become a list of plan ids: no join over 500,000 coverages
+    if period or plan:
+        chosen = Plan.objects.all()
+        if period:
+            chosen = chosen.filter(period__number=period)
+        if plan:
+            chosen = chosen.filter(code=plan)
+        chosen = list(chosen.values_list("pk", flat=True))
+    where = {"plans": chosen, "district": district}
+    rows: dict[int, Row] = {}
+    # Grouped by plan id only (no joins to name the groups: 500,000 coverages are counted in one
+    # pass); the plans are named afterwards from one small query.
+    plans = {pk: (number, code, name) for pk, number, code, name in
+             Plan.objects.values_list("pk", "period__number", "code", "name")}  # fmt: skip
 
-    def row(number, code, name) -> Row:
-        return rows.setdefault((number, code), Row(number, code, name))
+    def row(plan_id) -> Row:
+        return rows.setdefault(plan_id, Row(*plans[plan_id]))
 
-    key = ("plan__period__number", "plan__code", "plan__name")
-    for item in (_filter(Coverage.objects.visible_to(user), **where).values(*key)
-                 .annotate(n=Count("pk"), units=Count("unit", distinct=True))):  # fmt: skip
-        r = row(*(item[k] for k in key))
-        r.enrolled, r.units = item["n"], item["units"]
-    for item in (_filter(Application.objects.visible_to(user).filter(status__in=INVOICED), **where).values(*key)
+    for item in _filter(Coverage.objects.visible_to(user), **where).values("plan").annotate(n=Count("*")):
+        row(item["plan"]).enrolled = item["n"]
+    for item in (_filter(Application.objects.visible_to(user).filter(status__in=INVOICED), **where).values("plan")
                  .annotate(due=Sum("amount_due"), paid=Sum("amount_paid"), refunded=Sum("amount_refunded"),
-                           subsidies=Sum("subsidy_total"))):  # fmt: skip
-        r = row(*(item[k] for k in key))
-        r.due, r.subsidies = item["due"] or ZERO, item["subsidies"] or ZERO
+                           subsidies=Sum("subsidy_total"), units=Count("unit", distinct=True))):  # fmt: skip
+        r = row(item["plan"])
+        r.due, r.subsidies, r.units = item["due"] or ZERO, item["subsidies"] or ZERO, item["units"]
         r.collected = (item["paid"] or ZERO) - (item["refunded"] or ZERO)
     waited = ExpressionWrapper(F("paid_at") - F("submitted_at"), output_field=DurationField())
     claims = _filter(Claim.objects.visible_to(user).exclude(status=ClaimStatus.DRAFT), **where)
-    for item in claims.values(*key).annotate(
-        filed=Count("pk"),
+    for item in claims.values("plan").annotate(
+        filed=Count("*"),
         paid_count=Count("pk", filter=Q(status=ClaimStatus.PAID)),
         paid=Sum("approved_amount", filter=Q(status=ClaimStatus.PAID)),
         waited=Avg(waited, filter=Q(status=ClaimStatus.PAID, paid_at__isnull=False)),
     ):
-        r = row(*(item[k] for k in key))
+        r = row(item["plan"])
         r.claims_filed, r.claims_paid, r.paid = item["filed"], item["paid_count"], item["paid"] or ZERO
         r.days_to_pay = item["waited"].total_seconds() / 86400 if item["waited"] else None
     ordered = sorted(rows.values(), key=lambda r: (-r.period, r.plan))
