@@ -16,6 +16,12 @@ def start_period_confirmations(*, actor, period, district):
                      params={"period": period.pk, "district": district.pk})  # fmt: skip
 
 
+def start_roster(*, actor, application, kind: str):
+    label = "人员手册" if kind == "roster" else "确认书"
+    return job_start(actor=actor, kind="print_roster", label=f"打印{label} {application.reference}",
+                     subject=application.reference, params={"application": application.pk, "kind": kind})  # fmt: skip
+
+
 def _store(job, data: bytes, filename: str, count: int) -> dict:
     job.result_file.save(f"{job.pk}.pdf", ContentFile(data), save=True)
     return {"filename": filename, "count": count}
@@ -62,3 +68,17 @@ def print_confirmations(job, progress):
 
         raise ValidationError("该期次和办事处没有已生效的申请，没有确认书可打印。")
     return _store(job, merge(parts), f"确认书-{job.params['period']}-{job.params['district']}.pdf", len(parts))
+
+
+@job_handler("print_roster")
+def print_roster(job, progress):
+    """A long roster or confirmation (thousands of members) rendered chunk by chunk on the worker."""
+    from enrollment.models import Application
+    from mutualaid.scoping import is_city
+    from reports.printing import confirmation_pdf, roster_pdf
+
+    application = Application.objects.select_related("unit", "plan__period").get(pk=job.params["application"])
+    progress.start(total=max(application.lines.count(), 1), message="生成中")
+    make = roster_pdf if job.params["kind"] == "roster" else confirmation_pdf
+    data, filename = make(application, full_id=is_city(job.created_by), progress=progress)
+    return _store(job, data, filename, application.lines.count())

@@ -11,7 +11,8 @@ from claims.models import Claim, PayoutBatch
 from enrollment.models import Application, District, Period
 from mutualaid.scoping import get_visible_or_404, is_city
 from reports import printing
-from reports.tasks import start_batch_review_sheets, start_period_confirmations
+from reports.pdf import CHUNK_ROWS
+from reports.tasks import start_batch_review_sheets, start_period_confirmations, start_roster
 
 
 def _pdf(data: bytes, filename: str) -> HttpResponse:
@@ -36,6 +37,10 @@ def application_form(request, reference):
 def roster(request, reference):
     application = get_visible_or_404(Application.objects.select_related("unit", "plan__period"), request.user,
                                      reference=reference)  # fmt: skip
+    if application.lines.count() > CHUNK_ROWS:  # minutes of layout: the worker prints it, with a progress bar
+        return redirect(
+            "job_detail", job_id=start_roster(actor=request.user, application=application, kind="roster").pk
+        )
     return _pdf(*printing.roster_pdf(application, full_id=is_city(request.user)))
 
 
@@ -45,6 +50,9 @@ def confirmation(request, reference):
     application = get_visible_or_404(Application.objects.select_related("unit", "plan__period"), request.user,
                                      reference=reference)  # fmt: skip
     try:
+        if application.effective_on and application.lines.count() > CHUNK_ROWS:
+            job = start_roster(actor=request.user, application=application, kind="confirmation")
+            return redirect("job_detail", job_id=job.pk)
         return _pdf(*printing.confirmation_pdf(application, full_id=is_city(request.user)))
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))

@@ -164,3 +164,18 @@ def test_the_pdf_embeds_a_subset_of_the_font():
     fonts = {str(font) for page in PdfReader(io.BytesIO(data)).pages for font in
              page["/Resources"]["/Font"].values()}  # fmt: skip
     assert fonts
+
+
+def test_a_roster_too_long_to_print_at_once_goes_to_the_worker(login, clerk_u001, monkeypatch):
+    from reports import views
+
+    monkeypatch.setattr(views, "CHUNK_ROWS", 1)
+    client = login(clerk_u001)
+    response = client.get(reverse("reports:roster", args=["16-MED-U001-1"]))
+    job = jobs.Job.objects.get(kind="print_roster")
+    assert response.status_code == 302 and response["Location"] == reverse("job_detail", args=[job.pk])
+    jobs.execute_queued()
+    job.refresh_from_db()
+    assert job.status == "done" and job.result["filename"] == "人员手册-16-MED-U001-1.pdf"
+    pages = text_of(b"".join(client.get(reverse("job_download", args=[job.pk])).streaming_content))
+    assert "张伟" in pages[0] and "********" in pages[0]  # a clerk's copy, masked
