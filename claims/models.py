@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from enrollment.models import MONEY, ZERO, Coverage, Member, Plan, Unit, money_field
 from mutualaid.lib.uploads import random_path
-from mutualaid.scoping import ScopedQuerySet
+from mutualaid.scoping import CityOnlyQuerySet, ScopedQuerySet
 from mutualaid.workflow import Workflow
 
 # Claims of this amount or more need the paper originals before approval.
@@ -281,12 +281,8 @@ class PayoutStatus(models.TextChoices):
     PAID = "paid", "已支付"
 
 
-class PayoutBatchQuerySet(ScopedQuerySet):
-    # Batches are the centre's; district and unit users never see them.
-    def visible_to(self, user):
-        from mutualaid.scoping import is_city
-
-        return self.all() if is_city(user) else self.none()
+class PayoutBatchQuerySet(CityOnlyQuerySet):
+    """Batches are the centre's; district and unit users never see them."""
 
 
 class PayoutBatch(models.Model):

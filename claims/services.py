@@ -31,7 +31,7 @@ from claims.rules.serialize import dump_result
 from enrollment.models import ZERO, CatalogueItem, Coverage, Member
 from mutualaid.lib.money import format_yuan
 from mutualaid.lib.phones import clean_phone
-from mutualaid.lib.uploads import check_document
+from mutualaid.lib.uploads import document_fields
 from mutualaid.models import audit
 from mutualaid.scoping import Role, require
 from mutualaid.workflow import transition
@@ -229,16 +229,10 @@ def claim_attach(*, actor, claim: Claim, kind: str, upload) -> ClaimDocument:
         raise ValidationError("申领已提交，不能再上传材料；被退回后可以补充。")
     if kind not in DocumentKind.values:
         raise ValidationError("请选择材料类型。")
-    content_type = check_document(upload, max_bytes=settings.CLAIM_DOCUMENT_MAX_BYTES)
     document = ClaimDocument.objects.create(
-        claim=claim,
-        kind=kind,
-        file=upload,
-        original_name=upload.name[:200],
-        content_type=content_type,
-        size=upload.size,
-        uploaded_by=actor,
-    )
+        claim=claim, kind=kind, uploaded_by=actor,
+        **document_fields(upload, max_bytes=settings.CLAIM_DOCUMENT_MAX_BYTES),
+    )  # fmt: skip
     audit(actor=actor, obj=claim, action="attach", comment=f"{document.get_kind_display()}：{document.original_name}")
     return document
 

@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +24,9 @@ from claims.forms import (
 from claims.models import QUEUE_WORKING_DAYS_LIMIT, Claim, ClaimStatus, PayoutBatch
 from claims.rules.serialize import dump_result
 from enrollment.models import CatalogueItem
+from mutualaid.audit import logged_file
 from mutualaid.lib.dates import working_days_between
+from mutualaid.lib.refusals import refusal_text
 from mutualaid.lib.uploads import serve_document
 from mutualaid.models import AuditLog
 from mutualaid.scoping import Role, get_visible_or_404, role_of
@@ -43,12 +44,6 @@ def _days_in_queue(claim: Claim, today: date) -> int | None:
         return None
     since = claim.queue_since or claim.submitted_at
     return working_days_between(timezone.localdate(since), today) if since else None
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    return str(exc) or "您没有执行此操作的权限。"
 
 
 @login_required
@@ -101,7 +96,7 @@ def claim_create(request):
         try:
             claim = services.claim_create(actor=request.user, coverage=form.cleaned_data["coverage"], **form.details())
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, refusal_text(exc))
         else:
             messages.success(request, f"申领 {claim.reference} 已保存为草稿。请上传材料后提交。")
             return redirect("claims:detail", reference=claim.reference)
@@ -120,7 +115,7 @@ def claim_edit(request, reference):
         try:
             services.claim_update(actor=request.user, claim=claim, **form.details())
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, refusal_text(exc))
         else:
             messages.success(request, "已保存。")
             return redirect("claims:detail", reference=reference)
@@ -222,7 +217,7 @@ def claim_upload(request, reference):
                 actor=request.user, claim=claim, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"]
             )
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, refusal_text(exc))
         else:
             messages.success(request, "材料已上传。")
     return redirect("claims:detail", reference=reference)
@@ -235,7 +230,7 @@ def claim_document(request, reference, pk):
     images) or downloaded (?download=1), under its original name, never sniffed or run."""
     claim = get_visible_or_404(Claim, request.user, reference=reference)
     document = get_visible_or_404(claim.documents.all(), request.user, pk=pk)
-    return serve_document(document, download=request.GET.get("download") == "1")
+    return serve_document(request, document)
 
 
 ACTIONS = {
@@ -266,7 +261,7 @@ def claim_action(request, reference, action):
     try:
         claim = service(actor=request.user, claim=claim, **kwargs)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc) or "您没有执行此操作的权限。")
+        messages.error(request, refusal_text(exc) or "您没有执行此操作的权限。")
     else:
         if claim.status == ClaimStatus.DISTRICT_APPROVED and action == "approve":
             messages.warning(request, claim.last_comment)
@@ -300,7 +295,7 @@ def batch_list(request):
         try:
             batch = services.payout_batch_create(actor=request.user, claims=list(chosen))
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, refusal_text(exc))
         else:
             messages.success(request, f"已生成支付批次 {batch.reference}（{batch.claim_count} 笔）。")
             return redirect("claims:batch", reference=batch.reference)
@@ -333,12 +328,7 @@ def batch_detail(request, reference):
 @require_GET
 def batch_export(request, reference):
     batch = get_visible_or_404(PayoutBatch, request.user, reference=reference)
-    response = HttpResponse(
-        services.payout_file(batch),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="payout-{batch.reference}.xlsx"'
-    return response
+    return logged_file(request, services.payout_file(batch), obj=batch, filename=f"支付文件-{batch.reference}.xlsx")
 
 
 @login_required
@@ -357,7 +347,7 @@ def batch_pay(request, reference):
                 bank_reference=form.cleaned_data["bank_reference"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, refusal_text(exc))
         else:
             messages.success(request, f"批次 {batch.reference} 已确认支付。")
     return redirect(reverse("claims:batch", kwargs={"reference": reference}))
@@ -375,7 +365,7 @@ def batch_bounce(request, reference):
     try:
         services.payout_line_bounce(actor=request.user, batch=batch, claim=claim, reason=form.cleaned_data["reason"])
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, refusal_text(exc))
     else:
         messages.success(request, f"{claim.reference} 已登记退票，回到“已审批待支付”，可在下一批次重新支付。")
     return redirect(reverse("claims:batch", kwargs={"reference": reference}))

@@ -12,7 +12,7 @@ from mutualaid.lib.money import format_yuan
 from mutualaid.lib.uploads import random_path
 from mutualaid.lib.uscc import UsccError, validate_uscc
 from mutualaid.roles import Role, role_of, unit_of
-from mutualaid.scoping import CityWideQuerySet, ScopedQuerySet
+from mutualaid.scoping import CityOnlyQuerySet, CityWideQuerySet, ScopedQuerySet
 from mutualaid.workflow import Workflow
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -697,13 +697,6 @@ class CentreAccount(models.Model):
         return f"{self.account_name} {self.bank}"
 
 
-class CentreOnlyQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from mutualaid.scoping import is_city
-
-        return self.all() if is_city(user) else self.none()
-
-
 class BankStatement(models.Model):
     """One imported statement file."""
 
@@ -717,7 +710,7 @@ class BankStatement(models.Model):
     duplicates = models.PositiveIntegerField("重复流水", default=0)
     matched = models.PositiveIntegerField("自动匹配", default=0)
 
-    objects = CentreOnlyQuerySet.as_manager()
+    objects = CityOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = "银行对账单"
@@ -749,7 +742,7 @@ class StatementLine(models.Model):
                               db_index=True)  # fmt: skip
     note = models.CharField("说明", max_length=200, blank=True)
 
-    objects = CentreOnlyQuerySet.as_manager()
+    objects = CityOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = "银行流水"

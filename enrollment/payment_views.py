@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from enrollment import payments
 from enrollment.models import ZERO, Application, ApplicationStatus, BankStatement, LineStatus, Payment, StatementLine
 from enrollment.roster import UnreadableFile
+from mutualaid.lib.refusals import attempt, refusal_text
 from mutualaid.scoping import get_visible_or_404, is_city
 
 AGE_BUCKETS = ((7, "7 天内"), (30, "8–30 天"), (None, "30 天以上"))
@@ -39,10 +40,6 @@ class RefundForm(forms.Form):
 def _centre_only(request):
     if not is_city(request.user):
         raise Http404
-
-
-def _error(exc) -> str:
-    return "；".join(exc.messages) if isinstance(exc, ValidationError) else (str(exc) or "您没有执行此操作的权限。")
 
 
 def _open_invoices(user):
@@ -171,7 +168,7 @@ def line_action(request, pk, action):
         else:
             raise Http404
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error(exc))
+        messages.error(request, refusal_text(exc))
     return _line_redirect()
 
 
@@ -197,12 +194,9 @@ def _money(value) -> Decimal:
 def payment_undo(request, pk):
     _centre_only(request)
     payment = get_visible_or_404(Payment.objects.select_related("application"), request.user, pk=pk)
-    try:
-        payments.payment_undo(actor=request.user, payment_id=payment.pk, reason=request.POST.get("reason", ""))
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error(exc))
-    else:
-        messages.success(request, "已撤销这笔到账，流水回到待人工匹配。")
+    attempt(request, lambda: payments.payment_undo(actor=request.user, payment_id=payment.pk,
+                                                   reason=request.POST.get("reason", "")),
+            "已撤销这笔到账，流水回到待人工匹配。")  # fmt: skip
     return redirect(reverse("enrollment:application", args=[payment.application.reference]) + "#invoice")
 
 
@@ -215,12 +209,8 @@ def refund(request, reference):
     if not form.is_valid():
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
     else:
-        try:
-            payments.refund_record(actor=request.user, application_id=application.pk, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error(exc))
-        else:
-            messages.success(request, "已登记退款。")
+        attempt(request, lambda: payments.refund_record(actor=request.user, application_id=application.pk,
+                                                        **form.cleaned_data), "已登记退款。")  # fmt: skip
     return redirect(reverse("enrollment:application", args=[reference]) + "#invoice")
 
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -28,9 +27,9 @@ from enrollment.models import (
     StatementLine,
 )
 from enrollment.roster.reading import UnreadableFile, find_header_by, read_rows
-from enrollment.roster.validate import text
+from enrollment.roster.validate import FULL_WIDTH, text
 from mutualaid.lib.money import format_yuan
-from mutualaid.models import AuditLog, audit
+from mutualaid.models import audit, audit_many
 from mutualaid.scoping import CITY_ROLES, require
 
 # DOMAIN.md §10 columns, with the names Chinese banks' exports give them.
@@ -48,7 +47,6 @@ LABELS = {"date": "交易日期", "txn_no": "交易流水号", "amount": "金额
 REFERENCE_RE = re.compile(r"(\d{1,3})-([A-Z]{1,10})-([A-Z0-9]{1,20})-(\d{1,4})")
 MAX_AMOUNT = Decimal("100000000.00")
 PAYABLE = (ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE)
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 
 
 class StatementRefused(UnreadableFile):
@@ -91,7 +89,7 @@ class ImportResult:
 
 def normalise_name(value: str) -> str:
     """A payer or unit name compared as a person would: no spaces, one kind of brackets."""
-    value = (value or "").translate(_FULL_WIDTH).replace("\u3000", "")
+    value = (value or "").translate(FULL_WIDTH).replace("\u3000", "")
     return re.sub(r"\s+", "", value).replace("（", "(").replace("）", ")").upper()
 
 
@@ -100,7 +98,7 @@ def _amount(value) -> Decimal | None:
         return None
     if isinstance(value, float):
         value = repr(value)
-    cleaned = str(value).translate(_FULL_WIDTH).replace(",", "").replace("¥", "").replace("￥", "").strip()
+    cleaned = str(value).translate(FULL_WIDTH).replace(",", "").replace("¥", "").replace("￥", "").strip()
     if cleaned == "":
         return None
     try:
@@ -181,7 +179,7 @@ def read_statement(data: bytes, filename: str) -> tuple[list[Line], int, int]:
 
 
 def _references(memo: str) -> list[str]:
-    memo = memo.translate(_FULL_WIDTH).upper().replace("—", "-").replace("－", "-")
+    memo = memo.translate(FULL_WIDTH).upper().replace("—", "-").replace("－", "-")
     return ["-".join(match) for match in REFERENCE_RE.findall(memo)]
 
 
@@ -189,16 +187,6 @@ def _references(memo: str) -> list[str]:
 class _Invoice:
     application: Application
     owed: Decimal  # what is still owed, as lines of this file are applied in order
-
-
-def _audit_rows(actor, rows: list[tuple[Application, str, str, dict]]) -> None:
-    content_type = ContentType.objects.get_for_model(Application)
-    AuditLog.objects.bulk_create(
-        AuditLog(actor=actor if actor is not None and actor.is_authenticated else None, action=action,
-                 content_type=content_type, object_id=application.pk, object_repr=application.reference,
-                 comment=comment, data=data)
-        for application, action, comment, data in rows
-    )  # fmt: skip
 
 
 @transaction.atomic
@@ -276,10 +264,11 @@ def statement_import(*, actor, data: bytes, filename: str, dry_run: bool = False
                                 bank_txn_no=record.txn_no, payer_name=record.payer_name, memo=record.memo,
                                 created_by=actor if actor else None))  # fmt: skip
         touched[application.pk] = application
-        audits.append((application, "payment", f"到账 {format_yuan(record.amount)} 元（流水 {record.txn_no}，自动匹配）",
-                       {"txn_no": record.txn_no, "amount": str(record.amount)}))  # fmt: skip
+        audits.append({"obj": application, "action": "payment",
+                       "comment": f"到账 {format_yuan(record.amount)} 元（流水 {record.txn_no}，自动匹配）",
+                       "data": {"txn_no": record.txn_no, "amount": str(record.amount)}})  # fmt: skip
     Payment.objects.bulk_create(payments, batch_size=5000)
-    _audit_rows(actor, audits)
+    audit_many(actor=actor, entries=audits)
     statement.matched = len(payments)
     statement.save(update_fields=["matched"])
     _settle_many(actor, list(touched.values()))
@@ -457,7 +446,7 @@ def refund_record(*, actor, application_id: int, amount: Decimal, refunded_on: d
 def candidates(line: StatementLine, limit: int = 5) -> list[dict]:
     """Open invoices for a waiting line, best first, with the parts that agree marked: the amount
     (equal to what is owed), the payer (the unit's name), the memo (names the reference or unit)."""
-    memo = line.memo.translate(_FULL_WIDTH).upper()
+    memo = line.memo.translate(FULL_WIDTH).upper()
     payer = normalise_name(line.payer_name)
     open_invoices = (
         Application.objects.filter(status=ApplicationStatus.CENTRE_APPROVED)

@@ -11,16 +11,15 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from enrollment.models import RegistrationDocument, RegistrationStatus, Unit, UnitRegistration
-from mutualaid.lib.uploads import check_document
+from mutualaid.lib.uploads import document_fields
 from mutualaid.lib.uscc import UsccError, validate_uscc
 from mutualaid.models import StaffProfile, audit
-from mutualaid.roles import district_of
 from mutualaid.scoping import CITY_ROLES, Role, require
 from mutualaid.workflow import transition
 
@@ -57,18 +56,25 @@ def registration_submit(*, details: dict, certificates: list, address: str | Non
         raise ValidationError({"certificates": f"证明材料最多 {MAX_CERTIFICATES} 个文件。"})
     details = {name: details[name] for name in REGISTRATION_FIELDS}
     details["uscc"] = _clean_uscc(details["uscc"])
-    checked = [(upload, check_document(upload, max_bytes=settings.CLAIM_DOCUMENT_MAX_BYTES)) for upload in certificates]
+    checked = _checked(certificates)
     registration = UnitRegistration.objects.create(
         token=secrets.token_urlsafe(16)[:22], submitted_from=address, **details
     )
-    for upload, content_type in checked:
-        RegistrationDocument.objects.create(
-            registration=registration, file=upload, original_name=upload.name[:200], content_type=content_type,
-            size=upload.size,
-        )  # fmt: skip
+    _store(registration, checked)
     audit(actor=None, obj=registration, action="create", to_state=registration.status,
           comment=f"{registration.name}（{registration.district.name}）")  # fmt: skip
     return registration
+
+
+def _checked(certificates) -> list[dict]:
+    """Every certificate checked before anything is stored: one bad file stores none."""
+    return [document_fields(upload, max_bytes=settings.CLAIM_DOCUMENT_MAX_BYTES) for upload in certificates]
+
+
+def _store(registration, checked: list[dict]) -> None:
+    RegistrationDocument.objects.bulk_create(
+        RegistrationDocument(registration=registration, **fields) for fields in checked
+    )
 
 
 def registration_conflicts(registration: UnitRegistration) -> list[str]:
@@ -86,9 +92,8 @@ def _lock(registration) -> UnitRegistration:
 
 
 def _require_reviewer(actor, registration):
-    role = require(actor, {Role.DISTRICT} | CITY_ROLES, message="由单位所在办事处审核注册申请。")
-    if role == Role.DISTRICT and getattr(district_of(actor), "pk", None) != registration.district_id:
-        raise PermissionDenied("只能审核本辖区单位的注册申请。")
+    require(actor, {Role.DISTRICT} | CITY_ROLES, district=registration.district,
+            message="由单位所在办事处审核注册申请。")  # fmt: skip
 
 
 def _next_unit_code() -> str:
@@ -152,15 +157,11 @@ def registration_resubmit(*, registration: UnitRegistration, details: dict, cert
         raise ValidationError("该注册申请不在“已退回”状态，不能修改。")
     if len(certificates) + registration.documents.count() > MAX_CERTIFICATES:
         raise ValidationError({"certificates": f"证明材料最多 {MAX_CERTIFICATES} 个文件。"})
-    checked = [(upload, check_document(upload, max_bytes=settings.CLAIM_DOCUMENT_MAX_BYTES)) for upload in certificates]
+    checked = _checked(certificates)
     for name in REGISTRATION_FIELDS:
         setattr(registration, name, details[name])
     registration.uscc = _clean_uscc(registration.uscc)
-    for upload, content_type in checked:
-        RegistrationDocument.objects.create(
-            registration=registration, file=upload, original_name=upload.name[:200], content_type=content_type,
-            size=upload.size,
-        )  # fmt: skip
+    _store(registration, checked)
     transition(actor=None, obj=registration, action="resubmit")
     registration.save()
     return registration

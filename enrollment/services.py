@@ -29,8 +29,8 @@ from enrollment.models import (
 )
 from enrollment.roster.rules import check_day, person_problems
 from mutualaid.lib.dates import add_days
-from mutualaid.lib.uploads import check_document
-from mutualaid.models import audit
+from mutualaid.lib.uploads import document_fields
+from mutualaid.models import audit, audit_many
 from mutualaid.scoping import CITY_ROLES, Role, require
 from mutualaid.workflow import transition
 
@@ -254,10 +254,9 @@ def application_attach(*, actor, application: Application, kind: str, upload) ->
             raise ValidationError("市中心审核通过、确定应缴金额后，才能上传转账凭证。")
     else:
         raise ValidationError("请选择材料类型。")
-    content_type = check_document(upload, max_bytes=settings.CLAIM_DOCUMENT_MAX_BYTES)
     document = ApplicationDocument.objects.create(
-        application=application, kind=kind, file=upload, original_name=upload.name[:200],
-        content_type=content_type, size=upload.size, uploaded_by=actor,
+        application=application, kind=kind, uploaded_by=actor,
+        **document_fields(upload, max_bytes=settings.CLAIM_DOCUMENT_MAX_BYTES),
     )  # fmt: skip
     audit(
         actor=actor,
@@ -453,10 +452,7 @@ def activate_ready(actor, applications: list[Application]) -> list[Application]:
     """Approved and fully paid → effective, with coverages from the day after (or the coverage
     start), for any number of applications in a few set-based statements (a statement import may
     complete thousands of invoices at once). The caller holds the transaction and the row locks."""
-    from django.contrib.contenttypes.models import ContentType
     from django.db import connection
-
-    from mutualaid.models import AuditLog
 
     ready = [a for a in applications
              if a.status == ApplicationStatus.CENTRE_APPROVED and a.amount_paid >= a.amount_due]  # fmt: skip
@@ -478,13 +474,9 @@ def activate_ready(actor, applications: list[Application]) -> list[Application]:
         application.effective_on = max(coverage_start[application.plan_id], ready_on + timedelta(days=1))
         application.paid_on = last_paid.get(application.pk) or approved_on
         source, application.status = application.status, Application.workflow.target("activate", application.status)
-        audits.append(AuditLog(
-            actor=actor if actor is not None and actor.is_authenticated else None, action="activate",
-            content_type=ContentType.objects.get_for_model(Application), object_id=application.pk,
-            object_repr=application.reference, from_state=source, to_state=application.status,
-            data={"effective_on": str(application.effective_on)},
-        ))  # fmt: skip
-    AuditLog.objects.bulk_create(audits, batch_size=2000)
+        audits.append({"obj": application, "action": "activate", "from_state": source, "to_state": application.status,
+                       "data": {"effective_on": str(application.effective_on)}})  # fmt: skip
+    audit_many(actor=actor, entries=audits)
     with connection.cursor() as cursor:
         cursor.execute(
             """UPDATE enrollment_application a SET status = %s, effective_on = v.effective_on, paid_on = v.paid_on

@@ -11,15 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from enrollment import registration as services
 from enrollment.forms import RegistrationForm, UnitForm
 from enrollment.models import RegistrationStatus, UnitRegistration
+from mutualaid.lib.refusals import refusal_text
 from mutualaid.lib.uploads import serve_document
 from mutualaid.models import AuditLog
 from mutualaid.scoping import Role, get_visible_or_404, role_of, unit_of
-
-
-def _messages(exc) -> str:
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    return str(exc) or "您没有执行此操作的权限。"
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -123,7 +118,7 @@ def registration_action(request, pk, action):
 
             raise Http404
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _messages(exc))
+        messages.error(request, refusal_text(exc))
     return redirect("enrollment:registration", pk=pk)
 
 
@@ -132,7 +127,7 @@ def registration_action(request, pk, action):
 def registration_document(request, pk, document_pk):
     registration = get_visible_or_404(UnitRegistration, request.user, pk=pk)
     document = get_visible_or_404(registration.documents.all(), request.user, pk=document_pk)
-    return serve_document(document, download=request.GET.get("download") == "1")
+    return serve_document(request, document)
 
 
 @login_required
@@ -148,7 +143,7 @@ def unit_edit(request):
         try:
             services.unit_update(actor=request.user, unit=unit, **details)
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _messages(exc))
+            messages.error(request, refusal_text(exc))
         else:
             messages.success(request, "单位信息已保存。")
             return redirect("enrollment:unit")

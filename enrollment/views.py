@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -33,6 +33,8 @@ from enrollment.roster import (
     roster_template,
 )
 from enrollment.tasks import start_roster_import
+from mutualaid.audit import logged_file
+from mutualaid.lib.refusals import attempt, refusal_text
 from mutualaid.lib.uploads import serve_document
 from mutualaid.models import AuditLog, Job
 from mutualaid.scoping import Role, get_visible_or_404, role_of, unit_of
@@ -45,10 +47,6 @@ QUEUE_FOR_ROLE = {
     Role.CENTRE_HANDLER: ApplicationStatus.DISTRICT_APPROVED,
     Role.CENTRE_HEAD: ApplicationStatus.DISTRICT_APPROVED,
 }
-
-
-def _error_text(exc) -> str:
-    return "；".join(exc.messages) if isinstance(exc, ValidationError) else (str(exc) or "您没有执行此操作的权限。")
 
 
 @login_required
@@ -93,7 +91,7 @@ def application_create(request):
                 invoice_tax_number=data["invoice_tax_number"],
             )  # fmt: skip
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, refusal_text(exc))
         else:
             messages.success(request, f"已创建申请 {application.reference}。下一步：下载模板，填好人员手册后上传。")
             return redirect("enrollment:application", reference=application.reference)
@@ -162,9 +160,8 @@ def _application_page(request, reference, person_form=None):
 def roster_template_download(request, reference):
     application = get_visible_or_404(Application.objects.select_related("plan__period", "unit"), request.user,
                                      reference=reference)  # fmt: skip
-    response = HttpResponse(roster_template(plan=application.plan, unit=application.unit), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="roster-template-{application.reference}.xlsx"'
-    return response
+    return logged_file(request, roster_template(plan=application.plan, unit=application.unit), obj=application,
+                       filename=f"人员手册-{application.reference}.xlsx")  # fmt: skip
 
 
 @login_required
@@ -236,9 +233,8 @@ def roster_marked_download(request, reference):
     with default_storage.open(report["file"], "rb") as handle:
         data = handle.read()
     errors = [RowError(**error) for error in report["errors"]]
-    response = HttpResponse(annotate_workbook(data=data, filename=report["filename"], errors=errors), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="roster-errors-{application.reference}.xlsx"'
-    return response
+    return logged_file(request, annotate_workbook(data=data, filename=report["filename"], errors=errors),
+                       obj=application, filename=f"人员手册-错误标注-{application.reference}.xlsx")  # fmt: skip
 
 
 ACTIONS = {
@@ -268,7 +264,7 @@ def application_action(request, reference, action):
     try:
         service(actor=request.user, application=application, **kwargs)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, refusal_text(exc))
     else:
         messages.success(request, success)
     return redirect("enrollment:application", reference=reference)
@@ -291,7 +287,7 @@ def roster_apply(request, reference):
         result = import_roster(actor=request.user, plan=application.plan, unit=application.unit, data=data,
                                filename=pending["filename"], application=application)  # fmt: skip
     except (UnreadableFile, ValidationError) as exc:
-        messages.error(request, _error_text(exc) if isinstance(exc, ValidationError) else str(exc))
+        messages.error(request, refusal_text(exc) if isinstance(exc, ValidationError) else str(exc))
         return redirect("enrollment:application", reference=reference)
     if result.ok:
         messages.success(request, f"名单已替换：{result.created} 人。")
@@ -308,7 +304,7 @@ def roster_renew(request, reference):
     try:
         application, added, skipped = renewal_prefill(actor=request.user, plan=application.plan, unit=application.unit)
     except (ValidationError, PermissionDenied, UnreadableFile) as exc:
-        messages.error(request, str(exc) if isinstance(exc, UnreadableFile) else _error_text(exc))
+        messages.error(request, str(exc) if isinstance(exc, UnreadableFile) else refusal_text(exc))
         return redirect("enrollment:application", reference=reference)
     note = f"；{skipped} 人因已在其他申请中或已不符合参保条件未加入" if skipped else ""
     messages.success(request, f"已续保上期名单：{added} 人，份数保留{note}。")
@@ -333,7 +329,7 @@ def application_edit(request, reference):
             services.application_update(actor=request.user, application=application,
                                         **{name: form.cleaned_data[name] for name in form.Meta.fields})  # fmt: skip
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, refusal_text(exc))
         else:
             messages.success(request, "申请信息已保存。")
             return redirect("enrollment:application", reference=reference)
@@ -350,7 +346,7 @@ def person_add(request, reference):
         try:
             problems = add_person(actor=request.user, application=application, person=form.person())
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, refusal_text(exc))
             return redirect("enrollment:application", reference=reference)
         if not problems:
             messages.success(request, f"已加入名单：{form.cleaned_data['name']}。")
@@ -364,12 +360,8 @@ def person_add(request, reference):
 @require_POST
 def line_remove(request, reference, line_id):
     application = _draft_for_clerk(request, reference)
-    try:
-        services.application_remove_line(actor=request.user, application=application, line_id=line_id)
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, "已从名单中删除。")
+    attempt(request, lambda: services.application_remove_line(actor=request.user, application=application,
+                                                              line_id=line_id), "已从名单中删除。")  # fmt: skip
     return redirect(reverse("enrollment:application", args=[reference]) + "#people")
 
 
@@ -381,13 +373,9 @@ def line_shares(request, reference, line_id):
     if not form.is_valid():
         messages.error(request, "份数应为不小于 1 的整数。")
     else:
-        try:
-            services.application_set_shares(actor=request.user, application=application, line_id=line_id,
-                                            shares=form.cleaned_data["shares"])  # fmt: skip
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
-        else:
-            messages.success(request, "份数已修改。")
+        attempt(request, lambda: services.application_set_shares(
+            actor=request.user, application=application, line_id=line_id, shares=form.cleaned_data["shares"]
+        ), "份数已修改。")  # fmt: skip
     return redirect(reverse("enrollment:application", args=[reference]) + "#people")
 
 
@@ -399,13 +387,9 @@ def document_upload(request, reference, kind):
     if not form.is_valid():
         messages.error(request, "请选择要上传的文件。")
     else:
-        try:
-            services.application_attach(actor=request.user, application=application, kind=kind,
-                                        upload=form.cleaned_data["file"])  # fmt: skip
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
-        else:
-            messages.success(request, "材料已上传。")
+        attempt(request, lambda: services.application_attach(
+            actor=request.user, application=application, kind=kind, upload=form.cleaned_data["file"]
+        ), "材料已上传。")  # fmt: skip
     return redirect(reverse("enrollment:application", args=[reference]) + "#documents")
 
 
@@ -414,4 +398,4 @@ def document_upload(request, reference, kind):
 def document_view(request, reference, pk):
     application = get_visible_or_404(Application, request.user, reference=reference)
     document = get_visible_or_404(application.documents.all(), request.user, pk=pk)
-    return serve_document(document, download=request.GET.get("download") == "1")
+    return serve_document(request, document)

@@ -31,6 +31,17 @@ ACTION_LABELS = {
     "close": "结案，不予给付",
     "recheck": "金额有变化，退回经办人复核",
     "bounce": "银行退票",
+    "row_insert": "新增数据",
+    "row_update": "修改数据",
+    "row_delete": "删除数据",
+    "login": "登录",
+    "login_failed": "登录失败",
+    "logout": "退出登录",
+    "download": "查看或下载材料",
+    "export": "导出",
+    "print": "打印",
+    "reveal_id": "查看完整身份证号",
+    "pipl_access": "个人信息查询",
 }
 STATE_LABELS = {
     "draft": "草稿",
@@ -68,8 +79,8 @@ class AuditLog(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT
     )
     action = models.CharField("操作", max_length=40)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.BigIntegerField()
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT)
+    object_id = models.BigIntegerField(null=True, blank=True)
     object_repr = models.CharField("对象", max_length=200)
     from_state = models.CharField("原状态", max_length=30, blank=True)
     to_state = models.CharField("新状态", max_length=30, blank=True)
@@ -82,7 +93,10 @@ class AuditLog(models.Model):
         verbose_name = "操作记录"
         verbose_name_plural = "操作记录"
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["content_type", "object_id", "at"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "at"]),
+            models.Index(fields=["actor", "at"], name="mutualaid_a_actor_i_at_idx"),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
@@ -102,7 +116,7 @@ class AuditLog(models.Model):
     def _state_label(self, state: str) -> str:
         """The object's own word for a state (a claim's submitted is 待办事处审核), so the
         history reads the same as the status badge."""
-        model = self.content_type.model_class()
+        model = self.content_type.model_class() if self.content_type_id else None
         try:
             choices = dict(model._meta.get_field("status").choices or ())
         except Exception:
@@ -118,19 +132,36 @@ class AuditLog(models.Model):
         return self._state_label(self.to_state)
 
 
-def audit(*, actor, obj, action: str, from_state: str = "", to_state: str = "", comment: str = "", data=None):
-    """Append an audit row for ``obj``; call it inside the service's transaction."""
+def audit(
+    *, actor, obj, action: str, from_state: str = "", to_state: str = "", comment: str = "", data=None, subject=""
+):
+    """Append an audit row for ``obj``; call it inside the service's transaction. ``obj`` is None for
+    an event about no stored record (a failed login for an unknown name: ``subject`` names it)."""
     return AuditLog.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
-        content_type=ContentType.objects.get_for_model(type(obj)),
-        object_id=obj.pk,
-        object_repr=str(obj)[:200],
+        content_type=ContentType.objects.get_for_model(type(obj)) if obj is not None else None,
+        object_id=obj.pk if obj is not None else None,
+        object_repr=str(obj if obj is not None else subject)[:200],
         from_state=from_state,
         to_state=to_state,
         comment=comment,
         data=data or {},
     )
+
+
+def audit_many(*, actor, entries) -> None:
+    """Append many audit rows in one statement (a statement import completing thousands of invoices).
+    ``entries``: dicts with ``obj`` and ``action``, and optionally the other fields of ``audit``."""
+    actor = actor if actor is not None and actor.is_authenticated else None
+    AuditLog.objects.bulk_create(
+        (AuditLog(actor=actor, content_type=ContentType.objects.get_for_model(type(entry["obj"])),
+                  object_id=entry["obj"].pk, object_repr=str(entry["obj"])[:200], action=entry["action"],
+                  from_state=entry.get("from_state", ""), to_state=entry.get("to_state", ""),
+                  comment=entry.get("comment", ""), data=entry.get("data") or {})
+         for entry in entries),
+        batch_size=2000,
+    )  # fmt: skip
 
 
 # --- Background jobs ----------------------------------------------------------------

@@ -54,6 +54,13 @@ class ScopedQuerySet(models.QuerySet):
         return self.none()
 
 
+class CityOnlyQuerySet(models.QuerySet):
+    """The centre's own records (payout batches, bank statements): nobody else sees them."""
+
+    def visible_to(self, user):
+        return self.all() if role_of(user) in CITY_ROLES else self.none()
+
+
 class CityWideQuerySet(models.QuerySet):
     """Reference data (periods, plans, catalogues) every signed-in user may read."""
 
@@ -71,9 +78,10 @@ def get_visible_or_404(queryset_or_model, user, **lookup):
         raise Http404("记录不存在") from exc
 
 
-def require(actor, roles, *, unit=None, message: str = "您没有执行此操作的权限。") -> Role:
+def require(actor, roles, *, unit=None, district=None, message: str = "您没有执行此操作的权限。") -> Role:
     """Refuse (PermissionDenied) unless ``actor`` has one of ``roles`` and, for a clerk or a
-    district officer, ``unit`` is their own unit or lies in their district. Services call this."""
+    district officer, ``unit`` is their own unit or lies in their district (and ``district``,
+    for a record that belongs to a district before it has a unit, is theirs). Services call this."""
     from django.core.exceptions import PermissionDenied
 
     role = role_of(actor)
@@ -84,4 +92,6 @@ def require(actor, roles, *, unit=None, message: str = "您没有执行此操作
             raise PermissionDenied("只能办理本单位的业务。")
         if role == Role.DISTRICT and (district_of(actor) is None or district_of(actor).pk != unit.district_id):
             raise PermissionDenied("只能办理本辖区单位的业务。")
+    if district is not None and role == Role.DISTRICT and getattr(district_of(actor), "pk", None) != district.pk:
+        raise PermissionDenied("只能办理本辖区的业务。")
     return role

@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "mutualaid.audit.RequestActorMiddleware",  # database triggers name the signed-in person in the audit trail
     "django.contrib.messages.middleware.MessageMiddleware",
     "mutualaid.middleware.FirstPasswordMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -159,6 +160,27 @@ STORAGES = {
         )
     },
 }
+
+# Documents on shared storage, so any number of web and worker machines see the same files: with
+# DJANGO_S3_BUCKET set, claim and application scans, registration papers and job results go to an
+# S3-compatible bucket (MinIO, Ceph, Alibaba OSS, Tencent COS, AWS). Objects stay private; people get
+# them only through the scoped download views, which stream them from the bucket.
+S3_BUCKET = os.environ.get("DJANGO_S3_BUCKET", "")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("DJANGO_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("DJANGO_S3_REGION") or None,
+            "access_key": os.environ.get("DJANGO_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("DJANGO_S3_SECRET_KEY") or None,
+            "location": os.environ.get("DJANGO_S3_PREFIX", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # Background jobs: any number of `manage.py procrastinate worker` processes take jobs from
 # PostgreSQL. Workers need a direct connection (not a transaction-pooling proxy).

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from enrollment import unit_views
-from mutualaid import views
+from mutualaid import audit_views, member_views, views
 
 admin.site.site_header = "职工医疗互助保障管理系统"
 admin.site.site_title = "互助保障管理"
@@ -24,6 +24,10 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/status", views.job_status, name="job_status"),
     path("jobs/<uuid:job_id>/download", views.job_download, name="job_download"),
     path("jobs/<uuid:job_id>/retry", views.job_retry_view, name="job_retry"),
+    path("members/<int:pk>/", member_views.member_detail, name="member"),
+    path("members/<int:pk>/id/", member_views.member_reveal_id, name="member_reveal_id"),
+    path("audit/", audit_views.audit_list, name="audit"),
+    path("audit/person/", audit_views.person_request, name="audit_person"),
     path("enrollment/", include("enrollment.urls")),
     path("claims/", include("claims.urls")),
     path("reports/", include("reports.urls")),

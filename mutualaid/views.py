@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from claims.models import Claim, ClaimStatus
 from enrollment.models import Application, ApplicationStatus, Coverage, CoverageStatus
 from mutualaid.jobs import job_retry
-from mutualaid.models import Job
+from mutualaid.models import Job, audit
 from mutualaid.scoping import Role, get_visible_or_404, role_of, unit_of
 
 
@@ -90,6 +90,7 @@ def job_download(request, job_id):
     if not job.result_file:
         raise Http404("该任务没有可下载的文件")
     name = job.result.get("filename") or job.result_file.name.rsplit("/", 1)[-1]
+    audit(actor=request.user, obj=None, subject=job.label, action="download", comment=name, data={"job": str(job.pk)})
     return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=name)
 
 

@@ -9,19 +9,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from claims.models import Claim, PayoutBatch
 from enrollment.models import Application, District, Period
+from mutualaid.audit import logged_file
 from mutualaid.scoping import get_visible_or_404, is_city
 from reports import printing
 from reports.pdf import CHUNK_ROWS
 from reports.tasks import start_batch_review_sheets, start_period_confirmations, start_roster
 
 
-def _pdf(data: bytes, filename: str) -> HttpResponse:
-    from django.utils.http import content_disposition_header
-
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+def _pdf(request, obj, data: bytes, filename: str) -> HttpResponse:
+    return logged_file(request, data, filename=filename, content_type="application/pdf", obj=obj, action="print",
+                       inline=True)  # fmt: skip
 
 
 @login_required
@@ -29,7 +26,7 @@ def _pdf(data: bytes, filename: str) -> HttpResponse:
 def application_form(request, reference):
     application = get_visible_or_404(Application.objects.select_related("unit", "plan__period"), request.user,
                                      reference=reference)  # fmt: skip
-    return _pdf(*printing.application_pdf(application))
+    return _pdf(request, application, *printing.application_pdf(application))
 
 
 @login_required
@@ -41,7 +38,7 @@ def roster(request, reference):
         return redirect(
             "job_detail", job_id=start_roster(actor=request.user, application=application, kind="roster").pk
         )
-    return _pdf(*printing.roster_pdf(application, full_id=is_city(request.user)))
+    return _pdf(request, application, *printing.roster_pdf(application, full_id=is_city(request.user)))
 
 
 @login_required
@@ -53,7 +50,7 @@ def confirmation(request, reference):
         if application.effective_on and application.lines.count() > CHUNK_ROWS:
             job = start_roster(actor=request.user, application=application, kind="confirmation")
             return redirect("job_detail", job_id=job.pk)
-        return _pdf(*printing.confirmation_pdf(application, full_id=is_city(request.user)))
+        return _pdf(request, application, *printing.confirmation_pdf(application, full_id=is_city(request.user)))
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect("enrollment:application", reference=reference)
@@ -64,14 +61,14 @@ def confirmation(request, reference):
 def review_sheet(request, reference):
     claim = get_visible_or_404(Claim.objects.select_related("member", "unit", "plan__period", "coverage"),
                                request.user, reference=reference)  # fmt: skip
-    return _pdf(*printing.review_sheet_pdf(claim, full_id=is_city(request.user)))
+    return _pdf(request, claim, *printing.review_sheet_pdf(claim, full_id=is_city(request.user)))
 
 
 @login_required
 @require_GET
 def payout_notice(request, reference):
     batch = get_visible_or_404(PayoutBatch, request.user, reference=reference)
-    return _pdf(*printing.payout_notice_pdf(batch))
+    return _pdf(request, batch, *printing.payout_notice_pdf(batch))
 
 
 @login_required
@@ -127,13 +124,7 @@ def statistics(request):
         District.objects.filter(pk=_int(request.GET.get("district"))).first()  # fmt: skip
     figures = stats.compute(request.user, period=period, plan=plan, district=district)
     if request.GET.get("format") == "xlsx":
-        from django.utils.http import content_disposition_header
-
-        response = HttpResponse(
-            stats.workbook(figures), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        response["Content-Disposition"] = content_disposition_header(True, "互助保障统计.xlsx")
-        return response
+        return logged_file(request, stats.workbook(figures), filename="互助保障统计.xlsx", subject="统计报表")
     from django.shortcuts import render
 
     from enrollment.models import Plan

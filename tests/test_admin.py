@@ -411,6 +411,16 @@ def test_raising_the_deductible_above_the_first_tier_is_rejected(admin_client, m
     assert med_plan.deductible == D("6000.00")
 
 
+def test_an_admin_edit_is_in_the_audit_trail_with_old_and_new_values_and_who(admin_client, admin_user, med_plan):
+    data = plan_post(med_plan.period, code="TMED", premium="66", existing_tiers=list(med_plan.tiers.all()))
+    response = admin_client.post(reverse("admin:enrollment_plan_change", args=[med_plan.pk]), data)
+    assert response.status_code == 302
+    row = AuditLog.objects.filter(action="row_update", content_type__model="plan", object_id=med_plan.pk).last()
+    assert row.actor == admin_user
+    assert (D(str(row.data["old"]["premium"])), D(str(row.data["new"]["premium"]))) == (D("60"), D("66"))
+    assert row.data["via"] == f"POST /admin/enrollment/plan/{med_plan.pk}/change/"
+
+
 def test_tiers_on_a_plan_that_is_not_reimbursement_are_rejected(admin_client, period):
     data = plan_post(period, kind=PlanKind.ALLOWANCE, cap="", day_rate="50", tiers=[(None, "0.5")])
     response = plan_add(admin_client, data)

@@ -14,7 +14,7 @@ from enrollment.roster import rules
 from enrollment.roster.reading import LABELS, Sheet
 from mutualaid.lib.idcard import IdNumberError, validate_id
 
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _WIDE = re.compile("[\uff01-\uff5e\u3000]")
 _NAME_OK = re.compile(r"^[\u3400-\u9fff\U00020000-\U0002ebef·A-Za-z ]+$")
 _DOTS = str.maketrans({"•": "·", "・": "·", "．": "·", "∙": "·", "‧": "·"})
@@ -59,7 +59,7 @@ def text(value) -> str:
     if type(value) is str:
         if value.isascii() or not _WIDE.search(value):  # the common case, and the hot path
             return value.strip()
-        return value.translate(_FULL_WIDTH).replace("\u3000", " ").strip()
+        return value.translate(FULL_WIDTH).replace("\u3000", " ").strip()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()

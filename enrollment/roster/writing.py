@@ -9,6 +9,8 @@ the same person a moment earlier makes this transaction fail, never both succeed
 
 from django.db import connection
 
+from mutualaid.audit import mark_bulk
+
 COLUMNS = ("row_number", "id_number", "name", "sex", "birth_date", "phone", "card", "basic", "needy",
            "occupation", "shares", "renewed")  # fmt: skip
 
@@ -44,6 +46,7 @@ def _copy_rows(cursor, rows) -> None:
 
 def write_roster(*, application, unit, rows, replace: bool = True) -> int:
     """Replace ``application``'s roster with ``rows`` (or add them to it); the caller holds the transaction."""
+    mark_bulk()  # the import's own audit row records the people added; changed details are still logged
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS pg_temp.roster_in")  # an earlier import in the same transaction
         cursor.execute(

@@ -41,13 +41,24 @@ def check_document(upload, *, max_bytes: int) -> str:
     return content_type
 
 
+def document_fields(upload, *, max_bytes: int) -> dict:
+    """The checked upload as the fields every stored scan has (file, original_name, content_type, size)."""
+    content_type = check_document(upload, max_bytes=max_bytes)
+    return {"file": upload, "original_name": upload.name[:200], "content_type": content_type, "size": upload.size}
+
+
 def random_path(folder: str, filename: str) -> str:
     """A stored name nothing can be guessed from: neither the record nor the original name."""
     return f"{folder}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
 
 
-def serve_document(document, *, download: bool) -> FileResponse:
-    """A stored scan, viewed in the browser (PDF and images) or downloaded, under its original name."""
+def serve_document(request, document) -> FileResponse:
+    """A stored scan, viewed in the browser (PDF and images) or, with ``?download=1``, downloaded under
+    its original name. Every opening is logged: these are workers' medical records."""
+    from mutualaid.models import audit
+
+    download = request.GET.get("download") == "1"
+    audit(actor=request.user, obj=document, action="download", comment=document.original_name)
     response = FileResponse(
         document.file.open("rb"),
         content_type=document.content_type,

@@ -1,0 +1,167 @@
+"""The centre's audit pages: the trail itself (filter, export) and the PIPL access request."""
+
+from datetime import datetime, time
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from enrollment.models import Member
+from mutualaid.audit import logged_file
+from mutualaid.lib.idcard import IdNumberError, mask_id, validate_id
+from mutualaid.lib.spreadsheet import workbook_bytes
+from mutualaid.models import ACTION_LABELS, AuditLog, audit
+from mutualaid.personal_data import person_record
+from mutualaid.scoping import is_city
+
+PAGE_SIZE = 50
+KIND_APPS = ("enrollment", "claims", "mutualaid", "auth")
+EXPORT_LIMIT = 100_000
+
+
+def _city_only(user):
+    if not is_city(user):
+        raise Http404("页面不存在")
+
+
+class AuditFilterForm(forms.Form):
+    person = forms.CharField(label="操作人", required=False, max_length=150,
+                             widget=forms.TextInput(attrs={"placeholder": "用户名或姓名"}))  # fmt: skip
+    kind = forms.ChoiceField(label="对象类型", required=False)
+    subject = forms.CharField(label="对象", required=False, max_length=100,
+                              widget=forms.TextInput(attrs={"placeholder": "编号、名称或记录号"}))  # fmt: skip
+    action = forms.ChoiceField(label="操作", required=False,
+                               choices=[("", "全部"), *sorted(ACTION_LABELS.items(), key=lambda kv: kv[1])])  # fmt: skip
+    start = forms.DateField(label="从", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="到", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kinds = ContentType.objects.filter(app_label__in=KIND_APPS)
+        named = ((str(kind.pk), str(kind.model_class()._meta.verbose_name)) for kind in kinds if kind.model_class())
+        self.fields["kind"].choices = [("", "全部"), *sorted(named, key=lambda pair: pair[1])]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise ValidationError("开始日期不能晚于结束日期。")
+        return data
+
+    def filter(self, queryset):
+        data = self.cleaned_data
+        if data.get("person"):
+            people = get_user_model().objects.filter(
+                Q(username__icontains=data["person"]) | Q(first_name__icontains=data["person"])
+            )
+            queryset = queryset.filter(actor__in=people)
+        if data.get("kind"):
+            queryset = queryset.filter(content_type_id=int(data["kind"]))
+        if data.get("subject"):
+            text = data["subject"]
+            match = Q(object_repr__icontains=text)
+            if text.isdigit() and len(text) < 19:
+                match |= Q(object_id=int(text))
+            queryset = queryset.filter(match)
+        if data.get("action"):
+            queryset = queryset.filter(action=data["action"])
+        zone = timezone.get_current_timezone()
+        if data.get("start"):
+            queryset = queryset.filter(at__gte=datetime.combine(data["start"], time.min, tzinfo=zone))
+        if data.get("end"):
+            queryset = queryset.filter(at__lte=datetime.combine(data["end"], time.max, tzinfo=zone))
+        return queryset
+
+
+def _changes(entry: AuditLog) -> list[tuple[str, str, str]]:
+    """(field, old, new) from a trigger's row or a service's ``changes``, for the page and the export."""
+    data = entry.data or {}
+    if "old" in data or "new" in data:
+        old, new = data.get("old") or {}, data.get("new") or {}
+        return [(key, _text(old.get(key)), _text(new.get(key))) for key in sorted(set(old) | set(new))]
+    changes = data.get("changes") or {}
+    if isinstance(changes, dict):
+        return [(key, _text(pair[0]), _text(pair[1])) for key, pair in changes.items() if isinstance(pair, list)]
+    return []
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+@login_required
+@require_GET
+def audit_list(request):
+    """Every action recorded, newest first: who, what, when, old and new values."""
+    _city_only(request.user)
+    form = AuditFilterForm(request.GET or None)
+    entries = AuditLog.objects.select_related("actor", "content_type").order_by("-at", "-pk")
+    if form.is_bound and form.is_valid():
+        entries = form.filter(entries)
+    elif form.is_bound:
+        entries = entries.none()
+    if request.GET.get("format") == "xlsx" and (not form.is_bound or form.is_valid()):
+        rows = ([timezone.localtime(e.at), e.actor.get_username() if e.actor else "系统", e.action_label,
+                 str(e.content_type.model_class()._meta.verbose_name) if e.content_type_id and e.content_type.model_class() else "",
+                 e.object_id, e.object_repr, e.from_label, e.to_label, e.comment,
+                 "；".join(f"{k}：{o} → {n}" for k, o, n in _changes(e)), (e.data or {}).get("via", "")]
+                for e in entries[:EXPORT_LIMIT].iterator(chunk_size=2000))  # fmt: skip
+        data = workbook_bytes([("操作记录", ["时间", "操作人", "操作", "对象类型", "记录号", "对象", "原状态", "新状态",
+                                              "意见/说明", "修改内容（原 → 新）", "途径"], rows)])  # fmt: skip
+        return logged_file(request, data, filename="操作记录.xlsx", subject="操作记录",
+                           data={"filter": request.GET.urlencode()})  # fmt: skip
+    try:
+        number = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        number = 1
+    offset = (number - 1) * PAGE_SIZE
+    window = list(entries[offset : offset + PAGE_SIZE + 1])
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "audit/list.html", {
+        "form": form, "rows": [(e, _changes(e)) for e in window[:PAGE_SIZE]], "page": number,
+        "has_next": len(window) > PAGE_SIZE, "query": query.urlencode(),
+    })  # fmt: skip
+
+
+class PersonRequestForm(forms.Form):
+    id_number = forms.CharField(label="身份证号码", max_length=18, min_length=15)
+    reason = forms.CharField(label="受理依据", max_length=200,
+                             help_text="例如：本人书面申请，受理编号 2026-015。每次查询都会记录。")  # fmt: skip
+
+    def clean_id_number(self):
+        try:
+            return validate_id(self.cleaned_data["id_number"].strip().upper(), today=timezone.localdate()).number
+        except IdNumberError as exc:
+            raise ValidationError(exc.message) from exc
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_request(request):
+    """PIPL access request: everything held about one ID number, on the page and as .xlsx. Logged."""
+    _city_only(request.user)
+    form = PersonRequestForm(request.POST or None)
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        number, reason = form.cleaned_data["id_number"], form.cleaned_data["reason"]
+        member = Member.objects.select_related("unit").filter(id_number=number).first()
+        if member is None:
+            audit(actor=request.user, obj=None, subject=mask_id(number), action="pipl_access", comment=reason,
+                  data={"found": False})  # fmt: skip
+            context["not_found"] = mask_id(number)
+        else:
+            sections = person_record(member)
+            if request.POST.get("format") == "xlsx":
+                return logged_file(request, workbook_bytes([(s.title, s.header, s.rows) for s in sections]),
+                                   filename=f"个人信息-{member.name}.xlsx", obj=member, action="pipl_access",
+                                   comment=reason)  # fmt: skip
+            audit(actor=request.user, obj=member, action="pipl_access", comment=reason)
+            context.update(member=member, sections=sections)
+    return render(request, "audit/person.html", context)

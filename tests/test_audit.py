@@ -1,0 +1,195 @@
+"""The audit trail: every change of configuration and personal data with old and new values, whoever
+wrote it; reads of personal data logged; the trail append-only in the database; the centre's audit
+view, its export, and the PIPL access request."""
+
+import io
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from claims.models import ClaimDocument
+from enrollment.models import Member, Plan
+from mutualaid.models import AuditLog, audit
+from mutualaid.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def latest(action, **filters):
+    return AuditLog.objects.filter(action=action, **filters).order_by("-pk").first()
+
+
+def sheet_rows(response, title):
+    book = load_workbook(io.BytesIO(response.content))
+    return list(book[title].iter_rows(values_only=True))
+
+
+# --- Changes, whoever writes them ---------------------------------------------------------
+
+
+def test_a_bulk_update_of_members_is_recorded_per_person_without_anyone_calling_audit():
+    with transaction.atomic():
+        count = Member.objects.filter(unit__code="U001").update(phone="13900000000")
+    rows = AuditLog.objects.filter(action="row_update", content_type__model="member", data__new__phone="13900000000")
+    assert rows.count() == count >= 3
+    row = rows.first()
+    assert row.actor is None  # no one signed in: the system (a script, a shell)
+    assert "phone" in row.data["old"] and list(row.data["new"]) == ["phone"]
+
+
+def test_an_update_that_changes_nothing_leaves_no_row():
+    before = AuditLog.objects.count()
+    Member.objects.filter(unit__code="U001").update(name=F("name"))
+    assert AuditLog.objects.count() == before
+
+
+def test_a_role_grant_and_a_password_change_are_recorded_but_never_the_password(db):
+    user = User.objects.create_user("probe_user", password="old-Password-123")
+    user.groups.add(Group.objects.get(name=Role.CENTRE_HEAD.group_name))
+    grant = latest("row_insert", content_type__model="user", object_id=user.pk, data__table="auth_user_groups")
+    assert grant.data["new"]["group_id"] == Group.objects.get(name=Role.CENTRE_HEAD.group_name).pk
+    user.set_password("new-Password-456")
+    user.save()
+    change = latest("row_update", content_type__model="user", object_id=user.pk)
+    assert change.data["new"]["password"] == "（已修改）" and change.data["old"]["password"] == "（已隐藏）"
+    assert "pbkdf2" not in str(AuditLog.objects.filter(object_id=user.pk, content_type__model="user").values("data"))
+
+
+def test_a_login_alone_is_not_a_change_of_data(client, db):
+    user = User.objects.create_user("probe_login", password="old-Password-123")
+    client.post(reverse("login"), {"username": "probe_login", "password": "old-Password-123"})
+    assert not AuditLog.objects.filter(action="row_update", content_type__model="user", object_id=user.pk).exists()
+    assert latest("login", object_id=user.pk).actor == user
+
+
+def test_a_failed_login_is_recorded_with_the_name_tried_and_the_address(client, db):
+    client.post(reverse("login"), {"username": "nobody_here", "password": "x"}, REMOTE_ADDR="10.1.2.3")
+    row = latest("login_failed")
+    assert row.object_repr == "nobody_here" and row.data["address"] == "10.1.2.3" and row.content_type is None
+
+
+# --- The trail cannot be rewritten -------------------------------------------------------
+
+
+def test_the_audit_table_refuses_updates_and_deletes_in_the_database_itself(handler):
+    row = audit(actor=handler, obj=handler, action="login")
+    for statement in ("UPDATE mutualaid_auditlog SET comment = 'rewritten' WHERE id = %s",
+                      "DELETE FROM mutualaid_auditlog WHERE id = %s"):  # fmt: skip
+        with pytest.raises(DatabaseError, match="只能追加"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement, [row.pk])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditLog.objects.filter(pk=row.pk).update(comment="rewritten")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditLog.objects.filter(pk=row.pk).delete()
+    assert AuditLog.objects.get(pk=row.pk).comment == ""
+
+
+# --- Reads of personal data ---------------------------------------------------------------
+
+
+def test_opening_a_claim_document_is_recorded(login, district_hc):
+    document = ClaimDocument.objects.filter(claim__unit__code="U001").select_related("claim").first()
+    response = login(district_hc).get(reverse("claims:document", args=[document.claim.reference, document.pk]))
+    assert response.status_code == 200
+    row = latest("download", content_type__model="claimdocument", object_id=document.pk)
+    assert row.actor == district_hc and row.comment == document.original_name
+
+
+def test_printing_a_review_sheet_and_exporting_statistics_are_recorded(login, handler):
+    document = ClaimDocument.objects.filter(claim__unit__code="U001").select_related("claim").first()
+    client = login(handler)
+    assert client.get(reverse("reports:review_sheet", args=[document.claim.reference])).status_code == 200
+    assert latest("print", content_type__model="claim", object_id=document.claim.pk).actor == handler
+    assert client.get(reverse("reports:statistics") + "?format=xlsx").status_code == 200
+    assert latest("export").object_repr == "统计报表"
+
+
+def test_a_member_page_shows_the_id_masked_and_reveals_it_only_on_request_logged(login, clerk_u001):
+    member = Member.objects.get(id_number="371002198005120137")
+    client = login(clerk_u001)
+    page = client.get(reverse("member", args=[member.pk])).text
+    assert member.masked_id in page and member.id_number not in page
+    assert not AuditLog.objects.filter(action="reveal_id", object_id=member.pk).exists()
+    page = client.post(reverse("member_reveal_id", args=[member.pk])).text
+    assert member.id_number in page
+    assert latest("reveal_id", object_id=member.pk).actor == clerk_u001
+
+
+def test_another_units_member_is_a_404_and_cannot_be_revealed(login, clerk_u002):
+    member = Member.objects.get(id_number="371002198005120137")
+    client = login(clerk_u002)
+    assert client.get(reverse("member", args=[member.pk])).status_code == 404
+    assert client.post(reverse("member_reveal_id", args=[member.pk])).status_code == 404
+    assert not AuditLog.objects.filter(action="reveal_id", object_id=member.pk).exists()
+
+
+# --- The centre's audit view --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["clerk_u001", "district_hc"])
+def test_only_the_centre_sees_the_audit_pages(login, persona, request):
+    client = login(request.getfixturevalue(persona))
+    assert client.get(reverse("audit")).status_code == 404
+    assert client.get(reverse("audit_person")).status_code == 404
+
+
+def test_the_audit_view_filters_by_person_action_object_and_date(login, handler, clerk_u001):
+    member = Member.objects.get(id_number="371002198005120137")
+    login(clerk_u001).post(reverse("member_reveal_id", args=[member.pk]))
+    client = login(handler)
+    page = client.get(reverse("audit"), {"person": "clerk_u001", "action": "reveal_id"}).text
+    assert "查看完整身份证号" in page and member.name in page
+    assert client.get(reverse("audit"), {"person": "clerk_u002", "action": "reveal_id"}).text.count(
+        "查看完整身份证号</td>") == 0  # fmt: skip
+    today = AuditLog.objects.latest("pk").at.date().isoformat()
+    page = client.get(reverse("audit"), {"subject": member.name, "start": today, "end": today}).text
+    assert "查看完整身份证号" in page
+    assert "开始日期不能晚于结束日期" in client.get(reverse("audit"), {"start": "2026-12-01", "end": "2026-01-01"}).text
+
+
+def test_the_audit_export_neutralises_formulas_and_is_itself_recorded(login, handler, db):
+    User.objects.create_user('=HYPERLINK("http://x")', password="Password-123-x")
+    client = login(handler)
+    response = client.get(reverse("audit"), {"action": "row_insert", "format": "xlsx"})
+    rows = sheet_rows(response, "操作记录")
+    assert rows[0][:3] == ("时间", "操作人", "操作")
+    assert any(row[5] == '\'=HYPERLINK("http://x")' for row in rows[1:])
+    assert latest("export").object_repr == "操作记录"
+
+
+def test_an_admin_change_shows_its_old_and_new_values_in_the_audit_view(login, handler):
+    with transaction.atomic():
+        Plan.objects.filter(period__number=16, code="MED").update(max_shares=7)
+    page = login(handler).get(reverse("audit"), {"action": "row_update"}).text
+    assert "max_shares" in page and "→ 7" in page
+
+
+# --- PIPL access request -----------------------------------------------------------------
+
+
+def test_the_centre_produces_everything_held_about_one_id_number_logged(login, handler):
+    member = Member.objects.get(id_number="371002196601100379")  # 王强: coverage and claims in the demo
+    client = login(handler)
+    page = client.post(reverse("audit_person"), {"id_number": member.id_number, "reason": "本人书面申请 2026-015"}).text
+    assert "王强" in page and "参保记录" in page and "理赔申领" in page
+    row = latest("pipl_access", object_id=member.pk)
+    assert row.actor == handler and row.comment == "本人书面申请 2026-015"
+    response = client.post(reverse("audit_person"), {"id_number": member.id_number, "reason": "本人书面申请",
+                                                      "format": "xlsx"})  # fmt: skip
+    profile = sheet_rows(response, "个人信息")
+    assert ("身份证号码", member.id_number) in profile
+    claims = sheet_rows(response, "理赔申领")
+    assert len(claims) - 1 == member.claims.count() >= 1
+    assert AuditLog.objects.filter(action="pipl_access", object_id=member.pk).count() == 2
+
+
+def test_a_pipl_request_for_a_wrong_or_unknown_number_says_so_in_chinese(login, handler):
+    client = login(handler)
+    assert "校验" in client.post(reverse("audit_person"), {"id_number": "371002196601100378", "reason": "x"}).text
+    page = client.post(reverse("audit_person"), {"id_number": "11010519491231002X", "reason": "本人申请"}).text
+    assert "没有身份证号码为" in page
+    assert latest("pipl_access").data == {"found": False}
