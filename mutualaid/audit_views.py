@@ -84,11 +84,19 @@ def _changes(entry: AuditLog) -> list[tuple[str, str, str]]:
     data = entry.data or {}
     if "old" in data or "new" in data:
         old, new = data.get("old") or {}, data.get("new") or {}
-        return [(key, _text(old.get(key)), _text(new.get(key))) for key in sorted(set(old) | set(new))]
+        labels = _column_labels(entry.content_type.model_class() if entry.content_type_id else None)
+        return [(labels.get(key, key), _text(old.get(key)), _text(new.get(key))) for key in sorted(set(old) | set(new))]
     changes = data.get("changes") or {}
     if isinstance(changes, dict):
         return [(key, _text(pair[0]), _text(pair[1])) for key, pair in changes.items() if isinstance(pair, list)]
     return []
+
+
+def _column_labels(model) -> dict[str, str]:
+    """Column name -> the field's Chinese name, so a change reads 最高份数 rather than max_shares."""
+    if model is None:
+        return {}
+    return {field.column: str(field.verbose_name) for field in model._meta.concrete_fields}
 
 
 def _text(value) -> str:

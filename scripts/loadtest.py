@@ -5,14 +5,16 @@ Standard library only, so it runs from any machine against any deployment:
 
     python scripts/loadtest.py --base-url http://127.0.0.1:8000 --users 50 --duration 60
 
-Each virtual user signs in (its own session), finds its own claims and applications by following the
-links on its list pages, then requests pages in a loop with no pause (a harsher load than people
-clicking). Prints requests per second, the median, p95 and p99 per page, and every error; exit 1 on
+Run it against the production settings (``DJANGO_DEBUG=0``, ``DJANGO_SECURE_PROXY_SSL_HEADER=1``): the
+script plays the HTTPS proxy's part. Each virtual user signs in (its own session), finds its own claims and applications by following the
+links on its list pages, then requests pages in a loop, pausing ``--think`` seconds on average between clicks (0, the default,
+is a stress test: 50 requests in flight all the time). Prints requests per second, the median, p95 and p99 per page, and every error; exit 1 on
 any error or non-200 answer.
 """
 
 import argparse
 import http.cookiejar
+import random
 import re
 import statistics
 import sys
@@ -44,14 +46,27 @@ LINKS = {
 }
 
 
+class BehindProxyPolicy(http.cookiejar.DefaultCookiePolicy):
+    def return_ok_secure(self, cookie, request):
+        return True
+
+    def set_ok(self, cookie, request):
+        return True
+
+
 class User:
     def __init__(self, base: str, username: str, password: str):
         if not base.startswith(("http://", "https://")):
             raise SystemExit("--base-url must be an http(s) address")
         self.base, self.username = base.rstrip("/"), username
+        self.origin = "https://" + urllib.parse.urlsplit(self.base).netloc  # what the browser's Referer says
         self.kind = "clerk" if username.startswith("clerk") else "district" if username.startswith("district") \
             else "centre"  # fmt: skip
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        # Played as the reverse proxy in front of gunicorn would: HTTPS already terminated, so the
+        # secure session cookie travels and the request says X-Forwarded-Proto: https.
+        jar = http.cookiejar.CookieJar(policy=BehindProxyPolicy())
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        self.opener.addheaders = [("X-Forwarded-Proto", "https"), ("User-Agent", "mutualaid-loadtest")]
         self.links: dict[str, list[str]] = defaultdict(list)
         self.password = password
 
@@ -68,7 +83,7 @@ class User:
         data = urllib.parse.urlencode({"username": self.username, "password": self.password,
                                        "csrfmiddlewaretoken": token}).encode()  # fmt: skip
         request = urllib.request.Request(self.base + "/accounts/login/", data=data,  # noqa: S310 - http(s), checked above
-                                         headers={"Referer": self.base + "/accounts/login/"})  # fmt: skip
+                                         headers={"Referer": self.origin + "/accounts/login/"})  # fmt: skip
         with self.opener.open(request, timeout=60) as response:
             if "/accounts/login/" in response.url:
                 raise SystemExit(f"{self.username}: sign-in refused (run seed_demo; password?)")
@@ -94,7 +109,7 @@ class User:
                 yield page, page
 
 
-def run(base: str, users: int, duration: float, password: str) -> int:
+def run(base: str, users: int, duration: float, password: str, think: float) -> int:
     people = [User(base, PERSONAS[i % len(PERSONAS)], password) for i in range(users)]
     print(f"signing in {users} users …", flush=True)
     for person in people:
@@ -107,6 +122,8 @@ def run(base: str, users: int, duration: float, password: str) -> int:
 
     def work(person: User):
         start_gate.wait()
+        if think:
+            time.sleep(random.uniform(0, 2 * think))  # people do not all click in the same instant
         for label, path in person.paths():
             if time.monotonic() >= stop_at:
                 return
@@ -116,6 +133,8 @@ def run(base: str, users: int, duration: float, password: str) -> int:
             except Exception as exc:  # a refused or reset connection is an error to report, not a crash
                 status, _ = 0, str(exc)
             elapsed = time.perf_counter() - began
+            if think:
+                time.sleep(random.uniform(0, 2 * think))  # reading the page before the next click
             with lock:
                 timings[f"{person.kind:8} {label}"].append(elapsed)
                 if status != 200:
@@ -130,7 +149,7 @@ def run(base: str, users: int, duration: float, password: str) -> int:
         thread.join()
     wall = time.monotonic() - began
     every = [t for values in timings.values() for t in values]
-    print(f"\n{users} users, {wall:.0f} s: {len(every)} requests, {len(every) / wall:.1f} requests/s, "
+    print(f"\n{users} users, think time {think:g} s, {wall:.0f} s: {len(every)} requests, {len(every) / wall:.1f} requests/s, "
           f"errors {len(errors)}")  # fmt: skip
     print(f"all pages: median {percentile(every, 50):.0f} ms, p95 {percentile(every, 95):.0f} ms, "
           f"p99 {percentile(every, 99):.0f} ms\n")  # fmt: skip
@@ -157,8 +176,14 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60, help="seconds of load after sign-in")
     parser.add_argument("--password", default="mutualaid-demo")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0,
+        help="mean seconds a person reads a page before the next click (0: click at once, a stress test)",
+    )
     args = parser.parse_args()
-    return run(args.base_url, args.users, args.duration, args.password)
+    return run(args.base_url, args.users, args.duration, args.password, args.think)
 
 
 if __name__ == "__main__":

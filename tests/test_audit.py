@@ -165,7 +165,7 @@ def test_an_admin_change_shows_its_old_and_new_values_in_the_audit_view(login, h
     with transaction.atomic():
         Plan.objects.filter(period__number=16, code="MED").update(max_shares=7)
     page = login(handler).get(reverse("audit"), {"action": "row_update"}).text
-    assert "max_shares" in page and "→ 7" in page
+    assert "<code>最多份数（统一份数时）</code>" in page and "→ 7" in page  # the field's own name, not its column
 
 
 # --- PIPL access request -----------------------------------------------------------------
