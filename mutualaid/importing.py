@@ -52,3 +52,12 @@ class GuardedImportExportAdmin(ImportExportModelAdmin):
     import_form_class = GuardedImportForm
     # Only what people here use: .xlsx and .csv (openpyxl parses .xlsx XML through defusedxml).
     formats = [base_formats.XLSX, base_formats.CSV]
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        """Every admin export of members, units or catalogues is a read of personal data: logged."""
+        from mutualaid.models import audit
+
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        audit(actor=request.user, obj=None, subject=str(self.model._meta.verbose_name_plural), action="export",
+              comment=f"后台导出 {queryset.count()} 条（{file_format.get_title()}）")  # fmt: skip
+        return data

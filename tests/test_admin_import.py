@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from enrollment.models import Member, Unit
+from mutualaid.models import AuditLog
 from tests.test_roster_import import person
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +81,5 @@ def test_exports_write_formula_text_as_text(admin_client):
     values = [cell.value for row in sheet.iter_rows() for cell in row]
     assert '\'=HYPERLINK("http://evil","点我")' in values
     assert not any(isinstance(v, str) and v.startswith("=") for v in values)
+    logged = AuditLog.objects.filter(action="export").latest("pk")
+    assert logged.object_repr == "单位" and logged.actor.username == "admin" and "后台导出" in logged.comment
