@@ -207,13 +207,15 @@ def claim_update(*, actor, claim: Claim, **details) -> Claim:
         raise ValidationError("申领已提交，不能修改。")
     details = _clean_details(details)
     reason_changed = details.get("payee_reason", claim.payee_reason) != claim.payee_reason
+    changes = {field: [str(getattr(claim, field) or ""), str(value or "")] for field, value in details.items()
+               if getattr(claim, field) != value}  # fmt: skip
     for field, value in details.items():
         setattr(claim, field, value)
     _check_payee(actor, claim, reason_changed=reason_changed)
     result, inputs = engine.estimate(claim)
     _store_result(claim, result, inputs)
     claim.save()
-    audit(actor=actor, obj=claim, action="update", data={"fields": sorted(details)})
+    audit(actor=actor, obj=claim, action="update", data={"fields": sorted(details), "changes": changes})
     return claim
 
 

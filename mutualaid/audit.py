@@ -37,7 +37,7 @@ def _set_on(cursor, actor_id: str, context: str) -> None:
 def acting_as(user, context: str):
     """Rows the triggers write inside this block name ``user`` (None: the system) and ``context``
     (a request's method and path, a job's label). Set just before the first statement that may
-    write, so read-only requests cost nothing; an inner block (a job run inside a request) hands
+    write, so read-only requests cost nothing (a write costs one more round trip); an inner block (a job run inside a request) hands
     the connection back to the outer one when it ends."""
     actor_id = str(user.pk) if user is not None and getattr(user, "is_authenticated", False) else ""
     stack = _blocks.__dict__.setdefault("stack", [])
@@ -47,7 +47,10 @@ def acting_as(user, context: str):
     stack.append(state)
 
     def before_writes(execute, sql, params, many, ctx):
-        if stack and stack[-1] is state and not state["set"] and not sql.lstrip()[:7].upper().startswith(_WRITES_SKIP):
+        # Inside a transaction every write sets it again: a rolled-back transaction or savepoint
+        # takes the setting with it, and the next write must still name the person.
+        again = not state["set"] or ctx["connection"].in_atomic_block
+        if stack and stack[-1] is state and again and not sql.lstrip()[:7].upper().startswith(_WRITES_SKIP):
             _set_on(ctx["cursor"].cursor, actor_id, context)
             state["set"] = True
         return execute(sql, params, many, ctx)

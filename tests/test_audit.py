@@ -2,6 +2,7 @@
 wrote it; reads of personal data logged; the trail append-only in the database; the centre's audit
 view, its export, and the PIPL access request."""
 
+import contextlib
 import io
 
 import pytest
@@ -45,6 +46,19 @@ def test_an_update_that_changes_nothing_leaves_no_row():
     before = AuditLog.objects.count()
     Member.objects.filter(unit__code="U001").update(name=F("name"))
     assert AuditLog.objects.count() == before
+
+
+def test_a_write_after_a_rolled_back_one_still_names_the_person(handler):
+    from mutualaid.audit import acting_as
+
+    member = Member.objects.filter(unit__code="U001").first()
+    with acting_as(handler, "POST /test/"):
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            Member.objects.filter(pk=member.pk).update(phone="13900000001")
+            raise RuntimeError("the service refused")  # rolls back, and the connection setting with it
+        Member.objects.filter(pk=member.pk).update(phone="13900000002")
+    row = latest("row_update", object_id=member.pk, content_type__model="member")
+    assert (row.actor, row.data["new"]["phone"], row.data["via"]) == (handler, "13900000002", "POST /test/")
 
 
 def test_a_role_grant_and_a_password_change_are_recorded_but_never_the_password(db):

@@ -244,7 +244,10 @@ def test_return_needs_a_reason_and_is_audited(clerk_u001, district_hc):
         "缺少出院记录",
     )
     # The clerk corrects and submits again.
+    before = claim.hospital
     services.claim_update(actor=clerk_u001, claim=claim, hospital="威海市中心医院")
+    row = AuditLog.objects.for_object(claim).filter(action="update").last()
+    assert row.actor == clerk_u001 and row.data["changes"] == {"hospital": [before, "威海市中心医院"]}
     claim = submit(clerk_u001, claim)
     assert claim.status == ClaimStatus.SUBMITTED
 
