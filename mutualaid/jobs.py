@@ -115,8 +115,12 @@ def execute(job_id) -> Job:
             return job or Job.objects.get(pk=job_id)
         job.status, job.started_at, job.attempts = JobStatus.RUNNING, timezone.now(), job.attempts + 1
         job.save(update_fields=["status", "started_at", "attempts"])
+    from mutualaid.audit import acting_as
+
     try:
-        result = HANDLERS[job.kind](job, Progress(job, every=max(job.total // 100, 1) if job.total else 1))
+        # Whatever the job changes is recorded as the work of the person who started it.
+        with acting_as(job.created_by, f"任务 {job.label}"):
+            result = HANDLERS[job.kind](job, Progress(job, every=max(job.total // 100, 1) if job.total else 1))
     except ValidationError as exc:
         _finish(job, JobStatus.FAILED, error="；".join(exc.messages))
     except Exception as exc:

@@ -5,8 +5,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
 
+from enrollment.models import Member
 from mutualaid import jobs
-from mutualaid.models import Job, JobStatus
+from mutualaid.models import AuditLog, Job, JobStatus
 
 
 @jobs.job_handler("test_count")
@@ -19,6 +20,11 @@ def _count(job, progress):
             User.objects.create(username="half-written")
             raise RuntimeError("worker died")
     return {"counted": job.params["n"]}
+
+
+@jobs.job_handler("test_touch_member")
+def _touch(job, progress):
+    Member.objects.filter(pk=job.params["member"]).update(phone=job.params["phone"])
 
 
 @pytest.fixture
@@ -49,6 +55,15 @@ def test_a_failed_job_leaves_nothing_and_can_be_retried(clerk_u001, login):
     assert response.status_code == 302
     assert Job.objects.get(pk=job.pk).status == JobStatus.QUEUED
     assert jobs.execute(job.pk).status == JobStatus.DONE
+
+
+def test_what_a_job_changes_is_recorded_as_the_work_of_who_started_it(clerk_u001):
+    member = Member.objects.filter(unit__code="U001").first()
+    job = jobs.job_start(actor=clerk_u001, kind="test_touch_member", label="更新电话",
+                         params={"member": member.pk, "phone": "13900000003"})  # fmt: skip
+    jobs.execute(job.pk)
+    row = AuditLog.objects.filter(action="row_update", content_type__model="member", object_id=member.pk).last()
+    assert (row.actor, row.data["new"]["phone"], row.data["via"]) == (clerk_u001, "13900000003", "任务 更新电话")
 
 
 def test_a_finished_job_is_not_run_twice(started):
