@@ -1,4 +1,4 @@
-"""Spreadsheet safety shared by every import and export (no Django import).
+"""Spreadsheet safety shared by every import and export (Django only for local time, imported late).
 
 Exports: a text cell that begins with ``= + - @`` (or a tab / carriage return)
 is read by Excel and WPS as a formula, so ``=HYPERLINK(...)`` in a payee name
