@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from claims.models import Claim
 from enrollment.models import Member
 from mutualaid.audit import logged_file
 from mutualaid.lib.idcard import IdNumberError, mask_id, validate_id
@@ -36,7 +37,7 @@ class AuditFilterForm(forms.Form):
                              widget=forms.TextInput(attrs={"placeholder": "用户名或姓名"}))  # fmt: skip
     kind = forms.ChoiceField(label="对象类型", required=False)
     subject = forms.CharField(label="对象", required=False, max_length=100,
-                              widget=forms.TextInput(attrs={"placeholder": "编号、名称或记录号"}))  # fmt: skip
+                              widget=forms.TextInput(attrs={"placeholder": "编号、名称、记录号或身份证号码"}))  # fmt: skip
     action = forms.ChoiceField(label="操作", required=False,
                                choices=[("", "全部"), *sorted(ACTION_LABELS.items(), key=lambda kv: kv[1])])  # fmt: skip
     start = forms.DateField(label="从", required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -64,10 +65,16 @@ class AuditFilterForm(forms.Form):
         if data.get("kind"):
             queryset = queryset.filter(content_type_id=int(data["kind"]))
         if data.get("subject"):
-            text = data["subject"]
+            text = data["subject"].strip()
             match = Q(object_repr__icontains=text)
-            if text.isdigit() and len(text) < 19:
+            if text.isdigit() and len(text) < 18:
                 match |= Q(object_id=int(text))
+            member = Member.objects.filter(id_number=text.upper()).first() if len(text) == 18 else None
+            if member is not None:  # an ID number: the person's own record and their claims
+                match |= Q(content_type=ContentType.objects.get_for_model(Member), object_id=member.pk) | Q(
+                    content_type=ContentType.objects.get_for_model(Claim),
+                    object_id__in=Claim.objects.filter(member=member).values("pk"),
+                )
             queryset = queryset.filter(match)
         if data.get("action"):
             queryset = queryset.filter(action=data["action"])

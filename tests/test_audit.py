@@ -165,6 +165,14 @@ def test_the_audit_view_filters_by_person_action_object_and_date(login, handler,
     assert "开始日期不能晚于结束日期" in client.get(reverse("audit"), {"start": "2026-12-01", "end": "2026-01-01"}).text
 
 
+def test_an_id_number_finds_the_persons_record_and_their_claims_in_the_trail(login, handler):
+    member = Member.objects.get(id_number="371002196601100379")
+    claim = member.claims.first()
+    page = login(handler).get(reverse("audit"), {"subject": member.id_number}).text
+    assert claim.reference in page  # the claim's own rows (created, submitted …)
+    assert "没有符合条件的记录" in login(handler).get(reverse("audit"), {"subject": "11010519491231002X"}).text
+
+
 def test_the_audit_export_neutralises_formulas_and_is_itself_recorded(login, handler, db):
     User.objects.create_user('=HYPERLINK("http://x")', password="Password-123-x")
     client = login(handler)
