@@ -23,6 +23,7 @@ from mutualaid.personal_data import person_record
 from mutualaid.scoping import is_city
 
 PAGE_SIZE = 50
+MAX_PAGE = 2000  # 100,000 rows back; further back, narrow the dates (or export)
 KIND_APPS = ("enrollment", "claims", "mutualaid", "auth")
 EXPORT_LIMIT = 100_000
 
@@ -132,7 +133,7 @@ def audit_list(request):
         return logged_file(request, data, filename="操作记录.xlsx", subject="操作记录",
                            data={"filter": request.GET.urlencode()})  # fmt: skip
     try:
-        number = max(1, int(request.GET.get("page", 1)))
+        number = min(max(1, int(request.GET.get("page", 1))), MAX_PAGE)
     except ValueError:
         number = 1
     offset = (number - 1) * PAGE_SIZE
