@@ -108,25 +108,11 @@ def compute(user, *, period=None, plan=None, district=None) -> Statistics:
 
 def workbook(stats: Statistics) -> bytes:
     """The table as .xlsx: numbers as numbers, text that can never become a formula."""
-    import io
+    from mutualaid.lib.spreadsheet import workbook_bytes
 
-    from openpyxl import Workbook
-
-    from mutualaid.lib.spreadsheet import safe_text
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "统计"
-    sheet.append(["期数", "项目", "参保单位", "参保人次", "应缴会费", "实收会费", "工会补贴", "申领件数", "理赔人次",
-                  "赔付金额", "赔付率", "平均支付天数"])  # fmt: skip
-    for r in [*stats.rows, stats.totals]:
-        sheet.append([r.period or "", safe_text(r.plan_name), r.units, r.enrolled, r.due, r.collected, r.subsidies,
-                      r.claims_filed, r.claims_paid, r.paid, r.loss_ratio,
-                      round(r.days_to_pay, 1) if r.days_to_pay is not None else None])  # fmt: skip
-    top = book.create_sheet("主要疾病")
-    top.append(["诊断", "件数"])
-    for name, count in stats.top_diagnoses:
-        top.append([safe_text(name), count])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    header = ["期数", "项目", "参保单位", "参保人次", "应缴会费", "实收会费", "工会补贴", "申领件数", "理赔人次",
+              "赔付金额", "赔付率", "平均支付天数"]  # fmt: skip
+    rows = ([r.period or "", r.plan_name, r.units, r.enrolled, r.due, r.collected, r.subsidies, r.claims_filed,
+             r.claims_paid, r.paid, r.loss_ratio, round(r.days_to_pay, 1) if r.days_to_pay is not None else None]
+            for r in [*stats.rows, stats.totals])  # fmt: skip
+    return workbook_bytes([("统计", header, rows), ("主要疾病", ["诊断", "件数"], stats.top_diagnoses)])
