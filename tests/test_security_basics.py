@@ -6,6 +6,8 @@ import logging
 import pytest
 from django.urls import reverse
 
+from tests.helpers import production_settings
+
 pytestmark = pytest.mark.django_db
 PASSWORD = "mutualaid-demo"
 
@@ -61,20 +63,9 @@ def test_nothing_behind_login_is_cached(login, handler):
 
 
 def test_the_proxy_header_is_trusted_only_when_configured():
-    import subprocess
-    import sys
-
-    from django.conf import settings
-
     code = "from django.conf import settings; print(getattr(settings, 'SECURE_PROXY_SSL_HEADER', None))"
-    env = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "example.org",
-           "DATABASE_URL": "postgres://u@127.0.0.1/x", "DJANGO_SETTINGS_MODULE": "mutualaid.settings", "PATH": "/usr/bin:/bin"}  # fmt: skip
-    run = lambda extra: subprocess.run(  # noqa: E731
-        [sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=settings.BASE_DIR,
-        env={**env, **extra}, capture_output=True, text=True, check=True,
-    ).stdout.strip().splitlines()[-1]  # fmt: skip
-    assert run({}) == "None"
-    assert run({"DJANGO_SECURE_PROXY_SSL_HEADER": "1"}) == "('HTTP_X_FORWARDED_PROTO', 'https')"
+    assert production_settings(code) == "None"
+    assert production_settings(code, DJANGO_SECURE_PROXY_SSL_HEADER="1") == "('HTTP_X_FORWARDED_PROTO', 'https')"
 
 
 def test_error_pages_are_chinese_and_say_what_to_do(login, clerk_u001, client, settings):

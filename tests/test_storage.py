@@ -1,8 +1,6 @@
 """Documents on shared storage: with a bucket configured, every scan goes to S3-compatible storage
 (so any number of web and worker machines see it) and still only comes out through the scoped view."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import boto3
@@ -16,6 +14,7 @@ from claims import services
 from claims.models import ClaimDocument
 from demo.documents import PDF
 from enrollment.models import Coverage
+from tests.helpers import production_settings
 
 BUCKET = "mutualaid-documents"
 
@@ -57,9 +56,5 @@ def test_a_claim_document_is_stored_in_the_bucket_and_served_only_through_the_sc
 
 def test_the_bucket_is_configured_from_the_environment():
     code = "from django.conf import settings; s = settings.STORAGES['default']; print(s['BACKEND'], s['OPTIONS']['bucket_name'], s['OPTIONS']['default_acl'])"
-    env = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "example.org",
-           "DATABASE_URL": "postgres://u@127.0.0.1/x", "DJANGO_SETTINGS_MODULE": "mutualaid.settings",
-           "DJANGO_S3_BUCKET": "docs", "DJANGO_S3_ENDPOINT_URL": "https://minio.example.org", "PATH": "/usr/bin:/bin"}  # fmt: skip
-    output = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"],
-                            cwd=django_settings.BASE_DIR, env=env, capture_output=True, text=True, check=True)  # fmt: skip
-    assert output.stdout.split() == ["storages.backends.s3.S3Storage", "docs", "private"]
+    output = production_settings(code, DJANGO_S3_BUCKET="docs", DJANGO_S3_ENDPOINT_URL="https://minio.example.org")
+    assert output.split() == ["storages.backends.s3.S3Storage", "docs", "private"]
