@@ -39,7 +39,6 @@ from mutualaid.lib.uploads import serve_document
 from mutualaid.models import AuditLog, Job
 from mutualaid.scoping import Role, get_visible_or_404, role_of, unit_of
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Above this size a roster is validated and written by the worker, with a progress bar.
 INLINE_MAX_BYTES = 150 * 1024
 QUEUE_FOR_ROLE = {
