@@ -25,6 +25,9 @@ PEOPLE = [
     ("周芳", "F", "371082198812010868", "U004", False, "外卖配送员"),
 ]
 
+# The mobile number on record is 1380631000k for the k-th person above (DOMAIN.md §7); accounts for payouts:
+ACCOUNTS = {"371002198005120137": "6222021614000000015"}  # 张伟's, as §7 gives it; the others made up
+
 USERS = [
     # username, role, unit, district
     ("clerk_u001", "clerk", "U001", None),

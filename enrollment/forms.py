@@ -103,6 +103,9 @@ class PersonForm(forms.Form):
     basic = forms.BooleanField(label="参加基本医保", required=False, initial=True)
     needy = forms.BooleanField(label="困难职工", required=False)
     occupation = forms.CharField(label="职业", max_length=30, required=False)
+    bank_name = forms.CharField(label="开户行", max_length=60, required=False)
+    bank_account = forms.CharField(label="银行卡号", max_length=40, required=False,
+                                   widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))  # fmt: skip
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"]

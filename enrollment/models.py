@@ -548,6 +548,15 @@ class RosterLine(models.Model):
     shares = models.PositiveSmallIntegerField("份数", default=1, validators=[MinValueValidator(1)])
     renewed_shares = models.PositiveSmallIntegerField("续保份数", default=0)
     insurance_card = models.CharField("医保卡号", max_length=30, blank=True)
+    # What the roster declares about the person. It belongs to this line: the member record takes
+    # it only at centre approval of this application (services.apply_declared_details), so one
+    # unit's draft never rewrites a person another unit enrolled. Blank / None: not declared.
+    phone = models.CharField("手机号", max_length=30, blank=True)
+    has_basic_insurance = models.BooleanField("参加基本医保", null=True, blank=True)
+    needy = models.BooleanField("困难职工", null=True, blank=True)
+    occupation = models.CharField("职业", max_length=30, blank=True)
+    bank_name = models.CharField("开户行", max_length=60, blank=True)
+    bank_account = models.CharField("银行卡号", max_length=40, blank=True)
 
     class Meta:
         verbose_name = "人员名单"

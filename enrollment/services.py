@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max, Sum
+from django.db import connection, transaction
+from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 
 from enrollment.models import (
@@ -28,7 +28,9 @@ from enrollment.models import (
     Unit,
 )
 from enrollment.roster.rules import check_day, person_problems
+from mutualaid.audit import acting_as
 from mutualaid.lib.dates import add_days
+from mutualaid.lib.idcard import mask_account
 from mutualaid.lib.uploads import document_fields
 from mutualaid.models import audit, audit_many
 from mutualaid.scoping import CITY_ROLES, Role, require
@@ -105,6 +107,79 @@ def member_problems(
     ):
         problems.append(MemberProblem("exclusive_conflict", "该人员本期已参加互斥的项目，两者只能选其一。"))
     return problems
+
+
+# --- What a roster declares about people already registered ------------------------------
+
+# (roster line field, member field, label): a blank or None on the line declares nothing.
+DECLARED_DETAILS = (
+    ("phone", "phone", "手机号"),
+    ("insurance_card", "insurance_card", "医保卡号"),
+    ("has_basic_insurance", "has_basic_insurance", "参加基本医保"),
+    ("needy", "needy", "困难职工"),
+    ("occupation", "occupation", "职业"),
+    ("bank_name", "bank_name", "开户行"),
+    ("bank_account", "bank_account", "银行卡号"),
+)
+
+
+def _differs(line_field: str, member_field: str) -> Q:
+    declared = Q(**{f"{line_field}__isnull": False}) & ~Q(**{line_field: ""})
+    return declared & ~Q(**{line_field: F(f"member__{member_field}")})
+
+
+def _shown(field: str, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return mask_account(value) if field == "bank_account" else str(value)
+
+
+def declared_changes(application: Application, *, limit: int = 200) -> tuple[list[dict], int]:
+    """The people whose roster line declares something other than their record holds, with old → new
+    per field, for the district and centre reviewers (the record changes at centre approval)."""
+    condition = Q()
+    for line_field, member_field, _label in DECLARED_DETAILS:
+        condition |= _differs(line_field, member_field)
+    lines = application.lines.filter(condition).select_related("member").order_by("row_number")
+    changes = []
+    for line in lines[:limit]:
+        fields = [
+            {"label": label, "old": _shown(member_field, getattr(line.member, member_field)),
+             "new": _shown(member_field, getattr(line, line_field))}
+            for line_field, member_field, label in DECLARED_DETAILS
+            if getattr(line, line_field) not in (None, "") and getattr(line, line_field) != getattr(line.member, member_field)
+        ]  # fmt: skip
+        changes.append({"line": line, "member": line.member, "fields": fields})
+    return changes, lines.count()
+
+
+def apply_declared_details(*, actor, application: Application) -> int:
+    """At centre approval: what the application's roster declares becomes the people's record (the audit
+    triggers keep old and new of each changed member, and who approved). Returns the people changed."""
+    with acting_as(actor, f"审核通过 {application.reference}"), connection.cursor() as cursor:
+        cursor.execute(
+            """UPDATE enrollment_member m SET
+                   phone = COALESCE(NULLIF(l.phone, ''), m.phone),
+                   insurance_card = COALESCE(NULLIF(l.insurance_card, ''), m.insurance_card),
+                   has_basic_insurance = COALESCE(l.has_basic_insurance, m.has_basic_insurance),
+                   needy = COALESCE(l.needy, m.needy),
+                   occupation = COALESCE(NULLIF(l.occupation, ''), m.occupation),
+                   bank_name = CASE WHEN l.bank_account <> '' THEN l.bank_name ELSE m.bank_name END,
+                   bank_account = COALESCE(NULLIF(l.bank_account, ''), m.bank_account)
+               FROM enrollment_rosterline l
+               WHERE l.application_id = %s AND l.member_id = m.id
+                 AND (COALESCE(NULLIF(l.phone, ''), m.phone), COALESCE(NULLIF(l.insurance_card, ''), m.insurance_card),
+                      COALESCE(l.has_basic_insurance, m.has_basic_insurance), COALESCE(l.needy, m.needy),
+                      COALESCE(NULLIF(l.occupation, ''), m.occupation),
+                      COALESCE(NULLIF(l.bank_account, ''), m.bank_account),
+                      CASE WHEN l.bank_account <> '' THEN l.bank_name ELSE m.bank_name END)
+                     IS DISTINCT FROM (m.phone, m.insurance_card, m.has_basic_insurance, m.needy, m.occupation,
+                                       m.bank_account, m.bank_name)""",
+            [application.pk],
+        )
+        return cursor.rowcount
 
 
 # --- Applications --------------------------------------------------------------------
@@ -362,8 +437,10 @@ def application_centre_approve(*, actor, application: Application, comment: str 
     # claims stay with the unit that filed them (a claim records its own unit).
     moved = Member.objects.filter(roster_lines__application=application).exclude(unit=application.unit)
     moved_count = moved.update(unit=application.unit)
+    updated_count = apply_declared_details(actor=actor, application=application)
     _transition(actor, application, "centre_approve", comment,
-                data={"due": str(application.amount_due), "moved_members": moved_count})  # fmt: skip
+                data={"due": str(application.amount_due), "moved_members": moved_count,
+                      "updated_members": updated_count})  # fmt: skip
     application.centre_approved_at = timezone.now()
     application.last_comment = comment
     application.save()

@@ -126,6 +126,11 @@ def _application_page(request, reference, person_form=None):
         else None
     )
     stage = QUEUE_FOR_ROLE.get(role)
+    # What the roster would change in people's records at centre approval: the reviewers see it,
+    # the clerk does not (the old values may be another unit's).
+    changes, change_count = [], 0
+    if role != Role.CLERK and application.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.DISTRICT_APPROVED):
+        changes, change_count = services.declared_changes(application)
     return render(
         request,
         "enrollment/application.html",
@@ -149,6 +154,8 @@ def _application_page(request, reference, person_form=None):
             "report": report,
             "diff": diff,
             "job": job,
+            "changes": changes,
+            "change_count": change_count,
             **invoice_context(request, application),
         },
     )

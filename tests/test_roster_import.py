@@ -162,11 +162,12 @@ def test_every_row_error_code_with_its_excel_row_and_column():
         row(9, id_number=make_id("371082", date(1950, 1, 1), 91, "M")),  # age_ineligible
         row(10),
         row(11, id_number=person(10)),  # duplicate_in_file (same as row 10)
-        row(12, sex="女", id_number=taken),  # already_enrolled
+        row(12, name="赵敏", sex="女", id_number=taken),  # already_enrolled
         row(13, card=""),  # insurance_card_missing
         row(14, basic="否"),  # basic_insurance_required
         row(15, shares="两份"),  # shares_invalid
         row(16, shares="2"),  # shares_exceeds_max (MED: 1)
+        row(17, name="王芳", sex="女", id_number="371082198812010868"),  # name_mismatch: 周芳's number
     ]
     result = run(xlsx(rows))
     expected = {
@@ -174,6 +175,7 @@ def test_every_row_error_code_with_its_excel_row_and_column():
         9: {"id_birthdate"}, 10: {"sex_invalid"}, 11: {"sex_mismatch"}, 12: {"age_ineligible"},
         14: {"duplicate_in_file"}, 15: {"already_enrolled"}, 16: {"insurance_card_missing"},
         17: {"basic_insurance_required"}, 18: {"shares_invalid"}, 19: {"shares_exceeds_max"},
+        20: {"name_mismatch"},
     }  # fmt: skip
     assert codes(result) == expected
     assert result.created == 0 and not Application.objects.filter(unit__code="U003", status="draft").exists()
@@ -386,7 +388,7 @@ def test_the_template_is_laid_out_like_the_official_roster_with_its_rules():
     sheet = book["人员手册"]
     assert "第十六期" in sheet["A1"].value and sheet["A2"].value == "单位名称：荣成示例水产合作社"
     assert [c.value for c in sheet[3]] == ["序号", "姓名", "性别", "身份证号码", "医保卡号", "份数", "手机号",
-                                          "是否参加医保", "职业", "困难职工"]  # fmt: skip
+                                          "是否参加医保", "职业", "困难职工", "开户行", "银行卡号"]  # fmt: skip
     assert sheet["D4"].number_format == "@" and sheet["E500"].number_format == "@"
     rules = {str(v.sqref).split(":")[0]: v for v in sheet.data_validations.dataValidation}
     assert rules["C4"].formula1 == '"男,女"' and rules["H4"].formula1 == '"是,否"' and rules["J4"].formula1 == '"是,否"'

@@ -183,7 +183,8 @@ def import_roster(*, actor, plan, unit, data: bytes, filename: str, shares: int 
 
 __all__ += ["LABELS", "add_person"]
 
-PERSON_FIELDS = ("name", "sex", "id_number", "card", "phone", "shares", "basic", "needy", "occupation")
+PERSON_FIELDS = ("name", "sex", "id_number", "card", "phone", "shares", "basic", "needy", "occupation", "bank_name",
+                 "bank_account")  # fmt: skip
 
 
 def add_person(*, actor, application, person: dict) -> dict[str, list[str]]:

@@ -30,10 +30,12 @@ ALIASES = {
     "basic": ("是否参加医保",),
     "occupation": ("职业",),
     "needy": ("困难职工",),
+    "bank_name": ("开户行", "开户银行"),
+    "bank_account": ("银行卡号", "银行账号", "收款账号"),
 }
 LABELS = {"seq": "序号", "name": "姓名", "sex": "性别", "id_number": "身份证号码", "card": "医保卡号",
           "shares": "份数", "phone": "手机号", "basic": "是否参加医保", "occupation": "职业",
-          "needy": "困难职工"}  # fmt: skip
+          "needy": "困难职工", "bank_name": "开户行", "bank_account": "银行卡号"}  # fmt: skip
 _NOISE = re.compile(r"[（(][^）)]*[）)]|[\s\u3000*＊:：]")
 
 

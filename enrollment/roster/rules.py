@@ -31,6 +31,8 @@ ERROR_CODES = {
     "shares_exceeds_max": "份数超过本项目上限",
     "occupation_ineligible": "职业不在本项目范围内",
     "needy_ineligible": "本项目仅限困难职工",
+    "name_mismatch": "身份证号码已登记为其他姓名",
+    "bank_account_invalid": "银行卡号应为 10–30 位数字",
 }
 
 

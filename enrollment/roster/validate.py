@@ -12,6 +12,7 @@ from django.db import connection
 
 from enrollment.roster import rules
 from enrollment.roster.reading import LABELS, Sheet
+from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.idcard import IdNumberError, validate_id
 
 FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
@@ -48,6 +49,11 @@ class RosterRow:
     basic: bool = True
     needy: bool = False
     occupation: str = ""
+    bank_name: str = ""
+    bank_account: str = ""
+    # Whether the file said 是/否 at all: a blank cell declares nothing about the person's record.
+    basic_declared: bool = False
+    needy_declared: bool = False
     renewed: int = 0
     codes: list[str] = field(default_factory=list)
 
@@ -109,6 +115,7 @@ def validate_rows(sheet: Sheet, *, plan, application_id, uniform: bool, default_
 
     _check_duplicates(rows, problem)
     ids = [row.id_number for row in rows if row.id_number]
+    registered = registered_names(ids)
     renewed = renewed_shares(plan, ids)
     enrolled = enrolled_elsewhere(plan, ids, application_id)
     exclusive = exclusive_elsewhere(plan, ids, application_id)
@@ -125,6 +132,9 @@ def validate_rows(sheet: Sheet, *, plan, application_id, uniform: bool, default_
                 if found.code == "shares_invalid" and "shares_invalid" in row.codes:
                     continue
                 problem(row, found.field, found.code, found.message)
+        if registered.get(row.id_number, row.name) != row.name and row.name:
+            # The registered name is not shown: it may be another unit's person (DOMAIN.md §2).
+            problem(row, "name", "name_mismatch", "身份证号码已登记为其他姓名，请核对；确需更正请联系市中心。")
         if row.id_number in enrolled:
             problem(
                 row,
@@ -183,6 +193,20 @@ def read_person(row: RosterRow, raw, cell, problem, *, present, today: date, def
     row.occupation = text(cell(raw, "occupation"))
     row.basic = _yes_no(cell(raw, "basic"), True)
     row.needy = _yes_no(cell(raw, "needy"), False)
+    row.basic_declared = text(cell(raw, "basic")) != ""
+    row.needy_declared = text(cell(raw, "needy")) != ""
+    row.bank_name = text(cell(raw, "bank_name"))
+    account = cell(raw, "bank_account")
+    if isinstance(account, float) and account >= 1e15:
+        problem(row, "bank_account", "bank_account_invalid",
+                "银行卡号被 Excel 存成了数字，后几位已丢失：请把该列设为“文本”后重新填写。")  # fmt: skip
+    else:
+        try:
+            row.bank_account = normalise_account(text(account))
+        except ValueError as exc:
+            problem(row, "bank_account", "bank_account_invalid", str(exc))
+    if row.bank_account and not row.bank_name:
+        problem(row, "bank_name", "bank_account_invalid", "填写了银行卡号，请同时填写开户行。")
     shares_raw = cell(raw, "shares")
     shares_text = text(shares_raw)
     if shares_text == "":
@@ -209,6 +233,13 @@ def _query(sql: str, params) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def registered_names(ids: list[str]) -> dict[str, str]:
+    """The name each already-registered ID number is on record under."""
+    if not ids:
+        return {}
+    return dict(_query("SELECT id_number, name FROM enrollment_member WHERE id_number = ANY(%s::text[])", [ids]))
 
 
 def renewed_shares(plan, ids: list[str]) -> dict[str, int]:

@@ -22,8 +22,10 @@ TEMPLATE_COLUMNS = [
     "是否参加医保",
     "职业",
     "困难职工",
+    "开户行",
+    "银行卡号",
 ]
-TEXT_COLUMNS = {"身份证号码", "医保卡号", "手机号"}
+TEXT_COLUMNS = {"身份证号码", "医保卡号", "手机号", "银行卡号"}
 TEMPLATE_ROWS = 2000
 RED = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
 BOLD = Font(bold=True)
@@ -56,7 +58,8 @@ def roster_template(*, plan, unit) -> bytes:
         cell.font = BOLD
     sheet.freeze_panes = "A4"
     widths = {"序号": 6, "姓名": 12, "性别": 6, "身份证号码": 22, "医保卡号": 18, "份数": 6, "手机号": 14,
-              "是否参加医保": 12, "职业": 12, "困难职工": 10}  # fmt: skip
+              "是否参加医保": 12, "职业": 12, "困难职工": 10,
+              "开户行": 22, "银行卡号": 24}  # fmt: skip
     last = TEMPLATE_ROWS + 3
     for index, title in enumerate(TEMPLATE_COLUMNS, start=1):
         letter = _letter(index)
@@ -121,6 +124,14 @@ def _instructions(plan) -> list[list[str]]:
             "表头（第 3 行）不要改动；从第 4 行起每人一行；身份证号码、医保卡号一列已设为文本，请直接输入或粘贴为文本。",
         ],
         ["同一人", "每人每期每个项目只能参加一次，不论在哪个单位。"],
+        [
+            "已登记的人员",
+            "姓名须与登记的一致；表中的手机号、医保卡号、困难职工、职业和银行卡号在市中心审核通过后更新到会员档案。",
+        ],
+        [
+            "开户行、银行卡号",
+            "选填：会员本人的借记卡或存折，用于给付互助金；卡号一列已设为文本，填写卡号须同时填写开户行。",
+        ],
         [],
         ["上传后可能提示的错误"],
     ]
@@ -142,7 +153,7 @@ def annotate_workbook(*, data: bytes, filename: str, errors) -> bytes:
     text_positions = {
         header_positions[title]
         for title in header_positions
-        if title.startswith(("身份证", "公民身份", "医保", "社保", "手机", "联系"))
+        if title.startswith(("身份证", "公民身份", "医保", "社保", "手机", "联系", "银行"))
     }
     width = max((len(r) for r in rows), default=0)
     for r, values in enumerate(rows, start=1):

@@ -1,18 +1,20 @@
 """Write a clean roster in one transaction, at COPY speed.
 
-The rows go into a temporary table with COPY; members are inserted or updated from
-it with one INSERT ... ON CONFLICT, and the application's roster is replaced with
-one INSERT ... SELECT. The partial unique index on live lines (one live enrollment
+The rows go into a temporary table with COPY; people not yet registered become members
+with one INSERT ... ON CONFLICT DO NOTHING, and the application's roster is replaced with
+one INSERT ... SELECT. A person already registered is never changed here: what the file
+declares about them (phone, card, needy, occupation, account) is kept on their roster line
+and reaches their record at centre approval (``services.apply_declared_details``). The partial unique index on live lines (one live enrollment
 per person, plan and period) is the last word: a clerk of another unit who wrote
 the same person a moment earlier makes this transaction fail, never both succeed.
 """
 
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from mutualaid.audit import mark_bulk
 
 COLUMNS = ("row_number", "id_number", "name", "sex", "birth_date", "phone", "card", "basic", "needy",
-           "occupation", "shares", "renewed")  # fmt: skip
+           "occupation", "bank_name", "bank_account", "shares", "renewed")  # fmt: skip
 
 
 def _escape(value) -> str:
@@ -29,8 +31,9 @@ def _escape(value) -> str:
 def _copy_rows(cursor, rows) -> None:
     """COPY the rows in COPY's text format, built in one string (per-row calls cost seconds at 100k)."""
     buffer = "".join(
-        "\t".join(map(_escape, (r.excel_row, r.id_number, r.name, r.sex, r.birth_date, r.phone, r.card, r.basic,
-                                r.needy, r.occupation, r.shares, r.renewed))) + "\n"
+        "\t".join(map(_escape, (r.excel_row, r.id_number, r.name, r.sex, r.birth_date, r.phone, r.card,
+                                r.basic if r.basic_declared else None, r.needy if r.needy_declared else None,
+                                r.occupation, r.bank_name, r.bank_account, r.shares, r.renewed))) + "\n"
         for r in rows
     )  # fmt: skip
     statement = f"COPY roster_in ({', '.join(COLUMNS)}) FROM STDIN"
@@ -52,37 +55,37 @@ def write_roster(*, application, unit, rows, replace: bool = True) -> int:
         cursor.execute(
             """CREATE TEMP TABLE roster_in (
                  row_number int, id_number text, name text, sex text, birth_date date, phone text, card text,
-                 basic bool, needy bool, occupation text, shares int, renewed int) ON COMMIT DROP"""
+                 basic bool, needy bool, occupation text, bank_name text, bank_account text, shares int,
+                 renewed int) ON COMMIT DROP"""
         )
         _copy_rows(cursor, rows)
-        # New people belong to this unit; people already known keep their unit until this
-        # application is approved (DOMAIN.md §4, changing employer), but their details are refreshed.
+        # New people belong to this unit; people already known keep their record as it is (and their
+        # unit until this application is approved: DOMAIN.md §4, changing employer).
         cursor.execute(
             """INSERT INTO enrollment_member (id_number, name, sex, birth_date, unit_id, phone, insurance_card,
                    has_basic_insurance, needy, occupation, bank_name, bank_account)
-               SELECT id_number, name, sex, birth_date, %s, phone, card, basic, needy, occupation, '', ''
+               SELECT id_number, name, sex, birth_date, %s, phone, card, COALESCE(basic, true),
+                      COALESCE(needy, false), occupation, bank_name, bank_account
                FROM roster_in
-               ON CONFLICT (id_number) DO UPDATE SET
-                   name = EXCLUDED.name,
-                   phone = COALESCE(NULLIF(EXCLUDED.phone, ''), enrollment_member.phone),
-                   insurance_card = COALESCE(NULLIF(EXCLUDED.insurance_card, ''), enrollment_member.insurance_card),
-                   has_basic_insurance = EXCLUDED.has_basic_insurance,
-                   needy = EXCLUDED.needy,
-                   occupation = EXCLUDED.occupation
-               WHERE (enrollment_member.name, enrollment_member.has_basic_insurance, enrollment_member.needy,
-                      enrollment_member.occupation)
-                     IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.has_basic_insurance, EXCLUDED.needy, EXCLUDED.occupation)
-                  OR (EXCLUDED.phone <> '' AND EXCLUDED.phone IS DISTINCT FROM enrollment_member.phone)
-                  OR (EXCLUDED.insurance_card <> ''
-                      AND EXCLUDED.insurance_card IS DISTINCT FROM enrollment_member.insurance_card)""",
+               ON CONFLICT (id_number) DO NOTHING""",
             [unit.pk],
         )
+        # Registered a moment ago under another name (the checks ran before this transaction):
+        # fail like the live-enrollment index does, so the caller checks the file again.
+        cursor.execute(
+            "SELECT 1 FROM roster_in r JOIN enrollment_member m ON m.id_number = r.id_number WHERE m.name <> r.name"
+            " LIMIT 1"
+        )
+        if cursor.fetchone():
+            raise IntegrityError("name_mismatch: an ID number was registered under another name meanwhile")
         if replace:
             cursor.execute("DELETE FROM enrollment_rosterline WHERE application_id = %s", [application.pk])
         cursor.execute(
             """INSERT INTO enrollment_rosterline
-                   (application_id, plan_id, live, member_id, row_number, shares, renewed_shares, insurance_card)
-               SELECT %s, %s, true, m.id, r.row_number, r.shares, r.renewed, r.card
+                   (application_id, plan_id, live, member_id, row_number, shares, renewed_shares, insurance_card,
+                    phone, has_basic_insurance, needy, occupation, bank_name, bank_account)
+               SELECT %s, %s, true, m.id, r.row_number, r.shares, r.renewed, r.card,
+                      r.phone, r.basic, r.needy, r.occupation, r.bank_name, r.bank_account
                FROM roster_in r JOIN enrollment_member m ON m.id_number = r.id_number""",
             [application.pk, application.plan_id],
         )

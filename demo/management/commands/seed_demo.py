@@ -91,13 +91,14 @@ class Command(BaseCommand):
                           "address": f"威海市{districts[district].name}"},
             )  # fmt: skip
         units = {u.code: u for u in Unit.objects.filter(code__in=[u[0] for u in demo.UNITS])}
-        for name, sex, number, unit, needy, occupation in demo.PEOPLE:
+        for k, (name, sex, number, unit, needy, occupation) in enumerate(demo.PEOPLE, start=1):
+            account = demo.ACCOUNTS.get(number, f"6222{number[-12:]}")
             Member.objects.get_or_create(
                 id_number=number,
                 defaults={"name": name, "sex": sex, "birth_date": date(int(number[6:10]), int(number[10:12]),
                           int(number[12:14])), "unit": units[unit], "needy": needy, "occupation": occupation,
-                          "insurance_card": f"W{number[-8:]}", "phone": "13800000000",
-                          "bank_name": "中国工商银行威海分行", "bank_account": f"6222{number[-12:]}"},
+                          "insurance_card": f"W{number[-8:]}", "phone": f"1380631{k:04d}",
+                          "bank_name": "中国工商银行威海分行", "bank_account": account},
             )  # fmt: skip
         for code, (name, items) in demo.CATALOGUES.items():
             catalogue, _ = Catalogue.objects.get_or_create(code=code, defaults={"name": name})
