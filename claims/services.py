@@ -6,7 +6,6 @@ transaction, row locks where totals change, an audit row, the object returned.
 
 import io
 import logging
-import re
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,6 +28,7 @@ from claims.models import (
 from claims.rules import REASON_LABELS, RULES_VERSION, Result
 from claims.rules.serialize import dump_result
 from enrollment.models import ZERO, CatalogueItem, Coverage, Member
+from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.money import format_yuan
 from mutualaid.lib.phones import clean_phone
 from mutualaid.lib.uploads import document_fields
@@ -45,8 +45,6 @@ EDITABLE_FIELDS = (
 )  # fmt: skip
 PAYEE_FIELDS = ("payee_name", "payee_bank", "payee_account")
 
-# What a stored document may be, by content; the file's extension must agree with it.
-ACCOUNT_RE = re.compile(r"^\d{10,30}$")
 # Which reviewer acts at which stage (DOMAIN.md §3): nobody acts outside their stage.
 STAGE_OF_ROLE = {
     Role.DISTRICT: ClaimStatus.SUBMITTED,
@@ -125,12 +123,11 @@ def _clean_details(details: dict) -> dict:
     for name in ("payee_name", "payee_bank", "payee_account", "payee_reason", "phone", "unit_opinion"):
         if isinstance(details.get(name), str):
             details[name] = details[name].strip()
-    account = details.get("payee_account")
-    if account:
-        account = account.replace(" ", "")
-        if not ACCOUNT_RE.match(account):
-            raise ValidationError({"payee_account": "收款账号应为 10–30 位数字（可含空格），请核对银行卡或存折。"})
-        details["payee_account"] = account
+    if details.get("payee_account"):
+        try:
+            details["payee_account"] = normalise_account(details["payee_account"])
+        except ValueError as exc:
+            raise ValidationError({"payee_account": str(exc)}) from exc
     phone = details.get("phone")
     if phone:
         try:
