@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
@@ -28,7 +28,9 @@ from enrollment.models import (
     Unit,
 )
 from enrollment.roster.rules import check_day, person_problems
+from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.dates import add_days
+from mutualaid.lib.idcard import mask_account
 from mutualaid.lib.uploads import document_fields
 from mutualaid.models import audit, audit_many
 from mutualaid.scoping import CITY_ROLES, Role, require
@@ -105,6 +107,40 @@ def member_problems(
     ):
         problems.append(MemberProblem("exclusive_conflict", "该人员本期已参加互斥的项目，两者只能选其一。"))
     return problems
+
+
+# --- Members --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def member_set_bank_account(*, actor, member: Member, bank_name: str, bank_account: str) -> Member:
+    """The member's own account for payouts (开户行, 银行卡号), recorded by the clerk of the
+    member's unit; a claim whose payee is the member takes it when its own account is left blank."""
+    member = Member.objects.select_for_update(of=("self",)).select_related("unit").get(pk=member.pk)
+    if member.unit is None:
+        raise PermissionDenied("该会员没有所在单位，银行账户由单位经办人登记。")
+    require(actor, {Role.CLERK}, unit=member.unit, message="会员的银行账户由所在单位的经办人登记。")
+    bank_name = " ".join((bank_name or "").split())
+    try:
+        bank_account = normalise_account(bank_account)
+    except ValueError as exc:
+        raise ValidationError({"bank_account": str(exc)}) from exc
+    problems = {}
+    if not bank_name:
+        problems["bank_name"] = "请填写开户行，如：中国工商银行威海分行。"
+    if not bank_account:
+        problems["bank_account"] = "请填写银行卡号。"
+    if problems:
+        raise ValidationError(problems)
+    before = {"bank_name": member.bank_name, "bank_account": member.bank_account}
+    after = {"bank_name": bank_name, "bank_account": bank_account}
+    changes = {name: [before[name], value] for name, value in after.items() if before[name] != value}
+    if changes:
+        member.bank_name, member.bank_account = bank_name, bank_account
+        member.save(update_fields=list(changes))
+        audit(actor=actor, obj=member, action="bank_account", comment=f"{bank_name} {mask_account(bank_account)}",
+              data={"changes": changes})  # fmt: skip
+    return member
 
 
 # --- Applications --------------------------------------------------------------------
