@@ -137,18 +137,56 @@ def _clean_details(details: dict) -> dict:
     return {k: ("" if v is None and k in ("diagnosis", "diagnosis_text") else v) for k, v in details.items()}
 
 
+def _default_payee(claim: Claim) -> bool:
+    """A claim paid to the member with no account of its own takes the member's account on record
+    (the clerk may have recorded it on the member page since the claim was saved). True if it did."""
+    member = claim.member
+    if (claim.payee_name or member.name) != member.name:
+        return False
+    claim.payee_name = member.name
+    if claim.payee_account or not member.bank_account:
+        return False
+    claim.payee_bank = claim.payee_bank or member.bank_name
+    claim.payee_account = member.bank_account
+    return True
+
+
+def payee_problem(claim: Claim) -> str | None:
+    """Why the claim cannot go on towards payment for want of a payee, in words for the page (which
+    then does not offer the step); None when it names a payee and an account. The services refuse
+    submission, each review step and the payout batch with the same words. A draft paid to the
+    member counts the member's account on record, which submission copies onto it."""
+    name, account = claim.payee_name, claim.payee_account
+    draft = claim.status in (ClaimStatus.DRAFT, ClaimStatus.RETURNED)
+    if draft and not account and (name or claim.member.name) == claim.member.name:
+        name, account = claim.member.name, claim.member.bank_account
+    missing = [label for value, label in ((name, "收款人"), (account, "收款账号")) if not value]
+    if not missing:
+        return None
+    lacking = "和".join(missing)
+    if draft:
+        return (
+            f"申领缺少{lacking}，不能提交：请在会员页登记{claim.member.name}本人的银行账户，"
+            f"或修改申领填写收款人和收款账号。"
+        )
+    if claim.status == ClaimStatus.APPROVED:
+        return f"申领 {claim.reference} 缺少{lacking}，不能放入支付批次。"
+    return f"申领缺少{lacking}，银行无法支付，不能审核通过：请退回申领人补充。"
+
+
+def _require_payee(claim: Claim) -> None:
+    problem = payee_problem(claim)
+    if problem:
+        raise ValidationError(problem)
+
+
 def _check_payee(actor, claim: Claim, *, reason_changed: bool) -> None:
     """The payee is the member, unless the member died (a beneficiary, with proof) or the
     centre handler records why; a third party never inherits the member's own account."""
-    member = claim.member
-    name = claim.payee_name or member.name
     if reason_changed:
         require(actor, {Role.CENTRE_HANDLER}, message="收款人非会员本人的原因由市中心经办人填写。")
-    if name == member.name:
-        claim.payee_name = member.name
-        if not claim.payee_account:
-            claim.payee_bank = claim.payee_bank or member.bank_name
-            claim.payee_account = member.bank_account
+    if (claim.payee_name or claim.member.name) == claim.member.name:
+        _default_payee(claim)
         return
     missing = [
         label for field, label in (("payee_bank", "开户行"), ("payee_account", "收款账号")) if not getattr(claim, field)
@@ -322,6 +360,8 @@ def claim_submit(*, actor, claim: Claim, duplicate_reason: str = "") -> Claim:
     missing = missing_documents(claim)
     if missing:
         raise ValidationError(f"还缺少以下材料，请上传后再提交：{'、'.join(missing)}。")
+    from_member = _default_payee(claim)
+    _require_payee(claim)
     duplicate_reason = duplicate_reason.strip()
     duplicates = list(duplicate_claims(claim).values_list("reference", flat=True))
     if duplicates and not duplicate_reason:
@@ -334,7 +374,10 @@ def claim_submit(*, actor, claim: Claim, duplicate_reason: str = "") -> Claim:
     claim.submitted_at = timezone.now()
     result, inputs = engine.estimate(claim)
     _store_result(claim, result, inputs)
-    _transition(actor, claim, "submit", data={"estimate": str(result.payable), "decision": result.decision})
+    data = {"estimate": str(result.payable), "decision": result.decision}
+    if from_member:
+        data["payee_account"] = "会员登记的银行账户"
+    _transition(actor, claim, "submit", data=data)
     claim.save()
     return claim
 
@@ -354,6 +397,7 @@ def claim_district_approve(*, actor, claim: Claim, comment: str = "") -> Claim:
     claim = _lock(claim)
     _role_check(actor, claim, {Role.DISTRICT})
     _require_stage(claim, Role.DISTRICT)
+    _require_payee(claim)
     _transition(actor, claim, "district_approve", comment)
     claim.district_approved_at = timezone.now()
     claim.save()
@@ -368,6 +412,7 @@ def claim_check(*, actor, claim: Claim, comment: str = "", adjusted_amount=None,
     _require_stage(claim, Role.CENTRE_HANDLER)
     if claim.created_by_id == actor.pk:
         raise PermissionDenied("您录入了这笔申领，须由另一位经办人审核。")
+    _require_payee(claim)
     _clear_check(claim)
     result, inputs = engine.estimate(claim)
     _store_result(claim, result, inputs)
@@ -418,6 +463,9 @@ def approval_blocker(claim: Claim, actor) -> str | None:
         return f"该申领当前为“{claim.get_status_display()}”，不在负责人审批环节。"
     if claim.checked_by_id == actor.pk:
         return "该申领由您审核，须由另一位负责人审批。"
+    payee = payee_problem(claim)
+    if payee:
+        return payee
     amount = claim.checked_amount if claim.checked_amount is not None else claim.amount_for_review
     if amount is not None and amount >= ORIGINALS_THRESHOLD and not claim.originals_received_at:
         return f"审核金额 {yuan(amount)}，达到 {yuan(ORIGINALS_THRESHOLD)}，须先登记收到纸质原件。"
@@ -440,6 +488,7 @@ def claim_approve(*, actor, claim: Claim, comment: str = "") -> Claim:
     _require_stage(claim, Role.CENTRE_HEAD)
     if claim.checked_by_id == actor.pk:
         raise PermissionDenied("审批人不能与审核该申领的经办人为同一人。")
+    _require_payee(claim)
     Member.objects.select_for_update().get(pk=claim.member_id)  # the member's ledger
     if claim.admitted and claim.plan.kind == "REIMBURSEMENT":
         waiting = engine.same_stay_claims(claim).filter(
@@ -526,6 +575,9 @@ def payout_batch_create(*, actor, claims) -> PayoutBatch:
     zero = [c.reference for c in locked if not c.approved_amount]
     if zero:
         raise ValidationError(f"以下申领核准金额为 0，无需支付：{'、'.join(zero)}")
+    unpayable = [c.reference for c in locked if payee_problem(c)]
+    if unpayable:
+        raise ValidationError(f"以下申领缺少收款人或收款账号，不能放入支付批次：{'、'.join(unpayable)}")
     _lock_batch_numbering()
     now = timezone.localtime()
     prefix = f"P{now:%Y%m%d}"
@@ -608,6 +660,9 @@ def payout_file(batch: PayoutBatch) -> bytes:
     sheet.title = "支付明细"
     sheet.append(["序号", "收款人", "开户行", "收款账号", "金额", "申领编号", "单位"])
     claims = list(batch.claims.select_related("unit").order_by("reference"))
+    unpayable = [claim.reference for claim in claims if payee_problem(claim)]
+    if unpayable:  # only a write behind the services' back gets here: never hand the bank a blank line
+        raise ValidationError(f"以下申领缺少收款人或收款账号，不能生成支付文件：{'、'.join(unpayable)}")
     for index, claim in enumerate(claims, start=1):
         sheet.append(
             [index, safe_text(claim.payee_name), safe_text(claim.payee_bank), safe_text(claim.payee_account),
