@@ -28,6 +28,7 @@ from claims.models import (
 from claims.rules import REASON_LABELS, RULES_VERSION, Result
 from claims.rules.serialize import dump_result
 from enrollment.models import ZERO, CatalogueItem, Coverage, Member
+from mutualaid.audit import recorded_by_service
 from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.money import format_yuan
 from mutualaid.lib.phones import clean_phone
@@ -200,6 +201,7 @@ def _check_payee(actor, claim: Claim, *, reason_changed: bool) -> None:
 
 
 @transaction.atomic
+@recorded_by_service
 def claim_create(*, actor, coverage: Coverage, **details) -> Claim:
     """A draft claim for a member's coverage, numbered per unit, plan and period."""
     coverage = Coverage.objects.select_related("plan__period", "unit", "member").get(pk=coverage.pk)
@@ -235,6 +237,7 @@ def claim_create(*, actor, coverage: Coverage, **details) -> Claim:
 
 
 @transaction.atomic
+@recorded_by_service
 def claim_update(*, actor, claim: Claim, **details) -> Claim:
     claim = _lock(claim)
     _role_check(actor, claim, {Role.CLERK, Role.CENTRE_HANDLER, Role.ADMIN})
@@ -353,6 +356,7 @@ def claim_warnings(claim: Claim, user=None) -> list[str]:
 
 
 @transaction.atomic
+@recorded_by_service
 def claim_submit(*, actor, claim: Claim, duplicate_reason: str = "") -> Claim:
     claim = _lock(claim)
     _role_check(actor, claim, {Role.CLERK, Role.CENTRE_HANDLER, Role.ADMIN})
@@ -393,6 +397,7 @@ def _clear_check(claim: Claim) -> None:
 
 
 @transaction.atomic
+@recorded_by_service
 def claim_district_approve(*, actor, claim: Claim, comment: str = "") -> Claim:
     claim = _lock(claim)
     _role_check(actor, claim, {Role.DISTRICT})
@@ -405,6 +410,7 @@ def claim_district_approve(*, actor, claim: Claim, comment: str = "") -> Claim:
 
 
 @transaction.atomic
+@recorded_by_service
 def claim_check(*, actor, claim: Claim, comment: str = "", adjusted_amount=None, adjustment_reason: str = "") -> Claim:
     """The centre handler recomputes and may lower the amount, with a reason."""
     claim = _lock(claim)
@@ -444,6 +450,7 @@ def claim_check(*, actor, claim: Claim, comment: str = "", adjusted_amount=None,
 
 
 @transaction.atomic
+@recorded_by_service
 def claim_receive_originals(*, actor, claim: Claim) -> Claim:
     claim = _lock(claim)
     _role_check(actor, claim, {Role.CENTRE_HANDLER, Role.CENTRE_HEAD})
@@ -473,6 +480,7 @@ def approval_blocker(claim: Claim, actor) -> str | None:
 
 
 @transaction.atomic
+@recorded_by_service
 def claim_approve(*, actor, claim: Claim, comment: str = "") -> Claim:
     """Final approval of the amount the handler checked.
 
@@ -541,11 +549,13 @@ def _close(actor, claim, action, reason):
 
 
 @transaction.atomic
+@recorded_by_service
 def claim_return(*, actor, claim: Claim, reason: str) -> Claim:
     return _close(actor, claim, "return", reason)
 
 
 @transaction.atomic
+@recorded_by_service
 def claim_reject(*, actor, claim: Claim, reason: str) -> Claim:
     return _close(actor, claim, "reject", reason)
 
@@ -563,6 +573,7 @@ def _lock_batch_numbering() -> None:
 
 
 @transaction.atomic
+@recorded_by_service
 def payout_batch_create(*, actor, claims) -> PayoutBatch:
     require(actor, {Role.CENTRE_HANDLER, Role.CENTRE_HEAD}, message="只有市中心可以生成支付批次。")
     pks = [c.pk for c in claims]
@@ -596,6 +607,7 @@ def payout_batch_create(*, actor, claims) -> PayoutBatch:
 
 
 @transaction.atomic
+@recorded_by_service
 def payout_batch_mark_paid(*, actor, batch: PayoutBatch, paid_on: date, bank_reference: str) -> PayoutBatch:
     """Record that the bank paid the batch: its date and the bank's reference, confirmed by a
     second person (not the one who made the batch), so no one moves money alone."""
@@ -621,6 +633,7 @@ def payout_batch_mark_paid(*, actor, batch: PayoutBatch, paid_on: date, bank_ref
 
 
 @transaction.atomic
+@recorded_by_service
 def payout_line_bounce(*, actor, batch: PayoutBatch, claim: Claim, reason: str) -> Claim:
     """The bank returned one transfer (wrong account, closed card): the claim goes back to
     approved, out of the batch, with the bank's reason, to be paid again in a later batch."""

@@ -28,6 +28,7 @@ from enrollment.models import (
     Unit,
 )
 from enrollment.roster.rules import check_day, person_problems
+from mutualaid.audit import recorded_by_service
 from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.dates import add_days
 from mutualaid.lib.idcard import mask_account
@@ -147,6 +148,7 @@ def member_set_bank_account(*, actor, member: Member, bank_name: str, bank_accou
 
 
 @transaction.atomic
+@recorded_by_service
 def application_create(
     *,
     actor,
@@ -261,6 +263,7 @@ APPLICATION_DETAILS = ("declared_staff", "uniform_shares", "contact_name", "cont
 
 
 @transaction.atomic
+@recorded_by_service
 def application_update(*, actor, application: Application, **details) -> Application:
     """The clerk's own details of a draft: staff declared, contacts, the receipt's title."""
     application = _lock_draft(actor, application)
@@ -268,11 +271,12 @@ def application_update(*, actor, application: Application, **details) -> Applica
     if unknown:
         raise ValidationError(f"不能修改：{', '.join(sorted(unknown))}")
     changed = {name: value for name, value in details.items() if getattr(application, name) != value}
+    changes = {name: [str(getattr(application, name)), str(value)] for name, value in changed.items()}
     for name, value in changed.items():
         setattr(application, name, value)
     if changed:
         application.save(update_fields=list(changed))
-        audit(actor=actor, obj=application, action="update", data={"fields": sorted(changed)})
+        audit(actor=actor, obj=application, action="update", data={"fields": sorted(changed), "changes": changes})
     return application
 
 
@@ -325,6 +329,7 @@ def _participation_problem(application: Application) -> str | None:
 
 
 @transaction.atomic
+@recorded_by_service
 def application_submit(*, actor, application: Application) -> Application:
     application = Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
     require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit)
@@ -373,6 +378,7 @@ def _require_application_stage(actor, application: Application) -> Role:
 
 
 @transaction.atomic
+@recorded_by_service
 def application_district_approve(*, actor, application: Application, comment: str = "") -> Application:
     application = Application.objects.select_for_update().select_related("unit").get(pk=application.pk)
     require(actor, {Role.DISTRICT}, unit=application.unit, message="由办事处审核本辖区单位的申请。")
@@ -384,6 +390,7 @@ def application_district_approve(*, actor, application: Application, comment: st
 
 
 @transaction.atomic
+@recorded_by_service
 def application_centre_approve(*, actor, application: Application, comment: str = "") -> Application:
     require(actor, CITY_ROLES, message="由市中心审核办事处已审核的申请。")
     application = Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
@@ -408,16 +415,19 @@ def application_centre_approve(*, actor, application: Application, comment: str 
 
 
 @transaction.atomic
+@recorded_by_service
 def application_return(*, actor, application: Application, reason: str) -> Application:
     return _close_with_reason(actor, application, "return", reason)
 
 
 @transaction.atomic
+@recorded_by_service
 def application_reject(*, actor, application: Application, reason: str) -> Application:
     return _close_with_reason(actor, application, "reject", reason)
 
 
 @transaction.atomic
+@recorded_by_service
 def application_withdraw(*, actor, application: Application, reason: str = "") -> Application:
     require(actor, {Role.CLERK, Role.ADMIN}, unit=application.unit, message="由申请单位撤回申请。")
     application = Application.objects.select_for_update().get(pk=application.pk)
@@ -445,6 +455,7 @@ def _close_with_reason(actor, application, action, reason):
 
 
 @transaction.atomic
+@recorded_by_service
 def payment_record(
     *,
     actor,
