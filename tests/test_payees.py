@@ -205,3 +205,15 @@ def test_a_claim_without_a_payee_account_is_never_put_in_a_batch_nor_in_the_bank
     blank_account(good)
     response = client.get(reverse("claims:batch_export", args=[batch.reference]), follow=True)
     assert "不能生成支付文件" in response.text and response["Content-Type"].startswith("text/html")
+
+
+def test_the_admins_member_form_refuses_the_same_malformed_accounts(admin_client):
+    member = Member.objects.get(name="张伟")
+    url = reverse("admin:enrollment_member_change", args=[member.pk])
+    fields = {"name": member.name, "id_number": member.id_number, "sex": member.sex, "unit": member.unit_id,
+              "insurance_card": member.insurance_card, "has_basic_insurance": "on", "occupation": "",
+              "phone": member.phone, "bank_name": "中国银行威海分行"}  # fmt: skip
+    response = admin_client.post(url, {**fields, "bank_account": "6013-8200-0000"})
+    assert response.status_code == 200 and "银行账号应为 10–30 位数字" in response.content.decode()
+    assert admin_client.post(url, {**fields, "bank_account": "6013 8200 0000 1234 567"}).status_code == 302
+    assert Member.objects.get(pk=member.pk).bank_account == "6013820000001234567"
