@@ -162,17 +162,23 @@ def claim_detail(request, reference):
     actions = {t.action for t in Claim.workflow.allowed(claim.status)}
     stage = services.STAGE_OF_ROLE.get(role)
     blocker = services.approval_blocker(claim, request.user) if role == Role.CENTRE_HEAD else None
+    payee = services.payee_problem(claim) if claim.status not in ("paid", "rejected", "closed") else None
     can = {
         "edit": role in (Role.CLERK, Role.CENTRE_HANDLER) and claim.status in ("draft", "returned"),
         "submit": role in (Role.CLERK, Role.CENTRE_HANDLER) and "submit" in actions,
-        "district_approve": role == Role.DISTRICT and claim.status == stage,
-        "check": role == Role.CENTRE_HANDLER and claim.status == stage and claim.created_by_id != request.user.pk,
+        "district_approve": role == Role.DISTRICT and claim.status == stage and not payee,
+        "check": role == Role.CENTRE_HANDLER
+        and claim.status == stage
+        and not payee
+        and claim.created_by_id != request.user.pk,
         "approve": role == Role.CENTRE_HEAD and claim.status == stage and blocker is None,
         "originals": role in (Role.CENTRE_HANDLER, Role.CENTRE_HEAD)
         and claim.status in ("submitted", "district_approved", "centre_checked")
         and not claim.originals_received_at,
         "return": stage is not None and claim.status == stage,
     }
+    # The head reads it as the approval blocker; the others where their own step is held.
+    mine = can["submit"] or (role in (Role.DISTRICT, Role.CENTRE_HANDLER) and claim.status == stage)
     checklist = services.document_checklist(claim)
     recheck = history[-1] if history and history[-1].action == "recheck" else None
     return render(
@@ -187,6 +193,7 @@ def claim_detail(request, reference):
             "missing": [item["label"] for item in checklist if not item["done"]],
             "can": can,
             "blocker": blocker if role == Role.CENTRE_HEAD and claim.status == stage else None,
+            "payee_problem": payee if mine else None,
             "recheck": recheck,
             "reason_labels": services.reason_labels(claim.reasons),
             "warnings": services.claim_warnings(claim, request.user) if claim.status != "paid" else [],
@@ -300,7 +307,8 @@ def batch_list(request):
             messages.success(request, f"已生成支付批次 {batch.reference}（{batch.claim_count} 笔）。")
             return redirect("claims:batch", reference=batch.reference)
     batches = PayoutBatch.objects.visible_to(request.user)[:50]
-    return render(request, "claims/batches.html", {"approved": approved[:500], "batches": batches})
+    rows = [(claim, services.payee_problem(claim)) for claim in approved[:500]]  # no payee: listed, not offered
+    return render(request, "claims/batches.html", {"approved": rows, "batches": batches})
 
 
 @login_required
@@ -328,7 +336,12 @@ def batch_detail(request, reference):
 @require_GET
 def batch_export(request, reference):
     batch = get_visible_or_404(PayoutBatch, request.user, reference=reference)
-    return logged_file(request, services.payout_file(batch), obj=batch, filename=f"支付文件-{batch.reference}.xlsx")
+    try:
+        content = services.payout_file(batch)
+    except ValidationError as exc:
+        messages.error(request, refusal_text(exc))
+        return redirect("claims:batch", reference=batch.reference)
+    return logged_file(request, content, obj=batch, filename=f"支付文件-{batch.reference}.xlsx")
 
 
 @login_required

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.idcard import IdNumberError, mask_id, validate_id
 from mutualaid.lib.money import format_yuan
 from mutualaid.lib.uploads import random_path
@@ -153,6 +154,10 @@ class Member(models.Model):
             self.sex = info.sex
         elif self.sex != info.sex:
             raise ValidationError({"sex": "性别与身份证号码不符。"})
+        try:
+            self.bank_account = normalise_account(self.bank_account)
+        except ValueError as exc:
+            raise ValidationError({"bank_account": str(exc)}) from exc
 
 
 # --- Periods, plans and catalogues --------------------------------------------

@@ -28,6 +28,7 @@ from enrollment.models import (
 )
 from enrollment.roster.reading import UnreadableFile, find_header_by, read_rows
 from enrollment.roster.validate import FULL_WIDTH, text
+from mutualaid.audit import recorded_by_service
 from mutualaid.lib.money import format_yuan
 from mutualaid.models import audit, audit_many
 from mutualaid.scoping import CITY_ROLES, require
@@ -190,6 +191,7 @@ class _Invoice:
 
 
 @transaction.atomic
+@recorded_by_service
 def statement_import(*, actor, data: bytes, filename: str, dry_run: bool = False) -> ImportResult:
     """Store every new credit line once and match what can be matched (§10 order); the rest waits
     in the manual queue. With ``dry_run`` the same work is done and rolled back: a preview."""
@@ -348,6 +350,7 @@ def _credit(actor, line, application, amount: Decimal, how: str) -> Payment:
 
 
 @transaction.atomic
+@recorded_by_service
 def line_match(*, actor, line_id: int, application_id: int) -> Payment:
     """Credit a waiting line, whole, to one invoice (never beyond what it owes)."""
     require(actor, CITY_ROLES, message="只有市中心可以匹配到账。")
@@ -360,6 +363,7 @@ def line_match(*, actor, line_id: int, application_id: int) -> Payment:
 
 
 @transaction.atomic
+@recorded_by_service
 def line_split(*, actor, line_id: int, parts: list[tuple[int, Decimal]]) -> list[Payment]:
     """Spread one line over several invoices of the same unit; the parts add up to the line."""
     require(actor, CITY_ROLES, message="只有市中心可以匹配到账。")
@@ -396,6 +400,7 @@ def line_not_ours(*, actor, line_id: int, reason: str) -> StatementLine:
 
 
 @transaction.atomic
+@recorded_by_service
 def payment_undo(*, actor, payment_id: int, reason: str) -> Payment:
     """Take back a credit (matched to the wrong invoice): the line returns to the manual queue."""
     require(actor, CITY_ROLES, message="只有市中心可以撤销到账。")
@@ -419,6 +424,7 @@ def payment_undo(*, actor, payment_id: int, reason: str) -> Payment:
 
 
 @transaction.atomic
+@recorded_by_service
 def refund_record(*, actor, application_id: int, amount: Decimal, refunded_on: date, reference: str) -> Refund:
     """Record that an overpayment went back to the unit, with the transfer's date and reference."""
     require(actor, CITY_ROLES, message="只有市中心可以办理退款。")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
@@ -28,7 +28,8 @@ from enrollment.models import (
     Unit,
 )
 from enrollment.roster.rules import check_day, person_problems
-from mutualaid.audit import acting_as
+from mutualaid.audit import acting_as, recorded_by_service
+from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.dates import add_days
 from mutualaid.lib.idcard import mask_account
 from mutualaid.lib.uploads import document_fields
@@ -181,11 +182,45 @@ def apply_declared_details(*, actor, application: Application) -> int:
         )
         return cursor.rowcount
 
+# --- Members --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def member_set_bank_account(*, actor, member: Member, bank_name: str, bank_account: str) -> Member:
+    """The member's own account for payouts (开户行, 银行卡号), recorded by the clerk of the
+    member's unit; a claim whose payee is the member takes it when its own account is left blank."""
+    member = Member.objects.select_for_update(of=("self",)).select_related("unit").get(pk=member.pk)
+    if member.unit is None:
+        raise PermissionDenied("该会员没有所在单位，银行账户由单位经办人登记。")
+    require(actor, {Role.CLERK}, unit=member.unit, message="会员的银行账户由所在单位的经办人登记。")
+    bank_name = " ".join((bank_name or "").split())
+    try:
+        bank_account = normalise_account(bank_account)
+    except ValueError as exc:
+        raise ValidationError({"bank_account": str(exc)}) from exc
+    problems = {}
+    if not bank_name:
+        problems["bank_name"] = "请填写开户行，如：中国工商银行威海分行。"
+    if not bank_account:
+        problems["bank_account"] = "请填写银行卡号。"
+    if problems:
+        raise ValidationError(problems)
+    before = {"bank_name": member.bank_name, "bank_account": member.bank_account}
+    after = {"bank_name": bank_name, "bank_account": bank_account}
+    changes = {name: [before[name], value] for name, value in after.items() if before[name] != value}
+    if changes:
+        member.bank_name, member.bank_account = bank_name, bank_account
+        member.save(update_fields=list(changes))
+        audit(actor=actor, obj=member, action="bank_account", comment=f"{bank_name} {mask_account(bank_account)}",
+              data={"changes": changes})  # fmt: skip
+    return member
+
 
 # --- Applications --------------------------------------------------------------------
 
 
 @transaction.atomic
+@recorded_by_service
 def application_create(
     *,
     actor,
@@ -300,6 +335,7 @@ APPLICATION_DETAILS = ("declared_staff", "uniform_shares", "contact_name", "cont
 
 
 @transaction.atomic
+@recorded_by_service
 def application_update(*, actor, application: Application, **details) -> Application:
     """The clerk's own details of a draft: staff declared, contacts, the receipt's title."""
     application = _lock_draft(actor, application)
@@ -307,11 +343,12 @@ def application_update(*, actor, application: Application, **details) -> Applica
     if unknown:
         raise ValidationError(f"不能修改：{', '.join(sorted(unknown))}")
     changed = {name: value for name, value in details.items() if getattr(application, name) != value}
+    changes = {name: [str(getattr(application, name)), str(value)] for name, value in changed.items()}
     for name, value in changed.items():
         setattr(application, name, value)
     if changed:
         application.save(update_fields=list(changed))
-        audit(actor=actor, obj=application, action="update", data={"fields": sorted(changed)})
+        audit(actor=actor, obj=application, action="update", data={"fields": sorted(changed), "changes": changes})
     return application
 
 
@@ -364,6 +401,7 @@ def _participation_problem(application: Application) -> str | None:
 
 
 @transaction.atomic
+@recorded_by_service
 def application_submit(*, actor, application: Application) -> Application:
     application = Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
     require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit)
@@ -412,6 +450,7 @@ def _require_application_stage(actor, application: Application) -> Role:
 
 
 @transaction.atomic
+@recorded_by_service
 def application_district_approve(*, actor, application: Application, comment: str = "") -> Application:
     application = Application.objects.select_for_update().select_related("unit").get(pk=application.pk)
     require(actor, {Role.DISTRICT}, unit=application.unit, message="由办事处审核本辖区单位的申请。")
@@ -423,6 +462,7 @@ def application_district_approve(*, actor, application: Application, comment: st
 
 
 @transaction.atomic
+@recorded_by_service
 def application_centre_approve(*, actor, application: Application, comment: str = "") -> Application:
     require(actor, CITY_ROLES, message="由市中心审核办事处已审核的申请。")
     application = Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
@@ -449,16 +489,19 @@ def application_centre_approve(*, actor, application: Application, comment: str 
 
 
 @transaction.atomic
+@recorded_by_service
 def application_return(*, actor, application: Application, reason: str) -> Application:
     return _close_with_reason(actor, application, "return", reason)
 
 
 @transaction.atomic
+@recorded_by_service
 def application_reject(*, actor, application: Application, reason: str) -> Application:
     return _close_with_reason(actor, application, "reject", reason)
 
 
 @transaction.atomic
+@recorded_by_service
 def application_withdraw(*, actor, application: Application, reason: str = "") -> Application:
     require(actor, {Role.CLERK, Role.ADMIN}, unit=application.unit, message="由申请单位撤回申请。")
     application = Application.objects.select_for_update().get(pk=application.pk)
@@ -486,6 +529,7 @@ def _close_with_reason(actor, application, action, reason):
 
 
 @transaction.atomic
+@recorded_by_service
 def payment_record(
     *,
     actor,

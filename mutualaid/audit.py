@@ -4,7 +4,9 @@ Services write an ``AuditLog`` row for every state change they make. Configurati
 and personal data (members, units, plans, periods, districts, accounts, role grants)
 are also changed in the admin, by imports and by bulk updates, so PostgreSQL triggers
 (migration ``mutualaid.0005``) append a row with the old and new values of every
-changed column, whatever wrote it. They learn who acted from two settings of the
+changed column, whatever wrote it. The money tables (applications, payments, refunds,
+claims, payout batches; ``mutualaid.0006``) have the same triggers, quiet while a
+service that records its own changes runs (``recorded_by_service``). They learn who acted from two settings of the
 connection, set here by ``acting_as``: ``RequestActorMiddleware`` for each request,
 and the worker for each job.
 
@@ -12,14 +14,16 @@ The audit table is append-only in the database: a trigger refuses UPDATE and DEL
 """
 
 import contextlib
+import functools
 import threading
 from contextlib import contextmanager
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 
 ACTOR_SETTING = "mutualaid.actor_id"
 CONTEXT_SETTING = "mutualaid.context"
 BULK_SETTING = "mutualaid.bulk"
+RECORDED_SETTING = "mutualaid.recorded"
 
 
 _WRITES_SKIP = ("SELECT", "SAVEPOI", "RELEASE", "ROLLBAC", "BEGIN", "COMMIT", "SET ", "SHOW ")
@@ -72,6 +76,36 @@ def mark_bulk() -> None:
     Updates and deletes are recorded regardless."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config(%s, 'on', true)", [BULK_SETTING])
+
+
+def recorded_by_service(service):
+    """For a service that writes its own audit row for what it changes (a transition with its
+    amounts, a payment, a batch): while it runs, the row triggers of the money tables (applications
+    and their invoices, payments, refunds, claims, payout batches; migration ``mutualaid.0006``)
+    stay quiet, so one approval is one row in the trail, not two. An admin edit, a bulk ``UPDATE``
+    or a psql session is no such service and is recorded column by column, old and new.
+
+    Put it under ``@transaction.atomic``: the setting belongs to that transaction (or savepoint),
+    is handed back when the service returns, and a refusal's rollback takes it back by itself."""
+
+    @functools.wraps(service)
+    def run(*args, **kwargs):
+        if not connection.in_atomic_block:
+            raise RuntimeError(f"{service.__qualname__}: @recorded_by_service goes under @transaction.atomic")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT coalesce(current_setting(%s, true), ''), set_config(%s, 'on', true)",
+                [RECORDED_SETTING, RECORDED_SETTING],
+            )
+            previous = cursor.fetchone()[0]
+        result = service(*args, **kwargs)
+        # An outer service keeps its own setting; a rollback (a dry run) hands it back by itself.
+        if previous != "on" and not transaction.get_rollback():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, %s, true)", [RECORDED_SETTING, previous])
+        return result
+
+    return run
 
 
 class RequestActorMiddleware:

@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "roster_import": "导入人员手册",
     "roster_remove": "移出名单",
     "roster_shares": "修改份数",
+    "bank_account": "登记银行账户",
     "resubmit": "重新提交",
     "password_change": "修改密码",
     "attach": "上传材料",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/retry", views.job_retry_view, name="job_retry"),
     path("members/<int:pk>/", member_views.member_detail, name="member"),
     path("members/<int:pk>/id/", member_views.member_reveal_id, name="member_reveal_id"),
+    path("members/<int:pk>/bank/", member_views.member_bank_account, name="member_bank_account"),
     path("audit/", audit_views.audit_list, name="audit"),
     path("audit/person/", audit_views.person_request, name="audit_person"),
     path("enrollment/", include("enrollment.urls")),

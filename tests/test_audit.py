@@ -4,6 +4,8 @@ view, its export, and the PIPL access request."""
 
 import contextlib
 import io
+from datetime import date
+from decimal import Decimal as D
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -12,8 +14,8 @@ from django.db.models import F
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from claims.models import ClaimDocument
-from enrollment.models import Member, Plan
+from claims.models import Claim, ClaimDocument, PayoutBatch
+from enrollment.models import Application, Coverage, Member, Payment, Plan, Refund
 from mutualaid.models import AuditLog, audit
 from mutualaid.roles import Role
 
@@ -222,3 +224,103 @@ def test_a_pipl_request_for_a_wrong_or_unknown_number_says_so_in_chinese(login, 
     page = client.post(reverse("audit_person"), {"id_number": "11010519491231002X", "reason": "本人申请"}).text
     assert "没有身份证号码为" in page
     assert latest("pipl_access").data == {"found": False}
+
+
+# --- The money tables ----------------------------------------------------------------------
+
+
+def test_an_admin_edit_of_an_applications_contact_is_recorded_with_old_and_new(admin_client, admin_user):
+    application = Application.objects.get(reference="16-MED-U003-1")
+    response = admin_client.post(
+        reverse("admin:enrollment_application_change", args=[application.pk]),
+        {"contact_name": "赵敏", "contact_phone": "13806319999", "lines-TOTAL_FORMS": "0",
+         "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "0"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.contact_phone == "13806319999"
+    row = latest("row_update", content_type__model="application", object_id=application.pk)
+    assert row.actor == admin_user and row.object_repr == "16-MED-U003-1"
+    assert row.data["new"]["contact_phone"] == "13806319999"
+    assert row.data["old"]["contact_phone"] != "13806319999"
+    assert row.data["via"] == f"POST /admin/enrollment/application/{application.pk}/change/"
+
+
+def test_a_direct_update_of_an_amount_due_or_an_approved_amount_is_recorded_with_old_and_new():
+    application = Application.objects.get(reference="16-FEM-U003-1")  # due 50.00
+    with transaction.atomic():
+        Application.objects.filter(pk=application.pk).update(amount_due=D("5.00"))
+    row = latest("row_update", content_type__model="application", object_id=application.pk)
+    assert (D(str(row.data["old"]["amount_due"])), D(str(row.data["new"]["amount_due"]))) == (D("50"), D("5"))
+    assert list(row.data["new"]) == ["amount_due"] and row.actor is None
+
+    claim = Claim.objects.get(reference="16-MED-U001-C1")  # paid 7,000.00
+    Claim.objects.filter(pk=claim.pk).update(approved_amount=D("70000.00"))
+    row = latest("row_update", content_type__model="claim", object_id=claim.pk)
+    assert (D(str(row.data["old"]["approved_amount"])), D(str(row.data["new"]["approved_amount"]))) == (
+        D("7000"), D("70000")
+    )  # fmt: skip
+    assert row.object_repr == "16-MED-U001-C1"
+
+
+def test_payments_refunds_and_batches_changed_directly_are_recorded():
+    payment = Payment.objects.filter(application__reference="16-MED-U001-1").first()
+    Payment.objects.filter(pk=payment.pk).update(amount=payment.amount + 1)
+    assert latest("row_update", content_type__model="payment", object_id=payment.pk).data["old"]["amount"]
+    batch = Claim.objects.get(reference="16-MED-U001-C1").payout_batch
+    PayoutBatch.objects.filter(pk=batch.pk).update(total=batch.total + 1)
+    assert latest("row_update", content_type__model="payoutbatch", object_id=batch.pk).data["new"]["total"]
+    refund = Refund.objects.create(application=payment.application, amount=D("1.00"), refunded_on=payment.paid_on,
+                                   reference="RF-1", created_by=User.objects.get(username="centre_handler"))  # fmt: skip
+    assert latest("row_insert", content_type__model="refund", object_id=refund.pk).data["new"]["amount"] == 1.0
+
+
+def test_a_service_leaves_its_own_row_and_no_second_one_from_the_trigger(clerk_u001, clerk_u003, district_hc, handler):
+    from claims import services
+    from enrollment import services as enrollment
+    from tests.helpers import submit
+
+    def trigger_rows():
+        return AuditLog.objects.filter(
+            action__startswith="row_",
+            data__table__in=[
+                "enrollment_application",
+                "enrollment_payment",
+                "enrollment_refund",
+                "claims_claim",
+                "claims_payoutbatch",
+            ],
+        )
+
+    coverage = Coverage.objects.get(member__name="王强", plan__code="MED", plan__period__number=16)
+    claim = services.claim_create(actor=clerk_u001, coverage=coverage, kind="hospital_stay",
+                                  admitted=date(2026, 8, 20), discharged=date(2026, 8, 22),
+                                  total_cost=D("3000"), basic_insurance_paid=D("1000"))  # fmt: skip
+    claim = submit(clerk_u001, claim)
+    services.claim_district_approve(actor=district_hc, claim=claim)
+    invoice = Application.objects.get(reference="16-FEM-U003-1")  # approved, 50.00 due
+    enrollment.payment_record(actor=handler, application=invoice, amount=D("50.00"), paid_on=date(2026, 5, 1))
+    draft = enrollment.application_create(actor=clerk_u003, plan=Plan.objects.get(period__number=16, code="ACC"),
+                                          unit=invoice.unit, declared_staff=2)  # fmt: skip
+    enrollment.application_update(actor=clerk_u003, application=draft, contact_phone="13806319999")
+    assert not trigger_rows().exists()
+    actions = [row.action for row in AuditLog.objects.for_object(claim) if row.action != "attach"]
+    assert actions == ["create", "submit", "district_approve"]
+    assert [row.action for row in AuditLog.objects.for_object(invoice)][-2:] == ["payment", "activate"]
+    update = AuditLog.objects.for_object(draft).get(action="update")  # the service's row names old and new
+    assert update.data["changes"] == {"contact_phone": [draft.contact_phone, "13806319999"]}
+    # Once the services are done, a direct change is recorded again.
+    Claim.objects.filter(pk=claim.pk).update(approved_amount=D("1.00"))
+    assert latest("row_update", content_type__model="claim", object_id=claim.pk).data["new"]["approved_amount"]
+
+
+def test_a_direct_change_shows_in_the_records_own_history_as_the_systems(login, clerk_u001):
+    claim = Claim.objects.get(reference="16-MED-U001-C1")
+    application = Application.objects.get(reference="16-MED-U001-1")
+    Claim.objects.filter(pk=claim.pk).update(hospital="威海市中心医院")
+    Application.objects.filter(pk=application.pk).update(contact_name="张三")
+    client = login(clerk_u001)
+    for url in (reverse("claims:detail", args=[claim.reference]),
+                reverse("enrollment:application", args=[application.reference])):  # fmt: skip
+        response = client.get(url)
+        assert response.status_code == 200 and "系统：修改数据" in response.text
