@@ -182,6 +182,7 @@ def apply_declared_details(*, actor, application: Application) -> int:
         )
         return cursor.rowcount
 
+
 # --- Members --------------------------------------------------------------------------
 
 

@@ -8,14 +8,15 @@ rolled back, so tests see exactly the demo and never each other's changes.
 import tempfile
 
 import pytest
-from hypothesis import HealthCheck, settings
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 # The property tests check results, not speed: on a loaded 2-core machine one draw can stall for
 # seconds (seen in a full run), which is no finding about the rules.
-settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("suite")
-from django.contrib.auth.models import User
-from django.core.management import call_command
+hypothesis_settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("suite")
 
 
 def pytest_configure(config):

@@ -17,9 +17,9 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.conf import settings
 from django.test import Client, override_settings
 from pypdf import PdfReader
 

@@ -147,7 +147,7 @@ def test_a_blank_cell_declares_nothing(login, clerk_u002, district_wd, handler):
 def test_a_bad_bank_account_in_the_roster_is_a_row_error(clerk_u002):
     plan, unit = Plan.objects.get(period__number=16, code="ACC"), clerk_u002.staff_profile.unit
     rows = [
-        [1, "钱一", person(301), "C1", "1", "", "", "工商银行", "6222-0216-1400"],  # 12 digits: fine
+        [1, "钱一", person(301), "C1", "1", "", "", "工商银行", "6222 0216 1400"],  # 12 digits: fine
         [2, "钱二", person(302), "C2", "1", "", "", "工商银行", "62220216ABC"],
         [3, "钱三", person(303), "C3", "1", "", "", "", "6222021614000000015"],  # no bank named
         [4, "钱四", person(304), "C4", "1", "", "", "工商银行", 6.22202161400000e18],  # Excel made it a number

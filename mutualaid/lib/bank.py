@@ -13,11 +13,11 @@ ACCOUNT_MESSAGE = f"银行账号应为 {ACCOUNT_MIN_DIGITS}–{ACCOUNT_MAX_DIGIT
 def normalise_account(text) -> str:
     """The account as digits only, or ValueError with the message to show.
 
-    Spaces and dashes (as printed on cards: 6222 0216 …, also full-width ones) are dropped and
+    Spaces (as printed on cards: 6222 0216 …, also full-width ones) are dropped and
     full-width digits become ASCII. Blank input gives "" (no account): whether one is
     required is the caller's decision.
     """
-    digits = "".join(unicodedata.normalize("NFKC", str(text or "")).replace("-", " ").split())
+    digits = "".join(unicodedata.normalize("NFKC", str(text or "")).split())
     if not digits:
         return ""
     if not ACCOUNT_RE.fullmatch(digits):
