@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -435,6 +436,24 @@ class ApplicationStatus(models.TextChoices):
 
 
 LIVE_APPLICATION = ~Q(status__in=[ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN])
+# The roster can still change: a draft, or one returned to the unit (back to draft, §3).
+ROSTER_OPEN = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
+
+
+@dataclass(frozen=True)
+class InvoiceFigures:
+    """缴费人数, 总份数, 应缴 (what the unit pays) and 工会补贴 of one application."""
+
+    members: int
+    shares: int
+    due: Decimal
+    subsidy: Decimal
+
+
+def invoice_figures(plan, *, members: int, shares: int) -> InvoiceFigures:
+    """The invoice: shares x (premium - union subsidy), the subsidy booked apart. Submission,
+    centre approval and a draft's page all compute it here."""
+    return InvoiceFigures(members, shares, plan.clerk_premium * shares, plan.union_subsidy * shares)
 
 
 INVOICE_STATUS_LABELS = {"unpaid": "未缴费", "partly_paid": "部分缴费", "paid": "已缴清", "overpaid": "多缴待退"}
@@ -561,6 +580,7 @@ class RosterLine(models.Model):
             models.CheckConstraint(
                 condition=Q(renewed_shares__lte=models.F("shares")), name="roster_renewed_le_shares"
             ),
+            models.CheckConstraint(condition=Q(shares__gte=1), name="roster_shares_at_least_one"),
         ]
 
     def __str__(self):
@@ -603,6 +623,7 @@ class Coverage(models.Model):
             models.CheckConstraint(
                 condition=Q(renewed_shares__lte=models.F("shares")), name="coverage_renewed_le_shares"
             ),
+            models.CheckConstraint(condition=Q(shares__gte=1), name="coverage_shares_at_least_one"),
             models.CheckConstraint(condition=Q(effective_to__gte=models.F("effective_from")), name="coverage_dates"),
         ]
 

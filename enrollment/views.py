@@ -148,6 +148,7 @@ def _application_page(request, reference, person_form=None):
             "comment_form": CommentForm(),
             "report": report,
             "diff": diff,
+            "share_problem": services.roster_share_problem(application) if editable else None,
             "job": job,
             **invoice_context(request, application),
         },
@@ -375,6 +376,22 @@ def line_shares(request, reference, line_id):
         attempt(request, lambda: services.application_set_shares(
             actor=request.user, application=application, line_id=line_id, shares=form.cleaned_data["shares"]
         ), "份数已修改。")  # fmt: skip
+    return redirect(reverse("enrollment:application", args=[reference]) + "#people")
+
+
+@login_required
+@require_POST
+def shares_all(request, reference):
+    """Everyone on the draft at the same shares: the way from one uniform roster to another."""
+    application = _draft_for_clerk(request, reference)
+    form = SharesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "份数应为不小于 1 的整数。")
+    else:
+        shares = form.cleaned_data["shares"]
+        attempt(request, lambda: services.application_set_all_shares(
+            actor=request.user, application=application, shares=shares
+        ), f"已把名单中每人的份数改为 {shares} 份。")  # fmt: skip
     return redirect(reverse("enrollment:application", args=[reference]) + "#people")
 
 
