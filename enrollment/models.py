@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -526,6 +527,17 @@ class Application(models.Model):
     @property
     def period(self):
         return self.plan.period
+
+    @cached_property
+    def figures(self) -> InvoiceFigures:
+        """Fixed at submission and at centre approval; while the roster is open, counted from its
+        lines as the invoice will be (a list page may preset ``line_totals`` for a page of drafts)."""
+        if self.status not in ROSTER_OPEN:
+            return InvoiceFigures(self.member_count, self.share_count, self.amount_due, self.subsidy_total)
+        totals = getattr(self, "line_totals", None)
+        if totals is None:
+            totals = self.lines.aggregate(members=models.Count("pk"), shares=models.Sum("shares"))
+        return invoice_figures(self.plan, members=totals["members"], shares=totals["shares"] or 0)
 
     @property
     def balance(self) -> Decimal:

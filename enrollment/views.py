@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import Count, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +21,7 @@ from enrollment.forms import (
     RosterUploadForm,
     SharesForm,
 )
-from enrollment.models import Application, ApplicationStatus, District, Period
+from enrollment.models import ROSTER_OPEN, Application, ApplicationStatus, District, Period, RosterLine
 from enrollment.payment_views import invoice_context
 from enrollment.roster import (
     UnreadableFile,
@@ -56,6 +57,7 @@ def application_list(request):
     if status in ApplicationStatus.values:
         applications = applications.filter(status=status)
     page = Paginator(applications.order_by("-pk"), 50).get_page(request.GET.get("page"))
+    _preset_line_totals([a for a in page if a.status in ROSTER_OPEN])
     return render(
         request,
         "enrollment/applications.html",
@@ -67,6 +69,19 @@ def application_list(request):
             "districts": District.objects.order_by("code"),
         },
     )
+
+
+def _preset_line_totals(drafts) -> None:
+    """A page of drafts counts its people and shares in one query (``Application.figures``)."""
+    if not drafts:
+        return
+    totals = {
+        row["application"]: row
+        for row in RosterLine.objects.filter(application__in=drafts).order_by().values("application")
+        .annotate(members=Count("pk"), shares=Sum("shares"))
+    }  # fmt: skip
+    for application in drafts:
+        application.line_totals = totals.get(application.pk, {"members": 0, "shares": 0})
 
 
 @login_required
@@ -148,6 +163,7 @@ def _application_page(request, reference, person_form=None):
             "comment_form": CommentForm(),
             "report": report,
             "diff": diff,
+            "roster_open": application.status in ROSTER_OPEN,
             "share_problem": services.roster_share_problem(application) if editable else None,
             "job": job,
             **invoice_context(request, application),

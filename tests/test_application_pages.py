@@ -1,0 +1,80 @@
+"""What a clerk and the centre see of an application (issue 15): a draft's figures before submission,
+the staff declared against the people enrolled, withdrawing with a confirmation, a returned
+application's reason, overpaid invoices, the roster's error report across sessions and its storage."""
+
+import re
+from datetime import datetime
+from decimal import Decimal as D
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from enrollment import services
+from enrollment.models import Plan
+from tests.test_roster_import import person
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(autouse=True)
+def _autumn_2026():
+    with time_machine.travel(datetime(2026, 9, 1, 10, tzinfo=SHANGHAI), tick=False):
+        yield
+
+
+def draft(clerk, plan="DD", staff=5):
+    return services.application_create(
+        actor=clerk, plan=Plan.objects.get(period__number=16, code=plan), unit=clerk.staff_profile.unit,
+        declared_staff=staff,
+    )  # fmt: skip
+
+
+def add(client, application, k, shares=1):
+    data = {"name": f"页面{'一二三四五六七八九'[k % 9]}", "id_number": person(200 + k), "sex": "", "card": f"C{k}",
+            "phone": "", "shares": str(shares), "basic": "on", "occupation": ""}  # fmt: skip
+    page = client.post(reverse("enrollment:person_add", args=[application.reference]), data, follow=True).text
+    assert "已加入名单" in page, page
+    return page
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+# --- a draft's figures ---------------------------------------------------------------------------
+
+
+def test_a_draft_shows_its_people_shares_and_premium_before_submission(login, clerk_u003):
+    client = login(clerk_u003)
+    application = draft(clerk_u003)
+    add(client, application, 1, shares=3)
+    add(client, application, 2, shares=3)
+    page = text(client.get(reverse("enrollment:application", args=[application.reference])).text)
+    # DD: 40.00 a share, no union subsidy: 2 people x 3 shares = 240.00.
+    assert "缴费人数 / 份数 2 人 / 6 份" in page and "应缴金额 240.00 元" in page
+    listing = text(client.get(reverse("enrollment:applications") + "?status=draft").text)
+    assert re.search(rf"{application.reference} .*? 草稿 2 240\.00 0\.00", listing)
+    services.application_submit(actor=clerk_u003, application=application)
+    application.refresh_from_db()
+    assert (application.member_count, application.share_count, application.amount_due) == (2, 6, D("240.00"))
+    page = text(client.get(reverse("enrollment:application", args=[application.reference])).text)
+    assert "缴费人数 / 份数 2 人 / 6 份" in page and "应缴金额 240.00 元" in page
+
+
+def test_the_list_counts_a_page_of_drafts_in_a_bounded_number_of_queries(login, clerk_u003):
+    client = login(clerk_u003)
+    url = reverse("enrollment:applications") + "?status=draft"
+    application = draft(clerk_u003)
+    add(client, application, 1)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for k, plan in enumerate(("ACC", "ALW", "MED"), start=2):
+        add(client, draft(clerk_u003, plan=plan), k)
+    with CaptureQueriesContext(connection) as more:
+        page = client.get(url).text
+    assert len(more) == len(one) and page.count("草稿</span>") == 4
