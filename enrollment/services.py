@@ -348,6 +348,16 @@ def _enrolled_count(application: Application) -> int:
     )
 
 
+def _staff_problem(application: Application, enrolled: int) -> str | None:
+    staff = application.declared_staff
+    if enrolled <= staff:
+        return None
+    return (
+        f"本单位参加本期“{application.plan.name}”的有 {enrolled} 人，多于申请填写的在职人数 {staff} 人"
+        f"（参保比例不能超过 100%）：请在“修改申请信息”中更正在职人数后再提交。"
+    )
+
+
 def _participation_problem(application: Application, enrolled: int) -> str | None:
     plan = application.plan
     if plan.participation_rate is None and plan.participation_all_below is None:
@@ -390,7 +400,7 @@ def application_submit(*, actor, application: Application) -> Application:
     if problem:
         raise ValidationError(f"{problem}请修改份数后再提交。")
     enrolled = _enrolled_count(application)
-    problem = _participation_problem(application, enrolled)
+    problem = _staff_problem(application, enrolled) or _participation_problem(application, enrolled)
     if problem:
         raise ValidationError(problem)
     _fix_invoice(application, lines)

@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from enrollment import services
-from enrollment.models import Plan
+from enrollment.models import Member, Plan
 from tests.test_roster_import import person
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +79,32 @@ def test_the_list_counts_a_page_of_drafts_in_a_bounded_number_of_queries(login, 
     with CaptureQueriesContext(connection) as more:
         page = client.get(url).text
     assert len(more) == len(one) and page.count("草稿</span>") == 4
+
+
+# --- staff declared against the people enrolled ---------------------------------------------------
+
+
+def test_more_people_enrolled_than_staff_declared_holds_the_submission(login, clerk_u003):
+    client = login(clerk_u003)
+    application = draft(clerk_u003, staff=1)
+    add(client, application, 1)
+    add(client, application, 2)
+    page = text(client.post(reverse("enrollment:action", args=[application.reference, "submit"]), follow=True).text)
+    assert "本单位参加本期“职工指定疾病(手术)”的有 2 人，多于申请填写的在职人数 1 人" in page
+    assert "请在“修改申请信息”中更正在职人数" in page and "申请已提交" not in page
+    client.post(reverse("enrollment:application_edit", args=[application.reference]), {
+        "declared_staff": "2", "contact_name": "孙梅", "contact_phone": "13900000003", "invoice_title": "",
+        "invoice_tax_number": ""})  # fmt: skip
+    page = client.post(reverse("enrollment:action", args=[application.reference, "submit"]), follow=True).text
+    assert "申请已提交" in page
+
+
+def test_the_people_counted_are_the_units_in_every_live_application_of_the_plan(clerk_u001):
+    # U001 has 3 people in MED 16 already (16-MED-U001-1 and -2); a third application declaring 3 staff
+    # cannot add a fourth.
+    application = draft(clerk_u001, plan="MED", staff=3)
+    member = Member.objects.create(id_number=person(250), name="第四人", sex="M",
+                                   birth_date=datetime(1985, 3, 1).date(), insurance_card="C250")  # fmt: skip
+    services.application_add_member(actor=clerk_u001, application=application, member=member)
+    with pytest.raises(ValidationError, match="有 4 人，多于申请填写的在职人数 3 人"):
+        services.application_submit(actor=clerk_u001, application=application)
