@@ -20,6 +20,7 @@ from enrollment.forms import (
     ReasonForm,
     RosterUploadForm,
     SharesForm,
+    WithdrawForm,
 )
 from enrollment.models import ROSTER_OPEN, Application, ApplicationStatus, District, Period, RosterLine
 from enrollment.payment_views import invoice_context
@@ -160,6 +161,7 @@ def _application_page(request, reference, person_form=None):
             "can_attach_slip": role == Role.CLERK
             and application.status in (ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE),
             "reason_form": ReasonForm(),
+            "withdraw_form": WithdrawForm(auto_id="withdraw_%s"),
             "comment_form": CommentForm(),
             "report": report,
             "diff": diff,
@@ -255,7 +257,7 @@ def roster_marked_download(request, reference):
 
 ACTIONS = {
     "submit": (services.application_submit, None, "申请已提交，名单已冻结，等待办事处审核。"),
-    "withdraw": (services.application_withdraw, None, "申请已撤回。"),
+    "withdraw": (services.application_withdraw, WithdrawForm, "申请已撤回。"),
     "district_approve": (services.application_district_approve, CommentForm, "已审核通过，转市中心。"),
     "centre_approve": (services.application_centre_approve, CommentForm, "已审核通过，缴费金额已确定。"),
     "return": (services.application_return, ReasonForm, "已退回申请单位修改。"),

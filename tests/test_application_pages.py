@@ -108,3 +108,23 @@ def test_the_people_counted_are_the_units_in_every_live_application_of_the_plan(
     services.application_add_member(actor=clerk_u001, application=application, member=member)
     with pytest.raises(ValidationError, match="有 4 人，多于申请填写的在职人数 3 人"):
         services.application_submit(actor=clerk_u001, application=application)
+
+
+# --- withdrawing asks for a confirmation ------------------------------------------------------------
+
+
+def test_withdrawing_needs_the_confirmation_ticked(login, clerk_u003):
+    client = login(clerk_u003)
+    application = draft(clerk_u003)
+    add(client, application, 1)
+    url = reverse("enrollment:action", args=[application.reference, "withdraw"])
+    page = client.get(reverse("enrollment:application", args=[application.reference])).text
+    assert re.search(r'<input type="checkbox" name="confirm" required id="withdraw_confirm"', page)
+    page = client.post(url, {"reason": "点错了"}, follow=True).text
+    assert "请勾选“确认撤回本申请”后再撤回" in page and "申请已撤回" not in page
+    application.refresh_from_db()
+    assert application.status == "draft" and application.lines.filter(live=True).count() == 1
+    page = client.post(url, {"confirm": "on", "reason": "本期不再参加"}, follow=True).text
+    assert "申请已撤回" in page and "本期不再参加" in page
+    application.refresh_from_db()
+    assert application.status == "withdrawn" and not application.lines.filter(live=True).exists()
