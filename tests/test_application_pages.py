@@ -128,3 +128,22 @@ def test_withdrawing_needs_the_confirmation_ticked(login, clerk_u003):
     assert "申请已撤回" in page and "本期不再参加" in page
     application.refresh_from_db()
     assert application.status == "withdrawn" and not application.lines.filter(live=True).exists()
+
+
+# --- a returned application's reason stands at the top ---------------------------------------------
+
+
+def test_a_returned_applications_reason_stands_at_the_top_of_its_page(login, clerk_u003, district_rc):
+    client = login(clerk_u003)
+    application = draft(clerk_u003)
+    add(client, application, 1)
+    services.application_submit(actor=clerk_u003, application=application)
+    services.application_return(actor=district_rc, application=application, reason="请补充工会主席联系方式")
+    page = client.get(reverse("enrollment:application", args=[application.reference])).text
+    top = page[page.index("<h1>") : page.index('class="card"')]
+    assert '<div class="warnings" role="alert"><strong>退回原因：</strong>请补充工会主席联系方式</div>' in top
+    services.application_submit(actor=clerk_u003, application=application)
+    services.application_reject(actor=district_rc, application=application, reason="不属于本辖区")
+    page = client.get(reverse("enrollment:application", args=[application.reference])).text
+    top = page[page.index("<h1>") : page.index('class="card"')]
+    assert "<strong>不予通过原因：</strong>不属于本辖区" in top and "退回原因" not in top
