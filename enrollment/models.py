@@ -545,6 +545,11 @@ class Application(models.Model):
         return self.amount_due - (self.amount_paid - self.amount_refunded)
 
     @property
+    def overpaid_amount(self) -> Decimal:
+        """What the centre owes back (多缴待退): the part of the balance below zero."""
+        return max(-self.balance, ZERO)
+
+    @property
     def invoice_status(self) -> str:
         received = self.amount_paid - self.amount_refunded
         if received <= 0 and self.amount_due > 0:
