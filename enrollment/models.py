@@ -831,6 +831,52 @@ class ApplicationDocument(models.Model):
         return f"{self.application} {self.get_kind_display()}"
 
 
+class RosterUploadKind(models.TextChoices):
+    ERRORS = "errors", "有错误，待修改"
+    PREVIEW = "preview", "待确认替换"
+    QUEUED = "queued", "交后台处理"
+
+
+class RosterUploadQuerySet(ScopedQuerySet):
+    unit_path = "application__unit"
+    district_path = "application__unit__district"
+
+
+def roster_upload_path(instance, filename):
+    return random_path("roster-uploads", filename)
+
+
+class RosterUpload(models.Model):
+    """A roster file kept between two steps of its application: the error report of a file that
+    imported nothing (and the file, for the marked copy), the differences a file would make before
+    the clerk confirms, or a large file waiting for the worker. It outlives the session; it is
+    stored under a random name (the clerk's file name is only a field), and deleted, file and all,
+    once replaced, applied or stale (``enrollment.roster.pending``)."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="roster_uploads", null=True, blank=True
+    )
+    kind = models.CharField("用途", max_length=10, choices=RosterUploadKind.choices)
+    file = models.FileField("文件", upload_to=roster_upload_path)
+    original_name = models.CharField("文件名", max_length=200)
+    report = models.JSONField("校验结果", default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True, db_index=True)
+
+    objects = RosterUploadQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "待处理的人员手册"
+        verbose_name_plural = "待处理的人员手册"
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.application} {self.original_name}"
+
+
 class RegistrationStatus(models.TextChoices):
     PENDING = "pending", "待办事处审核"
     APPROVED = "approved", "已通过"

@@ -2,21 +2,31 @@
 the staff declared against the people enrolled, withdrawing with a confirmation, a returned
 application's reason, overpaid invoices, the roster's error report across sessions and its storage."""
 
+import io
+import os
 import re
 from datetime import datetime
 from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from enrollment import services
-from enrollment.models import Member, Plan
-from tests.test_roster_import import person
+from enrollment.models import Application, Member, Plan
+from tests.test_enrollment_pages import upload
+from tests.test_roster_import import person, row, xlsx
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -147,3 +157,112 @@ def test_a_returned_applications_reason_stands_at_the_top_of_its_page(login, cle
     page = client.get(reverse("enrollment:application", args=[application.reference])).text
     top = page[page.index("<h1>") : page.index('class="card"')]
     assert "<strong>不予通过原因：</strong>不属于本辖区" in top and "退回原因" not in top
+
+
+# --- the roster's error report and its file -------------------------------------------------------
+
+
+def bad_roster() -> bytes:
+    return xlsx([row(1), row(2, name="")])
+
+
+def test_the_error_report_survives_a_new_session_with_its_marked_file(client, clerk_u003):
+    client.force_login(clerk_u003)
+    application = draft(clerk_u003)
+    page = upload(client, application, bad_roster(), name="一季度名单.xlsx").text
+    assert "有错误，未导入任何人员" in page
+    client.logout()
+    client.force_login(clerk_u003)  # a new session: nothing of the upload is in it
+    page = client.get(reverse("enrollment:application", args=[application.reference])).text
+    assert "上次上传的“一季度名单.xlsx”有错误，未导入任何人员" in page and "姓名未填写" in page
+    marked = client.get(reverse("enrollment:roster_marked", args=[application.reference]))
+    sheet = openpyxl.load_workbook(io.BytesIO(marked.content)).active
+    assert marked.status_code == 200 and sheet.cell(row=5, column=2).comment is not None
+    # Another unit's clerk sees neither the report nor the file.
+    other = Client()
+    other.force_login(User.objects.get(username="clerk_u004"))
+    assert other.get(reverse("enrollment:roster_marked", args=[application.reference])).status_code == 404
+
+
+def test_roster_files_are_stored_under_a_random_name_and_deleted_once_replaced(
+    client, clerk_u003, django_capture_on_commit_callbacks
+):
+    from enrollment.models import RosterUpload
+
+    client.force_login(clerk_u003)
+    application = draft(clerk_u003)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, application, bad_roster(), name="张三李四身份证名单.xlsx")
+    first = RosterUpload.objects.get(application=application)
+    assert re.fullmatch(r"roster-uploads/[0-9a-f]{32}\.xlsx", first.file.name)
+    assert first.original_name == "张三李四身份证名单.xlsx" and default_storage.exists(first.file.name)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, application, bad_roster(), name="改过的名单.xlsx")
+    second = RosterUpload.objects.get(application=application)
+    assert second.original_name == "改过的名单.xlsx" and not default_storage.exists(first.file.name)
+    # A clean file imports and leaves nothing behind; a second file waits as a preview, then is applied.
+    with django_capture_on_commit_callbacks(execute=True):
+        page = upload(client, application, xlsx([row(1), row(2)])).text
+    assert "名单已导入：2 人" in page and "有错误" not in page
+    assert not RosterUpload.objects.filter(application=application).exists()
+    assert not default_storage.exists(second.file.name)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, application, xlsx([row(1), row(2), row(3)]), name="补充.xlsx")
+    preview = RosterUpload.objects.get(application=application, kind="preview")
+    page = client.get(reverse("enrollment:application", args=[application.reference])).text
+    assert "“补充.xlsx”与现有名单的差异" in page and "新增 1 人" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(reverse("enrollment:roster_apply", args=[application.reference]), follow=True).text
+    assert "名单已替换：3 人" in page and not RosterUpload.objects.filter(application=application).exists()
+    assert not default_storage.exists(preview.file.name)
+
+
+def test_cleanup_deletes_stale_uploads_and_files_nothing_refers_to(clerk_u003, django_capture_on_commit_callbacks):
+    from enrollment.models import RosterUpload
+    from enrollment.roster import pending
+
+    fresh_app, stale_app, submitted_app = draft(clerk_u003), draft(clerk_u003, plan="ACC"), draft(clerk_u003, "ALW")
+    with time_machine.travel(datetime(2026, 8, 20, 10, tzinfo=SHANGHAI), tick=False):
+        stale = pending.keep(application=stale_app, kind="errors", data=b"old", filename="旧.xlsx", actor=clerk_u003)
+    fresh = pending.keep(application=fresh_app, kind="errors", data=b"new", filename="新.xlsx", actor=clerk_u003)
+    frozen = pending.keep(application=submitted_app, kind="errors", data=b"x", filename="交.xlsx", actor=clerk_u003)
+    Application.objects.filter(pk=submitted_app.pk).update(status="submitted")
+    # A file an older version kept under the clerk's own file name, and one being written right now.
+    legacy = default_storage.save("roster-uploads/名单.xlsx", ContentFile(b"legacy"))
+    recent = default_storage.save("roster-uploads/0123456789abcdef0123456789abcdef.xlsx", ContentFile(b"now"))
+    long_ago = datetime(2026, 8, 1, tzinfo=SHANGHAI).timestamp()
+    os.utime(default_storage.path(legacy), (long_ago, long_ago))
+    just_now = timezone.now().timestamp()
+    os.utime(default_storage.path(recent), (just_now, just_now))
+    with django_capture_on_commit_callbacks(execute=True):
+        out = io.StringIO()
+        call_command("cleanup_roster_uploads", stdout=out)
+    assert "已删除待处理的人员手册 2 份，无人引用的文件" in out.getvalue()
+    assert list(RosterUpload.objects.filter(pk__in=[stale.pk, fresh.pk, frozen.pk])) == [fresh]
+    assert default_storage.exists(fresh.file.name) and default_storage.exists(recent)
+    for gone in (stale.file.name, frozen.file.name, legacy):
+        assert not default_storage.exists(gone)
+    default_storage.delete(recent)
+
+
+def test_the_worker_runs_the_cleanup_every_night():
+    from procrastinate.contrib.django import app
+
+    from enrollment.tasks import cleanup_roster_uploads
+
+    [periodic] = [p for p in app.periodic_registry.periodic_tasks.values() if p.task is cleanup_roster_uploads]
+    assert periodic.cron == "40 3 * * *" and cleanup_roster_uploads.queue == "jobs"
+
+
+def test_a_large_roster_with_errors_leaves_its_report_on_the_page(login, clerk_u003, monkeypatch):
+    from mutualaid import jobs
+
+    monkeypatch.setattr("enrollment.views.INLINE_MAX_BYTES", 100)
+    client = login(clerk_u003)
+    application = draft(clerk_u003)
+    upload(client, application, xlsx([row(k) for k in range(1, 20)] + [row(20, name="")]), name="大名单.xlsx")
+    [job] = jobs.execute_queued()
+    assert job.status == "done" and job.result["created"] == 0
+    page = client.get(reverse("enrollment:application", args=[application.reference])).text
+    assert "上次上传的“大名单.xlsx”有错误，未导入任何人员" in page and "第 23 行" in page
+    assert client.get(reverse("enrollment:roster_marked", args=[application.reference])).status_code == 200
