@@ -380,6 +380,7 @@ class PlanAdmin(PaidClaimsGuardMixin, admin.ModelAdmin):
                 "fields": (
                     ("min_age", "max_age"),
                     "requires_basic_insurance",
+                    "requires_insurance_proof",
                     "sex_required",
                     "needy_required",
                     "occupations",

@@ -75,6 +75,22 @@ class ReasonForm(forms.Form):
     )
 
 
+class WithdrawForm(forms.Form):
+    """撤回申请 asks for a ticked confirmation, so a stray click (or a page without JavaScript) never withdraws."""
+
+    confirm = forms.BooleanField(
+        label="确认撤回本申请：撤回后不能恢复，名单中的人员可另行参保",
+        error_messages={"required": "请勾选“确认撤回本申请”后再撤回。"},
+    )
+    reason = forms.CharField(label="撤回原因（选填）", required=False, max_length=200,
+                             widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        data.pop("confirm", None)  # what the service is given: the reason alone
+        return data
+
+
 class CommentForm(forms.Form):
     comment = forms.CharField(label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

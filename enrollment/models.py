@@ -1,5 +1,7 @@
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -440,6 +442,24 @@ class ApplicationStatus(models.TextChoices):
 
 
 LIVE_APPLICATION = ~Q(status__in=[ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN])
+# The roster can still change: a draft, or one returned to the unit (back to draft, §3).
+ROSTER_OPEN = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
+
+
+@dataclass(frozen=True)
+class InvoiceFigures:
+    """缴费人数, 总份数, 应缴 (what the unit pays) and 工会补贴 of one application."""
+
+    members: int
+    shares: int
+    due: Decimal
+    subsidy: Decimal
+
+
+def invoice_figures(plan, *, members: int, shares: int) -> InvoiceFigures:
+    """The invoice: shares x (premium - union subsidy), the subsidy booked apart. Submission,
+    centre approval and a draft's page all compute it here."""
+    return InvoiceFigures(members, shares, plan.clerk_premium * shares, plan.union_subsidy * shares)
 
 
 INVOICE_STATUS_LABELS = {"unpaid": "未缴费", "partly_paid": "部分缴费", "paid": "已缴清", "overpaid": "多缴待退"}
@@ -513,10 +533,26 @@ class Application(models.Model):
     def period(self):
         return self.plan.period
 
+    @cached_property
+    def figures(self) -> InvoiceFigures:
+        """Fixed at submission and at centre approval; while the roster is open, counted from its
+        lines as the invoice will be (a list page may preset ``line_totals`` for a page of drafts)."""
+        if self.status not in ROSTER_OPEN:
+            return InvoiceFigures(self.member_count, self.share_count, self.amount_due, self.subsidy_total)
+        totals = getattr(self, "line_totals", None)
+        if totals is None:
+            totals = self.lines.aggregate(members=models.Count("pk"), shares=models.Sum("shares"))
+        return invoice_figures(self.plan, members=totals["members"], shares=totals["shares"] or 0)
+
     @property
     def balance(self) -> Decimal:
         """What the unit still owes; negative when it paid more than was due (and not yet refunded)."""
         return self.amount_due - (self.amount_paid - self.amount_refunded)
+
+    @property
+    def overpaid_amount(self) -> Decimal:
+        """What the centre owes back (多缴待退): the part of the balance below zero."""
+        return max(-self.balance, ZERO)
 
     @property
     def invoice_status(self) -> str:
@@ -575,6 +611,7 @@ class RosterLine(models.Model):
             models.CheckConstraint(
                 condition=Q(renewed_shares__lte=models.F("shares")), name="roster_renewed_le_shares"
             ),
+            models.CheckConstraint(condition=Q(shares__gte=1), name="roster_shares_at_least_one"),
         ]
 
     def __str__(self):
@@ -617,6 +654,7 @@ class Coverage(models.Model):
             models.CheckConstraint(
                 condition=Q(renewed_shares__lte=models.F("shares")), name="coverage_renewed_le_shares"
             ),
+            models.CheckConstraint(condition=Q(shares__gte=1), name="coverage_shares_at_least_one"),
             models.CheckConstraint(condition=Q(effective_to__gte=models.F("effective_from")), name="coverage_dates"),
         ]
 
@@ -805,6 +843,52 @@ class ApplicationDocument(models.Model):
 
     def __str__(self):
         return f"{self.application} {self.get_kind_display()}"
+
+
+class RosterUploadKind(models.TextChoices):
+    ERRORS = "errors", "有错误，待修改"
+    PREVIEW = "preview", "待确认替换"
+    QUEUED = "queued", "交后台处理"
+
+
+class RosterUploadQuerySet(ScopedQuerySet):
+    unit_path = "application__unit"
+    district_path = "application__unit__district"
+
+
+def roster_upload_path(instance, filename):
+    return random_path("roster-uploads", filename)
+
+
+class RosterUpload(models.Model):
+    """A roster file kept between two steps of its application: the error report of a file that
+    imported nothing (and the file, for the marked copy), the differences a file would make before
+    the clerk confirms, or a large file waiting for the worker. It outlives the session; it is
+    stored under a random name (the clerk's file name is only a field), and deleted, file and all,
+    once replaced, applied or stale (``enrollment.roster.pending``)."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="roster_uploads", null=True, blank=True
+    )
+    kind = models.CharField("用途", max_length=10, choices=RosterUploadKind.choices)
+    file = models.FileField("文件", upload_to=roster_upload_path)
+    original_name = models.CharField("文件名", max_length=200)
+    report = models.JSONField("校验结果", default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True, db_index=True)
+
+    objects = RosterUploadQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "待处理的人员手册"
+        verbose_name_plural = "待处理的人员手册"
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.application} {self.original_name}"
 
 
 class RegistrationStatus(models.TextChoices):

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,6 +43,17 @@ def _centre_only(request):
         raise Http404
 
 
+def _overpaid_invoices(user):
+    """多缴待退: approved invoices that received more than was due, net of refunds."""
+    return (
+        Application.objects.visible_to(user)
+        .filter(status__in=(ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE))
+        .filter(amount_paid__gt=F("amount_due") + F("amount_refunded"))
+        .select_related("unit__district", "plan__period")
+        .order_by("paid_on", "pk")
+    )
+
+
 def _open_invoices(user):
     return (
         Application.objects.visible_to(user)
@@ -54,10 +66,12 @@ def _open_invoices(user):
 @login_required
 @require_GET
 def overview(request):
-    """Unpaid and partly paid invoices by district and by days since approval, with totals."""
+    """Unpaid and partly paid invoices by district and by days since approval, with totals; and the
+    overpaid ones waiting for a refund."""
     _centre_only(request)
     today = timezone.localdate()
     invoices = [a for a in _open_invoices(request.user) if a.balance > 0]
+    overpaid = list(_overpaid_invoices(request.user))
     table = defaultdict(lambda: {"count": 0, "owed": ZERO, "buckets": [ZERO for _ in AGE_BUCKETS]})
     totals = {"count": 0, "owed": ZERO, "buckets": [ZERO for _ in AGE_BUCKETS]}
     for invoice in invoices:
@@ -70,6 +84,8 @@ def overview(request):
     return render(request, "enrollment/payments/overview.html", {
         "districts": sorted(table.items()), "totals": totals, "buckets": [label for _, label in AGE_BUCKETS],
         "invoices": invoices[:200], "invoice_count": len(invoices),
+        "overpaid": overpaid[:200], "overpaid_count": len(overpaid),
+        "overpaid_total": sum((a.overpaid_amount for a in overpaid), ZERO),
         "waiting": StatementLine.objects.filter(status=LineStatus.WAITING).count(),
         "statements": BankStatement.objects.select_related("imported_by")[:10],
     })  # fmt: skip

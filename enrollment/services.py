@@ -26,8 +26,10 @@ from enrollment.models import (
     Plan,
     RosterLine,
     Unit,
+    invoice_figures,
 )
-from enrollment.roster.rules import check_day, person_problems
+from enrollment.roster.rules import check_day, person_problems, roster_share_problems
+from enrollment.roster.validate import renewed_shares
 from mutualaid.audit import acting_as, recorded_by_service
 from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.dates import add_days
@@ -266,23 +268,68 @@ def application_add_member(*, actor, application: Application, member: Member, s
     require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit)
     _editable(application)
     renewed = renewed_shares_for(member, application.plan)
-    problems = member_problems(
-        member, application.plan, shares=shares, uniform=application.uniform_shares, renewed=renewed
-    )
-    if problems:
-        raise ValidationError([f"{member.name}：{p.message}" for p in problems])
-    row = (application.lines.aggregate(m=Max("row_number"))["m"] or 0) + 1
+    problems = [
+        p.message
+        for p in member_problems(member, application.plan, shares=shares, uniform=True, renewed=renewed)
+        if not p.code.startswith("shares")  # judged below, on the roster as it would stand
+    ]
+    added = ShareLine(None, _next_row(application), shares, min(renewed, shares), member.name)
+    share_problem = roster_share_problem(application, [*share_lines(application), added])
+    messages = [f"{member.name}：{message}" for message in problems] + ([share_problem] if share_problem else [])
+    if messages:
+        raise ValidationError(messages)
     line = RosterLine.objects.create(
         application=application,
         plan=application.plan,
         member=member,
-        row_number=row,
+        row_number=added.row,
         shares=shares,
-        renewed_shares=min(renewed, shares),
+        renewed_shares=added.renewed,
         insurance_card=member.insurance_card,
     )
     audit(actor=actor, obj=application, action="roster_add", comment=member.name, data={"shares": shares})
     return line
+
+
+def _next_row(application: Application) -> int:
+    return (application.lines.aggregate(m=Max("row_number"))["m"] or 0) + 1
+
+
+@dataclass(frozen=True)
+class ShareLine:
+    """One line as the share rules see it: ``key`` is the line's id (None for one being added)."""
+
+    key: int | None
+    row: int
+    shares: int
+    renewed: int
+    name: str = ""
+
+
+def share_lines(application: Application, *, without: int | None = None) -> list[ShareLine]:
+    lines = application.lines.exclude(pk=without) if without else application.lines.all()
+    return [ShareLine(*values) for values in lines.values_list("pk", "row_number", "shares", "renewed_shares")]
+
+
+def roster_share_problem(application: Application, lines: list[ShareLine] | None = None) -> str | None:
+    """Every line whose shares the plan refuses on this application as it stands (or as ``lines``
+    would make it) — uniform or not from the lines themselves, whatever box was ticked (§4) — as one
+    message naming them by 序号 and name; or None when every line is right."""
+    if lines is None:
+        lines = share_lines(application)
+    wrong = roster_share_problems(application.plan, [(n, line.shares, line.renewed) for n, line in enumerate(lines)])
+    if not wrong:
+        return None
+    shown = sorted(wrong, key=lambda n: (lines[n].row, n))[:10]
+    keys = [lines[n].key for n in shown if lines[n].key]
+    names = dict(RosterLine.objects.filter(pk__in=keys).values_list("pk", "member__name"))
+    listed = "；".join(
+        f"序号 {lines[n].row} {lines[n].name or names.get(lines[n].key, '')}（{lines[n].shares} 份）："
+        f"{wrong[n].rstrip('。')}"
+        for n in shown
+    )
+    more = f"……（共 {len(wrong)} 人）" if len(wrong) > len(shown) else ""
+    return f"名单中有 {len(wrong)} 人的份数不符合本项目规定：{listed}{more}。"
 
 
 def _lock_draft(actor, application: Application) -> Application:
@@ -306,29 +353,52 @@ def application_remove_line(*, actor, application: Application, line_id: int) ->
 
 @transaction.atomic
 def application_set_shares(*, actor, application: Application, line_id: int, shares: int) -> RosterLine:
-    """Change one person's shares on a draft, held to the plan's share rules like a file is."""
+    """Change one person's shares on a draft, held to the plan's share rules like a file is: the
+    roster as it would stand, uniform or not from its lines."""
     application = _lock_draft(actor, application)
     line = application.lines.select_related("member").filter(pk=line_id).first()
     if line is None:
         raise ValidationError("名单中没有这个人，可能已被删除。")
-    renewed = renewed_shares_for(line.member, application.plan)
-    problems = [
-        p.message
-        for p in person_problems(
-            application.plan, birth_date=line.member.birth_date, sex=line.member.sex,
-            basic=line.member.has_basic_insurance, needy=line.member.needy, occupation=line.member.occupation,
-            shares=shares, uniform=application.uniform_shares, renewed=renewed,
-            on=check_day(application.plan, today()),
+    renewed = min(renewed_shares_for(line.member, application.plan), shares)
+    changed = ShareLine(line.pk, line.row_number, shares, renewed, line.member.name)
+    problem = roster_share_problem(application, [*share_lines(application, without=line.pk), changed])
+    if problem:
+        hint = (
+            f"如要每人都改为 {shares} 份，请用名单上方的“全部人员改为”。"
+            if shares <= application.plan.max_shares
+            else ""
         )
-        if p.code.startswith("shares")
-    ]  # fmt: skip
-    if problems:
-        raise ValidationError([f"{line.member.name}：{message}" for message in problems])
+        raise ValidationError(problem + hint)
     before = line.shares
-    line.shares, line.renewed_shares = shares, min(renewed, shares)
+    line.shares, line.renewed_shares = shares, renewed
     line.save(update_fields=["shares", "renewed_shares"])
     audit(actor=actor, obj=application, action="roster_shares", comment=f"{line.member.name} {before} → {shares} 份")
     return line
+
+
+@transaction.atomic
+def application_set_all_shares(*, actor, application: Application, shares: int) -> int:
+    """Give everyone on a draft the same shares (a uniform roster), each renewal keeping what it
+    renews; refused, with the lines named, when the plan does not allow that many."""
+    application = _lock_draft(actor, application)
+    lines = list(application.lines.select_related("member").only("pk", "row_number", "member__id_number",
+                                                                  "member__name"))  # fmt: skip
+    if not lines:
+        raise ValidationError("名单为空。")
+    held = renewed_shares(application.plan, [line.member.id_number for line in lines])
+    changed = [
+        ShareLine(line.pk, line.row_number, shares, min(held.get(line.member.id_number, 0), shares), line.member.name)
+        for line in lines
+    ]
+    problem = roster_share_problem(application, changed)
+    if problem:
+        raise ValidationError(problem)
+    for line, after in zip(lines, changed, strict=True):
+        line.shares, line.renewed_shares = after.shares, after.renewed
+    RosterLine.objects.bulk_update(lines, ["shares", "renewed_shares"], batch_size=2000)
+    audit(actor=actor, obj=application, action="roster_shares", comment=f"全部人员改为 {shares} 份",
+          data={"lines": len(lines)})  # fmt: skip
+    return len(lines)
 
 
 APPLICATION_DETAILS = ("declared_staff", "uniform_shares", "contact_name", "contact_phone", "invoice_title",
@@ -380,17 +450,31 @@ def application_attach(*, actor, application: Application, kind: str, upload) ->
     return document
 
 
-def _participation_problem(application: Application) -> str | None:
-    plan = application.plan
-    if plan.participation_rate is None and plan.participation_all_below is None:
-        return None
-    enrolled = (
-        RosterLine.objects.filter(application__unit=application.unit, application__plan=plan)
+def _enrolled_count(application: Application) -> int:
+    """The unit's people in all its live applications for the plan and period (§4's participation)."""
+    return (
+        RosterLine.objects.filter(application__unit=application.unit, application__plan=application.plan)
         .filter(application__status__in=[s for s in ApplicationStatus.values if s not in ("rejected", "withdrawn")])
         .values("member")
         .distinct()
         .count()
     )
+
+
+def _staff_problem(application: Application, enrolled: int) -> str | None:
+    staff = application.declared_staff
+    if enrolled <= staff:
+        return None
+    return (
+        f"本单位参加本期“{application.plan.name}”的有 {enrolled} 人，多于申请填写的在职人数 {staff} 人"
+        f"（参保比例不能超过 100%）：请在“修改申请信息”中更正在职人数后再提交。"
+    )
+
+
+def _participation_problem(application: Application, enrolled: int) -> str | None:
+    plan = application.plan
+    if plan.participation_rate is None and plan.participation_all_below is None:
+        return None
     staff = application.declared_staff
     if plan.participation_all_below and staff < plan.participation_all_below:
         if enrolled < staff:
@@ -399,6 +483,12 @@ def _participation_problem(application: Application) -> str | None:
     if plan.participation_rate is not None and enrolled < plan.participation_rate * staff:
         return f"参加人数须达到在职人数的 {plan.participation_rate:.0%}：在职 {staff} 人，已参加 {enrolled} 人。"
     return None
+
+
+def _fix_invoice(application: Application, lines) -> None:
+    figures = invoice_figures(application.plan, members=len(lines), shares=sum(line.shares for line in lines))
+    application.member_count, application.share_count = figures.members, figures.shares
+    application.amount_due, application.subsidy_total = figures.due, figures.subsidy
 
 
 @transaction.atomic
@@ -420,19 +510,18 @@ def application_submit(*, actor, application: Application) -> Application:
         and not application.documents.filter(kind=ApplicationDocumentKind.INSURANCE_PROOF).exists()
     ):
         raise ValidationError("本项目须附单位的社会保险缴纳证明：请在“申请材料”中上传后再提交。")
-    if application.plan.uniform_shares_required and len({line.shares for line in lines}) > 1:
-        raise ValidationError("本项目要求同一申请中每人份数相同：请把名单中的份数改为一致后再提交。")
-    problem = _participation_problem(application)
+    problem = roster_share_problem(application)
+    if problem:
+        raise ValidationError(f"{problem}请修改份数后再提交。")
+    enrolled = _enrolled_count(application)
+    problem = _staff_problem(application, enrolled) or _participation_problem(application, enrolled)
     if problem:
         raise ValidationError(problem)
-    plan = application.plan
-    shares = sum(line.shares for line in lines)
-    application.member_count = len(lines)
-    application.share_count = shares
-    application.amount_due = (plan.premium - plan.union_subsidy) * shares
-    application.subsidy_total = plan.union_subsidy * shares
+    _fix_invoice(application, lines)
+    application.uniform_shares = len({line.shares for line in lines}) == 1  # what the roster is, not the box
     application.submitted_at = timezone.now()
-    _transition(actor, application, "submit", data={"members": len(lines), "due": str(application.amount_due)})
+    _transition(actor, application, "submit", data={"members": len(lines), "due": str(application.amount_due),
+                                                   "uniform": application.uniform_shares})  # fmt: skip
     application.save()
     return application
 
@@ -468,12 +557,13 @@ def application_centre_approve(*, actor, application: Application, comment: str 
     require(actor, CITY_ROLES, message="由市中心审核办事处已审核的申请。")
     application = Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
     _require_application_stage(actor, application)
-    # The invoice is fixed here: members x shares x (premium - union subsidy), the subsidy booked apart.
+    # The invoice is fixed here, on lines checked again as they stand: nothing is approved (and paid)
+    # at shares the plan refuses, whatever was let through before.
     lines = list(application.lines.all())
-    shares = sum(line.shares for line in lines)
-    application.member_count, application.share_count = len(lines), shares
-    application.amount_due = application.plan.clerk_premium * shares
-    application.subsidy_total = application.plan.union_subsidy * shares
+    problem = roster_share_problem(application)
+    if problem:
+        raise ValidationError(f"{problem}不能审核通过，请退回申请单位修改份数。")
+    _fix_invoice(application, lines)
     # People who changed employer belong to this unit from now on (DOMAIN.md §4); their earlier
     # claims stay with the unit that filed them (a claim records its own unit).
     moved = Member.objects.filter(roster_lines__application=application).exclude(unit=application.unit)

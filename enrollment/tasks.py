@@ -1,51 +1,66 @@
 """Background jobs of the enrollment app (procrastinate autodiscovers ``tasks`` modules)."""
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.exceptions import ValidationError
+from procrastinate.contrib.django import app
 
+from enrollment.roster import pending
 from mutualaid.jobs import job_handler, job_start
-
-ROSTER_UPLOADS = "roster-uploads/"
 
 
 def start_roster_import(*, actor, plan, unit, data: bytes, filename: str, application=None, shares=None, staff=None):
-    """Queue a large roster: the file is kept under a random name until the worker has read it."""
-    import uuid
-    from pathlib import PurePath
+    """Queue a large roster: the file is kept (a ``RosterUpload``, random name) until the worker is done with it."""
+    from enrollment.models import RosterUploadKind
 
-    stored = default_storage.save(
-        f"{ROSTER_UPLOADS}{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}", ContentFile(data)
-    )
+    upload = pending.keep(application=None, kind=RosterUploadKind.QUEUED, data=data, filename=filename, actor=actor)
+    if application is not None:
+        pending.discard(application)  # this file supersedes the last report or preview
+        upload.application = application
+        upload.save(update_fields=["application"])
     return job_start(
         actor=actor,
         kind="roster_import",
         label=f"导入人员手册 {filename}（{unit.name} {plan.period.name} {plan.name}）",
         subject=application.reference if application else f"{plan.pk}:{unit.pk}",
         params={"plan": plan.pk, "unit": unit.pk, "application": application.pk if application else None,
-                "file": stored, "filename": filename, "shares": shares, "staff": staff},
+                "upload": upload.pk, "file": upload.file.name, "filename": filename, "shares": shares,
+                "staff": staff},
     )  # fmt: skip
 
 
 @job_handler("roster_import")
 def roster_import_job(job, progress):
     """Validate and write a roster on the worker. The write is one transaction, so a worker that
-    dies midway leaves no rows; the stored file stays until the job ends, so it can be retried."""
-    from enrollment.models import Application, Plan, Unit
+    dies midway leaves no rows; the stored file stays until the job ends, so it can be retried.
+    A roster with errors keeps its file as the application's error report (with the marked copy)."""
+    from enrollment.models import Application, Plan, RosterUpload, RosterUploadKind, Unit
     from enrollment.roster import group_errors, import_roster
 
     params = job.params
-    with default_storage.open(params["file"], "rb") as handle:
-        data = handle.read()
+    upload = RosterUpload.objects.filter(pk=params.get("upload")).first()
+    data = pending.read(upload) if upload else None
+    if data is None:
+        raise ValidationError("上传的文件已过期删除，请重新上传人员手册。")
     application = Application.objects.filter(pk=params["application"]).first() if params["application"] else None
     result = import_roster(
         actor=job.created_by, plan=Plan.objects.select_related("period").get(pk=params["plan"]),
         unit=Unit.objects.get(pk=params["unit"]), data=data, filename=params["filename"], shares=params["shares"],
         staff=params["staff"], application=application, progress=progress,
     )  # fmt: skip
-    if result.ok:
-        default_storage.delete(params["file"])
+    if result.ok or upload.application is None:
+        pending.remove(upload)
+    else:
+        pending.discard(upload.application)
+        upload.kind, upload.report = RosterUploadKind.ERRORS, pending.error_report(result)
+        upload.save(update_fields=["kind", "report"])
     summary = result.as_dict()
     summary["groups"] = [
         {"code": g["code"], "label": g["label"], "count": g["count"]} for g in group_errors(result.errors)
     ]
     return summary
+
+
+@app.periodic(cron="40 3 * * *")
+@app.task(name="enrollment.cleanup_roster_uploads", queue="jobs", pass_context=False)
+def cleanup_roster_uploads(timestamp: int) -> dict:
+    """Nightly on the worker: stale roster files (with ID numbers in them) do not stay in storage."""
+    return pending.cleanup()

@@ -16,6 +16,7 @@ urlpatterns = [
     path("applications/<str:reference>/people/", views.person_add, name="person_add"),
     path("applications/<str:reference>/people/<int:line_id>/remove/", views.line_remove, name="line_remove"),
     path("applications/<str:reference>/people/<int:line_id>/shares/", views.line_shares, name="line_shares"),
+    path("applications/<str:reference>/people/shares/", views.shares_all, name="shares_all"),
     path("applications/<str:reference>/documents/<str:kind>/", views.document_upload, name="document_upload"),
     path("applications/<str:reference>/documents/<int:pk>/view/", views.document_view, name="document"),
     path("applications/<str:reference>/refund/", payment_views.refund, name="refund"),

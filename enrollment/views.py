@@ -1,9 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import Count, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,15 +18,24 @@ from enrollment.forms import (
     ReasonForm,
     RosterUploadForm,
     SharesForm,
+    WithdrawForm,
 )
-from enrollment.models import Application, ApplicationStatus, District, Period
+from enrollment.models import (
+    ROSTER_OPEN,
+    Application,
+    ApplicationStatus,
+    District,
+    Period,
+    RosterLine,
+    RosterUploadKind,
+)
 from enrollment.payment_views import invoice_context
 from enrollment.roster import (
     UnreadableFile,
     add_person,
     annotate_workbook,
-    group_errors,
     import_roster,
+    pending,
     renewal_prefill,
     roster_diff,
     roster_template,
@@ -56,6 +64,7 @@ def application_list(request):
     if status in ApplicationStatus.values:
         applications = applications.filter(status=status)
     page = Paginator(applications.order_by("-pk"), 50).get_page(request.GET.get("page"))
+    _preset_line_totals([a for a in page if a.status in ROSTER_OPEN])
     return render(
         request,
         "enrollment/applications.html",
@@ -67,6 +76,19 @@ def application_list(request):
             "districts": District.objects.order_by("code"),
         },
     )
+
+
+def _preset_line_totals(drafts) -> None:
+    """A page of drafts counts its people and shares in one query (``Application.figures``)."""
+    if not drafts:
+        return
+    totals = {
+        row["application"]: row
+        for row in RosterLine.objects.filter(application__in=drafts).order_by().values("application")
+        .annotate(members=Count("pk"), shares=Sum("shares"))
+    }  # fmt: skip
+    for application in drafts:
+        application.line_totals = totals.get(application.pk, {"members": 0, "shares": 0})
 
 
 @login_required
@@ -97,14 +119,6 @@ def application_create(request):
     return render(request, "enrollment/application_form.html", {"form": form, "unit": unit})
 
 
-def _upload_key(application) -> str:
-    return f"roster-upload:{application.reference}"
-
-
-def _diff_key(application) -> str:
-    return f"roster-diff:{application.reference}"
-
-
 @login_required
 @require_GET
 def application_detail(request, reference):
@@ -118,8 +132,10 @@ def _application_page(request, reference, person_form=None):
     role = role_of(request.user)
     lines = application.lines.select_related("member").order_by("row_number")
     editable = role == Role.CLERK and application.status in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
-    report = request.session.get(_upload_key(application)) if editable else None
-    diff = request.session.get(_diff_key(application)) if editable else None
+    # The last file's error report, or the differences it would make, kept on the application
+    # (not in the session): the clerk who signs in again still sees them.
+    report = _kept(application, RosterUploadKind.ERRORS) if editable else None
+    diff = _kept(application, RosterUploadKind.PREVIEW) if editable else None
     job = (
         Job.objects.visible_to(request.user).filter(kind="roster_import", subject=application.reference).first()
         if editable
@@ -150,15 +166,23 @@ def _application_page(request, reference, person_form=None):
             "can_attach_slip": role == Role.CLERK
             and application.status in (ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE),
             "reason_form": ReasonForm(),
+            "withdraw_form": WithdrawForm(auto_id="withdraw_%s"),
             "comment_form": CommentForm(),
             "report": report,
             "diff": diff,
+            "roster_open": application.status in ROSTER_OPEN,
+            "share_problem": services.roster_share_problem(application) if editable else None,
             "job": job,
             "changes": changes,
             "change_count": change_count,
             **invoice_context(request, application),
         },
     )
+
+
+def _kept(application, kind) -> dict | None:
+    upload = pending.latest(application, kind)
+    return {**upload.report, "filename": upload.original_name, "uploaded_at": upload.uploaded_at} if upload else None
 
 
 @login_required
@@ -188,7 +212,6 @@ def roster_upload(request, reference):
         if len(data) > INLINE_MAX_BYTES:
             start_roster_import(actor=request.user, plan=application.plan, unit=application.unit, data=data,
                                 filename=upload.name, application=application)  # fmt: skip
-            request.session.pop(_upload_key(application), None)
             messages.info(request, "名单较大，已交给后台处理，可以在本页看到进度。")
             return redirect("enrollment:application", reference=reference)
         # A draft that already has people: show what the file would change before replacing them.
@@ -201,28 +224,15 @@ def roster_upload(request, reference):
     except PermissionDenied as exc:
         raise Http404 from exc
     if result.ok and preview:
-        request.session.pop(_upload_key(application), None)
-        stored = default_storage.save(f"roster-uploads/{upload.name[-60:]}", ContentFile(data))
-        request.session[_diff_key(application)] = {"file": stored, "filename": upload.name,
-                                                   **roster_diff(application, result.lines)}  # fmt: skip
+        pending.keep(application=application, kind=RosterUploadKind.PREVIEW, data=data, filename=upload.name,
+                     actor=request.user, report=roster_diff(application, result.lines))  # fmt: skip
         messages.info(request, "请核对新名单与现有名单的差异，确认后替换。")
     elif result.ok:
-        request.session.pop(_upload_key(application), None)
+        pending.discard(application)
         messages.success(request, f"名单已导入：{result.created} 人。核对无误后请提交申请。")
     else:
-        stored = default_storage.save(f"roster-uploads/{upload.name[-60:]}", ContentFile(data))
-        request.session[_upload_key(application)] = {
-            "file": stored,
-            "filename": upload.name,
-            "rows": result.rows,
-            "valid": result.valid,
-            "groups": [
-                {"label": g["label"], "code": g["code"], "count": g["count"],
-                 "rows": [e.as_dict() for e in g["rows"][:200]]}
-                for g in group_errors(result.errors)
-            ],
-            "errors": [e.as_dict() for e in result.errors],
-        }  # fmt: skip
+        pending.keep(application=application, kind=RosterUploadKind.ERRORS, data=data, filename=upload.name,
+                     actor=request.user, report=pending.error_report(result))  # fmt: skip
         messages.error(request, f"名单有 {len(result.errors)} 处错误，未导入任何人员。请按下面的说明修改后重新上传。")
     return redirect("enrollment:application", reference=reference)
 
@@ -233,19 +243,18 @@ def roster_marked_download(request, reference):
     from enrollment.roster import RowError
 
     application = get_visible_or_404(Application, request.user, reference=reference)
-    report = request.session.get(_upload_key(application))
-    if not report or not default_storage.exists(report["file"]):
+    upload = pending.latest(application, RosterUploadKind.ERRORS)
+    data = pending.read(upload) if upload else None
+    if data is None:
         raise Http404("没有待修改的名单")
-    with default_storage.open(report["file"], "rb") as handle:
-        data = handle.read()
-    errors = [RowError(**error) for error in report["errors"]]
-    return logged_file(request, annotate_workbook(data=data, filename=report["filename"], errors=errors),
+    errors = [RowError(**error) for error in upload.report["errors"]]
+    return logged_file(request, annotate_workbook(data=data, filename=upload.original_name, errors=errors),
                        obj=application, filename=f"人员手册-错误标注-{application.reference}.xlsx")  # fmt: skip
 
 
 ACTIONS = {
     "submit": (services.application_submit, None, "申请已提交，名单已冻结，等待办事处审核。"),
-    "withdraw": (services.application_withdraw, None, "申请已撤回。"),
+    "withdraw": (services.application_withdraw, WithdrawForm, "申请已撤回。"),
     "district_approve": (services.application_district_approve, CommentForm, "已审核通过，转市中心。"),
     "centre_approve": (services.application_centre_approve, CommentForm, "已审核通过，缴费金额已确定。"),
     "return": (services.application_return, ReasonForm, "已退回申请单位修改。"),
@@ -282,23 +291,27 @@ def roster_apply(request, reference):
     """Replace the draft's roster with the file whose differences the clerk has just seen."""
     application = get_visible_or_404(Application.objects.select_related("plan__period", "unit"), request.user,
                                      reference=reference)  # fmt: skip
-    pending = request.session.pop(_diff_key(application), None)
-    if not pending or not default_storage.exists(pending["file"]):
+    kept = pending.latest(application, RosterUploadKind.PREVIEW)
+    data = pending.read(kept) if kept else None
+    if data is None:
         messages.error(request, "没有待确认的名单，请重新上传。")
         return redirect("enrollment:application", reference=reference)
-    with default_storage.open(pending["file"], "rb") as handle:
-        data = handle.read()
-    default_storage.delete(pending["file"])
+    filename = kept.original_name
+    pending.remove(kept)
     try:
         result = import_roster(actor=request.user, plan=application.plan, unit=application.unit, data=data,
-                               filename=pending["filename"], application=application)  # fmt: skip
+                               filename=filename, application=application)  # fmt: skip
     except (UnreadableFile, ValidationError) as exc:
         messages.error(request, refusal_text(exc) if isinstance(exc, ValidationError) else str(exc))
         return redirect("enrollment:application", reference=reference)
     if result.ok:
         messages.success(request, f"名单已替换：{result.created} 人。")
     else:
-        messages.error(request, f"名单有 {len(result.errors)} 处错误（名单有变化），未替换。请重新上传。")
+        pending.keep(application=application, kind=RosterUploadKind.ERRORS, data=data, filename=filename,
+                     actor=request.user, report=pending.error_report(result))  # fmt: skip
+        messages.error(
+            request, f"名单有 {len(result.errors)} 处错误（名单有变化），未替换。请按下面的说明修改后重新上传。"
+        )
     return redirect("enrollment:application", reference=reference)
 
 
@@ -382,6 +395,22 @@ def line_shares(request, reference, line_id):
         attempt(request, lambda: services.application_set_shares(
             actor=request.user, application=application, line_id=line_id, shares=form.cleaned_data["shares"]
         ), "份数已修改。")  # fmt: skip
+    return redirect(reverse("enrollment:application", args=[reference]) + "#people")
+
+
+@login_required
+@require_POST
+def shares_all(request, reference):
+    """Everyone on the draft at the same shares: the way from one uniform roster to another."""
+    application = _draft_for_clerk(request, reference)
+    form = SharesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "份数应为不小于 1 的整数。")
+    else:
+        shares = form.cleaned_data["shares"]
+        attempt(request, lambda: services.application_set_all_shares(
+            actor=request.user, application=application, shares=shares
+        ), f"已把名单中每人的份数改为 {shares} 份。")  # fmt: skip
     return redirect(reverse("enrollment:application", args=[reference]) + "#people")
 
 

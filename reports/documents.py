@@ -152,8 +152,8 @@ def application_form(application) -> ApplicationForm:
     from mutualaid.models import AuditLog
 
     unit, plan = application.unit, application.plan
-    members = application.member_count or application.lines.count()
-    shares = application.share_count or sum(application.lines.values_list("shares", flat=True))
+    figures = application.figures  # a draft's counted from its lines, as the invoice will be
+    members, shares = figures.members, figures.shares
     staff = application.declared_staff
     history = list(AuditLog.objects.for_object(application).order_by("at", "pk"))
     return ApplicationForm(
@@ -161,8 +161,7 @@ def application_form(application) -> ApplicationForm:
         unit_code=unit.code, paid_on=application.paid_on, chair_name=unit.chair_name, chair_phone=unit.chair_phone,
         contact_name=application.contact_name, contact_phone=application.contact_phone, address=unit.address,
         premium=Money(plan.clerk_premium), members=members, shares=shares,
-        amount=Money(application.amount_due or plan.clerk_premium * shares),
-        subsidy=Money(application.subsidy_total or plan.union_subsidy * shares),
+        amount=Money(figures.due), subsidy=Money(figures.subsidy),
         ratio=f"{members / staff:.0%}" if staff else "—", staff=staff,
         district_opinion=_step(history, {"district_approve"}),
         invoice_title=application.invoice_title or unit.name,

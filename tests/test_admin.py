@@ -859,3 +859,16 @@ def test_changing_a_period_with_paid_claims_needs_a_confirmation(admin_client):
     period.refresh_from_db()
     assert str(period.enrollment_end) == "2027-02-28"
     assert AuditLog.objects.for_object(period).last().data["changes"]["enrollment_end"] == ["2027-01-31", "2027-02-28"]
+
+
+def test_the_plan_page_sets_whether_an_application_needs_the_social_insurance_proof(admin_client, med_plan):
+    url = reverse("admin:enrollment_plan_change", args=[med_plan.pk])
+    page = content(admin_client.get(url))
+    assert 'name="requires_insurance_proof"' in page and "申请须附社会保险缴纳证明" in page
+    assert page.index('name="requires_basic_insurance"') < page.index('name="requires_insurance_proof"')
+    data = plan_post(
+        med_plan.period, code="TMED", requires_insurance_proof="on", existing_tiers=list(med_plan.tiers.all())
+    )
+    assert admin_client.post(url, data).status_code == 302
+    med_plan.refresh_from_db()
+    assert med_plan.requires_insurance_proof is True

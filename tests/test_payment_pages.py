@@ -98,3 +98,26 @@ def test_the_clerk_uploads_the_transfer_slip_for_the_centre_to_see(login, clerk_
     draft_url = reverse("enrollment:document_upload", args=["16-MED-U001-1", "transfer_slip"])
     login(clerk_u003)
     assert client.post(draft_url, {"file": SimpleUploadedFile("x.png", b"\x89PNG\r\n\x1a\n")}).status_code == 404
+
+
+def test_overpaid_invoices_wait_on_the_payments_page_with_what_to_refund(login, handler, district_rc, clerk_u003):
+    from datetime import date
+    from decimal import Decimal
+
+    from enrollment import payments, services
+
+    fem = Application.objects.get(reference="16-FEM-U003-1")  # due 50.00
+    services.payment_record(actor=handler, application=fem, amount=Decimal("80.00"), paid_on=date(2026, 11, 20))
+    client = login(handler)
+    page = client.get(reverse("enrollment:payments")).text
+    section = page[page.index('id="overpaid"') :]
+    assert "多缴待退：1 个，共 30.00 元" in section and "16-FEM-U003-1" in section
+    assert "<strong>30.00</strong>" in section
+    assert f'href="{reverse("enrollment:application", args=["16-FEM-U003-1"])}#refund">登记退款' in section
+    assert 'id="refund"' in client.get(reverse("enrollment:application", args=["16-FEM-U003-1"])).text
+    for user in (district_rc, clerk_u003):
+        assert login(user).get(reverse("enrollment:payments")).status_code == 404
+    payments.refund_record(actor=handler, application_id=fem.pk, amount=Decimal("30.00"),
+                           refunded_on=date(2026, 11, 24), reference="TK001")  # fmt: skip
+    section = login(handler).get(reverse("enrollment:payments")).text.split('id="overpaid"')[1]
+    assert "多缴待退：0 个" in section and "16-FEM-U003-1" not in section.split("</section>")[0]

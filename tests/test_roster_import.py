@@ -211,9 +211,14 @@ def test_plan_specific_eligibility_sex_occupation_needy_and_exclusive_groups():
 
 
 def test_shares_limits_uniform_mixed_and_the_renewal_exception():
-    uniform = run(xlsx([row(1, shares="5"), row(2, shares="6")]), plan="DD")
-    assert codes(uniform) == {5: {"shares_exceeds_max"}}
+    uniform = run(xlsx([row(1, shares="6"), row(2, shares="6")]), plan="DD")
+    assert codes(uniform) == {4: {"shares_exceeds_max"}, 5: {"shares_exceeds_max"}}
     assert "上限 5 份" in uniform.errors[0].message
+    assert run(xlsx([row(1, shares="5"), row(2, shares="5")]), plan="DD", dry_run=True).errors == []
+    # Different shares in the file make it mixed (§4): at most 3 each, whatever the application's box says.
+    mixed = run(xlsx([row(1, shares="5"), row(2, shares="3")]), plan="DD")
+    assert codes(mixed) == {4: {"shares_exceeds_max"}}
+    assert "上限 3 份" in mixed.errors[0].message and "各人份数不同" in mixed.errors[0].message
     # 张伟 held 3 DD shares in period 15 to its end: he may keep them even where the mixed limit is 3.
     zhang = run(xlsx([row(1, name="张伟", id_number="371002198005120137", shares="3")]), plan="DD", unit="U001",
                 dry_run=True)  # fmt: skip
@@ -222,9 +227,9 @@ def test_shares_limits_uniform_mixed_and_the_renewal_exception():
 
 
 def test_default_shares_come_from_the_command_line(db):
-    result = run(xlsx([row(1), row(2, shares="2")]), plan="DD", shares=4)
+    result = run(xlsx([row(1), row(2, shares="2")]), plan="DD", shares=3)
     assert result.errors == []
-    assert [line.shares for line in result.lines] == [4, 2]
+    assert [line.shares for line in result.lines] == [3, 2]
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -90,10 +90,15 @@ def test_shares_are_changed_and_lines_removed_only_in_a_draft(login, clerk_u003)
     add(client, application)
     add(client, application, name="赵丽", id_number=person(404, "F"), card="C404")
     first, second = application.lines.order_by("row_number")
-    client.post(reverse("enrollment:line_shares", args=[application.reference, first.pk]), {"shares": "2"})
+    # ACC requires the same shares for everyone: one person alone cannot move, everyone together can.
+    page = client.post(reverse("enrollment:line_shares", args=[application.reference, first.pk]), {"shares": "2"},
+                       follow=True).text  # fmt: skip
+    assert "本项目要求同一申请每人份数相同" in page and "请用名单上方的“全部人员改为”" in page
     first.refresh_from_db()
-    assert first.shares == 2
-    page = client.post(reverse("enrollment:line_shares", args=[application.reference, first.pk]), {"shares": "6"},
+    assert first.shares == 1
+    client.post(reverse("enrollment:shares_all", args=[application.reference]), {"shares": "2"})
+    assert list(application.lines.values_list("shares", flat=True)) == [2, 2]
+    page = client.post(reverse("enrollment:shares_all", args=[application.reference]), {"shares": "6"},
                        follow=True).text  # fmt: skip
     assert "份数 6 超过上限 5 份" in page
     first.refresh_from_db()

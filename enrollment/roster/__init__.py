@@ -135,10 +135,9 @@ def import_roster(*, actor, plan, unit, data: bytes, filename: str, shares: int 
     if progress:
         progress.start(total=max(len(sheet.rows) - sheet.header_row - 1, 1), message="校验中")
     started = time.perf_counter()
-    uniform = application.uniform_shares if application is not None else True
     rows, errors = validate_rows(
-        sheet, plan=plan, application_id=application.pk if application else None, uniform=uniform,
-        default_shares=shares or 1, today=timezone.localdate(),
+        sheet, plan=plan, application_id=application.pk if application else None, default_shares=shares or 1,
+        today=timezone.localdate(),
     )  # fmt: skip
     result.timings["validate"] = time.perf_counter() - started
     result.rows, result.errors, result.lines = len(rows), errors, rows
@@ -167,8 +166,8 @@ def import_roster(*, actor, plan, unit, data: bytes, filename: str, shares: int 
     except IntegrityError:
         # Someone enrolled one of these people a moment ago: say who is now taken, write nothing.
         again = validate_rows(
-            sheet, plan=plan, application_id=application.pk if application else None, uniform=uniform,
-            default_shares=shares or 1, today=timezone.localdate(),
+            sheet, plan=plan, application_id=application.pk if application else None, default_shares=shares or 1,
+            today=timezone.localdate(),
         )  # fmt: skip
         result.errors = again[1] or [
             RowError(None, None, "already_enrolled", "名单中有人员刚被其他申请登记，请重新上传。")
@@ -191,7 +190,7 @@ def add_person(*, actor, application, person: dict) -> dict[str, list[str]]:
     """Add one person typed into the page to a draft's roster, through the very checks a file
     goes through (one row of a sheet). Returns the person's problems (field -> messages), or {}."""
     from enrollment.models import Application
-    from enrollment.services import _editable
+    from enrollment.services import ShareLine, _editable, roster_share_problem, share_lines
     from mutualaid.models import audit
     from mutualaid.scoping import CITY_ROLES, Role, require
 
@@ -209,8 +208,8 @@ def add_person(*, actor, application, person: dict) -> dict[str, list[str]]:
         require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit, message="只有本单位经办人可以修改名单。")
         _editable(application)
         rows, errors = validate_rows(
-            sheet, plan=application.plan, application_id=application.pk, uniform=application.uniform_shares,
-            default_shares=1, today=timezone.localdate(),
+            sheet, plan=application.plan, application_id=application.pk, default_shares=1,
+            today=timezone.localdate(),
         )  # fmt: skip
         row = rows[0]
         problems: dict[str, list[str]] = {}
@@ -222,6 +221,12 @@ def add_person(*, actor, application, person: dict) -> dict[str, list[str]]:
         if problems:
             return problems
         row.excel_row = (application.lines.aggregate(m=Max("row_number"))["m"] or 0) + 1
+        # The file's check saw this person alone; the shares are judged on the roster they join (§4).
+        shares_problem = roster_share_problem(
+            application, [*share_lines(application), ShareLine(None, row.excel_row, row.shares, row.renewed, row.name)]
+        )
+        if shares_problem:
+            return {"shares": [shares_problem]}
         try:
             with transaction.atomic():
                 write_roster(application=application, unit=application.unit, rows=[row], replace=False)
@@ -281,14 +286,15 @@ def renewal_prefill(*, actor, plan, unit):
                                 effective_to__gte=previous.coverage_end)
         .select_related("member").order_by("member__name")
     )  # fmt: skip
-    from enrollment.roster.rules import check_day, person_problems
+    from enrollment.roster.rules import check_day, is_uniform, person_problems
 
     on = check_day(plan, timezone.localdate())
+    uniform = is_uniform([c.shares for c in held] + list(application.lines.values_list("shares", flat=True)))
     eligible = [
         c for c in held
         if not person_problems(plan, birth_date=c.member.birth_date, sex=c.member.sex, basic=c.member.has_basic_insurance,
                                needy=c.member.needy, occupation=c.member.occupation, shares=c.shares,
-                               uniform=application.uniform_shares, renewed=c.shares, on=on)
+                               uniform=uniform, renewed=c.shares, on=on)
     ]  # fmt: skip
     ineligible = len(held) - len(eligible)
     held = eligible

@@ -4,6 +4,7 @@ The bulk roster validator and ``services.member_problems`` (one person added by
 hand) both ask these, so a rule is written once.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,7 +28,7 @@ ERROR_CODES = {
     "exclusive_conflict": "本期已参加互斥的项目",
     "insurance_card_missing": "医保卡号未填",
     "basic_insurance_required": "须参加城镇职工基本医疗保险",
-    "shares_invalid": "份数应为不小于 1 的整数",
+    "shares_invalid": "份数应为不小于 1 的整数（须统一份数的项目，每人份数须相同）",
     "shares_exceeds_max": "份数超过本项目上限",
     "occupation_ineligible": "职业不在本项目范围内",
     "needy_ineligible": "本项目仅限困难职工",
@@ -53,6 +54,55 @@ def share_limit(plan, *, uniform: bool, renewed: int) -> int:
     if plan.renewal_keeps_shares and renewed:
         limit = max(limit, renewed)
     return limit
+
+
+def is_uniform(shares) -> bool:
+    """A roster is uniform when all its people hold the same shares, whatever box was ticked (§4)."""
+    return len(set(shares)) <= 1
+
+
+def share_message(plan, *, shares: int, uniform: bool, renewed: int) -> str | None:
+    """Why ``shares`` is not allowed for one person on a roster that is (or is not) uniform, or None."""
+    if shares < 1:
+        return "份数应为不小于 1 的整数。"
+    limit = share_limit(plan, uniform=uniform, renewed=renewed)
+    if shares <= limit:
+        return None
+    base = plan.max_shares if uniform else plan.mixed_max_shares
+    if plan.renewal_keeps_shares and renewed > base:
+        note = f"（续保可保留上期的 {renewed} 份）"
+    elif not uniform and plan.mixed_max_shares < plan.max_shares:
+        note = f"（名单中各人份数不同，每人最多 {plan.mixed_max_shares} 份；各人份数相同时最多 {plan.max_shares} 份）"
+    else:
+        note = ""
+    return f"份数 {shares} 超过上限 {limit} 份{note}。"
+
+
+def common_shares(shares) -> int | None:
+    """The shares most people hold (the first seen on a tie), or None for an empty roster."""
+    counted = Counter(shares).most_common(1)
+    return counted[0][0] if counted else None
+
+
+def not_uniform_message(common: int) -> str:
+    return f"本项目要求同一申请每人份数相同（名单中多数人为 {common} 份）。"
+
+
+def roster_share_problems(plan, lines) -> dict[int, str]:
+    """Every row whose shares the plan refuses on a roster holding exactly ``lines`` — (row, shares,
+    renewed shares) — judged as a whole: uniform or not from the lines themselves (§4)."""
+    held = [shares for _, shares, _ in lines]
+    uniform = is_uniform(held)
+    common = common_shares(held) if plan.uniform_shares_required and not uniform else None
+    wrong: dict[int, str] = {}
+    for row, shares, renewed in lines:
+        if common is not None and shares != common:
+            wrong[row] = not_uniform_message(common)
+            continue
+        message = share_message(plan, shares=shares, uniform=uniform or common is not None, renewed=renewed)
+        if message:
+            wrong[row] = message
+    return wrong
 
 
 def person_problems(
@@ -88,10 +138,7 @@ def person_problems(
         problems.append(
             Problem("occupation_ineligible", f"本项目仅限以下职业：{'、'.join(plan.occupations)}。", "occupation")
         )
-    limit = share_limit(plan, uniform=uniform, renewed=renewed)
-    if shares < 1:
-        problems.append(Problem("shares_invalid", "份数应为不小于 1 的整数。", "shares"))
-    elif shares > limit:
-        note = f"（续保可保留上期的 {renewed} 份）" if renewed > plan.max_shares else ""
-        problems.append(Problem("shares_exceeds_max", f"份数 {shares} 超过上限 {limit} 份{note}。", "shares"))
+    message = share_message(plan, shares=shares, uniform=uniform, renewed=renewed)
+    if message:
+        problems.append(Problem("shares_invalid" if shares < 1 else "shares_exceeds_max", message, "shares"))
     return problems

@@ -78,7 +78,7 @@ def _yes_no(value, default: bool) -> bool:
     return word not in NO
 
 
-def validate_rows(sheet: Sheet, *, plan, application_id, uniform: bool, default_shares: int, today: date):
+def validate_rows(sheet: Sheet, *, plan, application_id, default_shares: int, today: date):
     """Return (rows, errors) for a sheet whose header was found."""
     columns, headers = sheet.columns, sheet.headers
     rows: list[RosterRow] = []
@@ -119,17 +119,23 @@ def validate_rows(sheet: Sheet, *, plan, application_id, uniform: bool, default_
     renewed = renewed_shares(plan, ids)
     enrolled = enrolled_elsewhere(plan, ids, application_id)
     exclusive = exclusive_elsewhere(plan, ids, application_id)
+    # Uniform or not is what the roster holds (§4): different shares in the file make it mixed.
+    held = [row.shares for row in rows if row.shares >= 1]
+    uniform = rules.is_uniform(held)
+    common = rules.common_shares(held) if plan.uniform_shares_required and not uniform else None
     for row in rows:
         if not row.id_number:
             continue
         row.renewed = min(renewed.get(row.id_number, 0), row.shares) if row.shares else 0
+        if row.shares and common is not None and row.shares != common:
+            problem(row, "shares", "shares_invalid", rules.not_uniform_message(common))
         if row.shares and row.birth_date:
             for found in rules.person_problems(
                 plan, birth_date=row.birth_date, sex=row.sex, basic=row.basic, needy=row.needy,
-                occupation=row.occupation, shares=row.shares, uniform=uniform,
+                occupation=row.occupation, shares=row.shares, uniform=uniform or common is not None,
                 renewed=renewed.get(row.id_number, 0), on=on,
             ):  # fmt: skip
-                if found.code == "shares_invalid" and "shares_invalid" in row.codes:
+                if found.code.startswith("shares") and "shares_invalid" in row.codes:
                     continue
                 problem(row, found.field, found.code, found.message)
         if registered.get(row.id_number, row.name) != row.name and row.name:
@@ -211,9 +217,9 @@ def read_person(row: RosterRow, raw, cell, problem, *, present, today: date, def
     shares_text = text(shares_raw)
     if shares_text == "":
         row.shares = default_shares
-    elif shares_text.isdigit():
+    elif shares_text.isascii() and shares_text.isdigit() and int(shares_text) >= 1:
         row.shares = int(shares_text)
-    else:
+    else:  # 0, negative, fractional or words: never imported as a share count (§4: 1..max)
         row.shares = 0
         problem(row, "shares", "shares_invalid", f"份数“{shares_text}”应为不小于 1 的整数。")
 

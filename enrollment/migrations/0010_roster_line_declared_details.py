@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrollment', '0007_payments_reconciliation'),
+        ('enrollment', '0009_roster_uploads'),
     ]
 
     operations = [
