@@ -107,7 +107,7 @@ def test_the_declared_details_reach_the_record_at_centre_approval_shown_as_old_a
     application = acc_draft(clerk_u002)
     rows = [[1, "李娜", LI_NA, "C1", "1", "13900000000", "是", "中国银行文登支行", "6217000000000000017"]]
     upload(login(clerk_u002), application, rows)
-    services.application_update(actor=clerk_u002, application=application, declared_staff=1)
+    services.application_update(actor=clerk_u002, application=application, declared_staff=3)
     services.application_submit(actor=clerk_u002, application=application)
     url = reverse("enrollment:application", args=[application.reference])
     clerk_page = login(clerk_u002).get(url).text
@@ -136,7 +136,7 @@ def test_a_blank_cell_declares_nothing(login, clerk_u002, district_wd, handler):
     application = acc_draft(clerk_u002)
     upload(login(clerk_u002), application, [[1, "王强", member.id_number, member.insurance_card, "1", "", "", "", ""]])
     assert not services.declared_changes(application)[1]
-    services.application_update(actor=clerk_u002, application=application, declared_staff=1)
+    services.application_update(actor=clerk_u002, application=application, declared_staff=3)
     services.application_submit(actor=clerk_u002, application=application)
     services.application_district_approve(actor=district_wd, application=application)
     services.application_centre_approve(actor=handler, application=application)
