@@ -1,9 +1,11 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import LazyObject, empty
 
 ACTION_LABELS = {
     "create": "创建",
@@ -132,13 +134,27 @@ class AuditLog(models.Model):
         return self._state_label(self.to_state)
 
 
+def _unwrapped(value):
+    """``request.user`` is a lazy wrapper (around an account, or around AnonymousUser): the row needs
+    the account itself, and its type, not the wrapper's; nobody signed in is no one."""
+    if isinstance(value, LazyObject):
+        if value._wrapped is empty:
+            value._setup()
+        value = value._wrapped
+    if isinstance(value, AnonymousUser):
+        return None
+    return value
+
+
 def audit(
     *, actor, obj, action: str, from_state: str = "", to_state: str = "", comment: str = "", data=None, subject=""
 ):
     """Append an audit row for ``obj``; call it inside the service's transaction. ``obj`` is None for
-    an event about no stored record (a failed login for an unknown name: ``subject`` names it)."""
+    an event about no stored record (a failed login for an unknown name: ``subject`` names it).
+    ``actor`` and ``obj`` may be ``request.user`` as it comes."""
+    actor, obj = _unwrapped(actor), _unwrapped(obj)
     return AuditLog.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor,
         action=action,
         content_type=ContentType.objects.get_for_model(type(obj)) if obj is not None else None,
         object_id=obj.pk if obj is not None else None,
@@ -153,7 +169,7 @@ def audit(
 def audit_many(*, actor, entries) -> None:
     """Append many audit rows in one statement (a statement import completing thousands of invoices).
     ``entries``: dicts with ``obj`` and ``action``, and optionally the other fields of ``audit``."""
-    actor = actor if actor is not None and actor.is_authenticated else None
+    actor = _unwrapped(actor)
     AuditLog.objects.bulk_create(
         (AuditLog(actor=actor, content_type=ContentType.objects.get_for_model(type(entry["obj"])),
                   object_id=entry["obj"].pk, object_repr=str(entry["obj"])[:200], action=entry["action"],
