@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -40,9 +40,19 @@ def _clean_uscc(value: str) -> str:
         raise ValidationError({"uscc": exc.message}) from exc
 
 
+def _lock_address(address: str) -> None:
+    """Serialise registrations from one address until the transaction ends, so the count of the last
+    hour and the insert that follows it are one step: twelve at once cannot all pass a count of four."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [0x4D41_5247, address])  # "MARG"
+
+
 @transaction.atomic
 def registration_submit(*, details: dict, certificates: list, address: str | None) -> UnitRegistration:
     """A union not yet known asks to be registered. Anonymous; limited per address per hour."""
+    if address:
+        _lock_address(address)
     if address and (
         UnitRegistration.objects.filter(
             submitted_from=address, submitted_at__gte=timezone.now() - timedelta(hours=1)

@@ -1,6 +1,7 @@
 """A union registers itself and its district approves it; a clerk keeps the unit's details, types
 people into a draft one by one, changes shares, removes lines and attaches the social-insurance proof."""
 
+import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -9,11 +10,12 @@ import time_machine
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from enrollment import services
-from enrollment.models import Application, Plan, RosterLine, Unit, UnitRegistration
+from enrollment.models import Application, District, Plan, RosterLine, Unit, UnitRegistration
 from enrollment.registration import REGISTRATIONS_PER_HOUR
 from mutualaid.lib.uscc import make_uscc
 from mutualaid.models import AuditLog
@@ -299,3 +301,29 @@ def test_registration_is_rate_limited_per_address():
     page = register(client, uscc=make_uscc("91371000MA3N19999")).text
     assert "提交过于频繁" in page
     assert UnitRegistration.objects.filter(submitted_from="203.0.113.9").count() == REGISTRATIONS_PER_HOUR
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twelve_registrations_at_once_from_one_address_let_only_five_in():
+    """Each browser its own connection, all released by one barrier: the count of the last hour and
+    the insert are one step, so the limit holds under a burst."""
+    District.objects.get_or_create(code="RC", defaults={"name": "荣成市总工会"})
+    posts = [registration_data(uscc=make_uscc(f"91371000MA3N2{k:04d}")) for k in range(12)]
+    barrier = threading.Barrier(len(posts))
+    answers = [None] * len(posts)
+
+    def send(index):
+        try:
+            browser = Client(REMOTE_ADDR="198.51.100.7")
+            barrier.wait()
+            answers[index] = browser.post(reverse("register"), posts[index], follow=True).text
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(k,)) for k in range(len(posts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert UnitRegistration.objects.filter(submitted_from="198.51.100.7").count() == REGISTRATIONS_PER_HOUR
+    assert sum("提交过于频繁" in answer for answer in answers) == len(posts) - REGISTRATIONS_PER_HOUR
