@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "roster_shares": "修改份数",
     "resubmit": "重新提交",
     "password_change": "修改密码",
+    "password_reissue": "重新生成初始密码",
     "attach": "上传材料",
     "originals_received": "收到原件",
     "period_copy": "复制期次",

@@ -72,9 +72,12 @@ def forms_on(html: str) -> list[dict]:
     return parser.forms
 
 
-def press(client, url: str, button: str, **fields):
-    """Open ``url`` and submit the form whose button reads ``button``, as a browser would: with the
-    form's own hidden fields (its CSRF token) and ``fields`` typed in."""
+def press(client, url: str, button: str, *, action: str | None = None, **fields):
+    """Open ``url`` and submit the form whose button reads ``button`` (and that posts to ``action``,
+    where a page has several), as a browser would: with the form's own hidden fields (its CSRF
+    token) and ``fields`` typed in or ticked."""
     page = client.get(url)
-    form = next(f for f in forms_on(page.content.decode()) if button in f["buttons"])
+    assert page.status_code == 200, (url, page.status_code)
+    form = next(f for f in forms_on(page.content.decode())
+                if button in f["buttons"] and (action is None or f["action"] == action))  # fmt: skip
     return client.post(urljoin(url, form["action"] or url), {**form["data"], **fields})
