@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "export": "导出",
     "print": "打印",
     "reveal_id": "查看完整身份证号",
+    "reveal_audit": "查看操作记录中的完整号码",
     "pipl_access": "个人信息查询",
 }
 STATE_LABELS = {

@@ -28,6 +28,7 @@ urlpatterns = [
     path("members/<int:pk>/id/", member_views.member_reveal_id, name="member_reveal_id"),
     path("audit/", audit_views.audit_list, name="audit"),
     path("audit/person/", audit_views.person_request, name="audit_person"),
+    path("audit/<int:pk>/reveal/", audit_views.audit_reveal, name="audit_reveal"),
     path("enrollment/", include("enrollment.urls")),
     path("claims/", include("claims.urls")),
     path("reports/", include("reports.urls")),

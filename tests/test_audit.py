@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -16,12 +17,17 @@ from claims.models import ClaimDocument
 from enrollment.models import Member, Plan
 from mutualaid.models import AuditLog, audit
 from mutualaid.roles import Role
+from tests.helpers import press
 
 pytestmark = pytest.mark.django_db
 
 
 def latest(action, **filters):
     return AuditLog.objects.filter(action=action, **filters).order_by("-pk").first()
+
+
+def member_type():
+    return ContentType.objects.get_for_model(Member)
 
 
 def sheet_rows(response, title):
@@ -195,6 +201,41 @@ def test_an_admin_change_shows_its_old_and_new_values_in_the_audit_view(login, h
         Plan.objects.filter(period__number=16, code="MED").update(max_shares=7)
     page = login(handler).get(reverse("audit"), {"action": "row_update"}).text
     assert "<code>最多份数（统一份数时）</code>" in page and "→ 7" in page  # the field's own name, not its column
+
+
+def test_the_audit_view_masks_id_and_account_numbers_and_shows_one_row_in_full_logged(login, handler):
+    member = Member.objects.get(id_number="371002198005120137")  # 张伟
+    with transaction.atomic():
+        Member.objects.filter(pk=member.pk).update(id_number="37100219800512015X", bank_account="6228480402564890018")
+    client = login(handler)
+    page = client.get(reverse("audit"), {"action": "row_update", "kind": member_type().pk}).text
+    for full in ("371002198005120137", "37100219800512015X", "6228480402564890018"):
+        assert full not in page
+    assert "371002********0137 → 371002********015X" in page and "6228 **** **** 0018" in page
+    assert not AuditLog.objects.filter(action="reveal_audit").exists()  # looking at masked rows is no reveal
+
+    row = latest("row_update", content_type=member_type(), object_id=member.pk)
+    shown = press(client, reverse("audit") + f"?action=row_update&kind={member_type().pk}", "显示",
+                  action=reverse("audit_reveal", args=[row.pk])).text  # fmt: skip
+    assert "371002198005120137 → 37100219800512015X" in shown and "6228480402564890018" in shown
+    reveal = latest("reveal_audit")
+    assert reveal.actor == handler and reveal.data == {"entry": row.pk}
+    assert (reveal.content_type, reveal.object_id) == (member_type(), member.pk)  # in the member's own history
+    assert "37100219800512015X" not in client.get(reverse("audit"), {"action": "row_update"}).text
+
+
+def test_an_id_number_typed_as_a_user_name_is_masked_in_the_trail(client, login, handler):
+    client.post(reverse("login"), {"username": "371002198005120137", "password": "x"})
+    page = login(handler).get(reverse("audit"), {"action": "login_failed"}).text
+    assert "371002198005120137" not in page and "371002********0137" in page
+
+
+def test_a_reveal_is_the_centres_only_and_a_post(login, clerk_u001, district_hc, handler):
+    row = latest("row_insert")
+    for person in (clerk_u001, district_hc):
+        assert login(person).post(reverse("audit_reveal", args=[row.pk])).status_code == 404
+    assert login(handler).get(reverse("audit_reveal", args=[row.pk])).status_code == 405
+    assert not AuditLog.objects.filter(action="reveal_audit").exists()
 
 
 # --- PIPL access request -----------------------------------------------------------------
