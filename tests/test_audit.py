@@ -4,8 +4,15 @@ view, its export, and the PIPL access request."""
 
 import contextlib
 import io
+import re
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, transaction
@@ -14,9 +21,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from claims.models import ClaimDocument
-from enrollment.models import Member, Plan
-from mutualaid.models import AuditLog, audit
+from enrollment import payments
+from enrollment.models import Member, Plan, StatementLine
+from mutualaid.models import ACTION_LABELS, AuditLog, audit
 from mutualaid.roles import Role
+from mutualaid.workflow import Workflow
 from tests.helpers import press
 
 pytestmark = pytest.mark.django_db
@@ -236,6 +245,49 @@ def test_a_reveal_is_the_centres_only_and_a_post(login, clerk_u001, district_hc,
         assert login(person).post(reverse("audit_reveal", args=[row.pk])).status_code == 404
     assert login(handler).get(reverse("audit_reveal", args=[row.pk])).status_code == 405
     assert not AuditLog.objects.filter(action="reveal_audit").exists()
+
+
+ACTION_IN_SOURCE = re.compile(
+    r"""(?:\baction(?:\s*:\s*str)?\s*=\s*|["']action["']\s*:\s*|\b_transition\(\s*\w+\s*,\s*\w+\s*,\s*)["']([a-z_]+)["']"""
+)
+
+
+def actions_in_code() -> set[str]:
+    """Every action the code records: the strings handed to ``audit`` / ``transition`` / ``logged_file``,
+    every workflow's transitions, and the triggers' row actions."""
+    found = {"row_insert", "row_update", "row_delete"}
+    for path in Path(settings.BASE_DIR).glob("*/**/*.py"):
+        if path.parts[len(Path(settings.BASE_DIR).parts)] in (".venv", "tests") or "migrations" in path.parts:
+            continue
+        source = path.read_text(encoding="utf-8")
+        for match in ACTION_IN_SOURCE.finditer(source):
+            line = source[source.rfind("\n", 0, match.start()) + 1 : source.find("\n", match.end())]
+            if "add_argument" not in line:  # argparse's action="store_true"
+                found.add(match.group(1))
+    for model in apps.get_models():
+        if isinstance(getattr(model, "workflow", None), Workflow):
+            found |= set(model.workflow.transitions)
+    return found
+
+
+def test_every_action_the_code_records_has_a_chinese_label_and_a_filter_choice(login, handler):
+    used = actions_in_code()
+    assert {"not_ours", "payment_undo", "refund", "logout", "export", "centre_check"} <= used  # the scan sees them
+    assert not used - set(ACTION_LABELS), sorted(used - set(ACTION_LABELS))
+    page = login(handler).get(reverse("audit")).text
+    for action in used:
+        assert f'<option value="{action}">{ACTION_LABELS[action]}</option>' in page
+
+
+def test_a_statement_line_marked_not_ours_is_found_by_its_label(login, handler):
+    from tests.test_payments import line, run
+
+    with time_machine.travel(datetime(2026, 11, 25, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        run(handler, [line("NO1", 80, memo="房租", payer="某公司")])
+    waiting = StatementLine.objects.get(txn_no="NO1")
+    payments.line_not_ours(actor=handler, line_id=waiting.pk, reason="其他业务收入")
+    page = login(handler).get(reverse("audit"), {"action": "not_ours"}).text
+    assert "标记为非缴费款项" in page and "其他业务收入" in page and "not_ours" not in page.split("<tbody>")[1]
 
 
 # --- PIPL access request -----------------------------------------------------------------
