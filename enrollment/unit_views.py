@@ -138,6 +138,8 @@ def _show_first_password(request, *, unit, username: str, password: str, contact
 @login_required
 @require_GET
 def first_password(request):
+    if role_of(request.user) not in (Role.DISTRICT, *CITY_ROLES):
+        raise Http404("页面不存在")
     shown = request.session.pop(SHOW_ONCE_KEY, None)
     units = Unit.objects.select_related("district")
     unit = get_visible_or_404(units, request.user, pk=shown["unit"]) if shown else None

@@ -351,6 +351,7 @@ def test_another_district_or_a_clerk_cannot_issue_a_first_password(login, distri
     assert "clerk_u001" not in login(district_wd).get(reverse("enrollment:clerks")).text
     assert login(clerk_u002).post(reverse("enrollment:clerk_first_password", args=[clerk_u001.pk])).status_code == 404
     assert login(clerk_u002).get(reverse("enrollment:clerks")).status_code == 404
+    assert login(clerk_u002).get(reverse("enrollment:first_password")).status_code == 404
     assert User.objects.get(pk=clerk_u001.pk).password == before
     assert not AuditLog.objects.filter(action="password_reissue").exists()
 
