@@ -129,7 +129,7 @@ def _show_first_password(request, *, unit, username: str, password: str, contact
     """POST, then 303 to the page that shows the password: the session holds it until that page has
     shown it once, so a reload or a second tab finds it gone (it is stored hashed, never again in clear)."""
     request.session[SHOW_ONCE_KEY] = {"unit": unit.pk, "username": username, "password": password,
-                                           "contact": contact, "created": created}  # fmt: skip
+                                      "contact": contact, "created": created}  # fmt: skip
     response = redirect("enrollment:first_password")
     response.status_code = 303
     return response

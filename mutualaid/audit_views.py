@@ -188,10 +188,11 @@ def audit_reveal(request, pk):
     records who looked, against the record the row is about (so that record's history shows it)."""
     _city_only(request.user)
     entry = get_object_or_404(AuditLog.objects.select_related("actor", "content_type"), pk=pk)
-    model = entry.content_type.model_class() if entry.content_type_id else None
-    about = model._base_manager.filter(pk=entry.object_id).first() if model and entry.object_id else None
-    audit(actor=request.user, obj=about, subject=mask_ids_in(entry.object_repr), action="reveal_audit",
-          comment=f"操作记录 #{entry.pk}", data={"entry": entry.pk})  # fmt: skip
+    # The same object as the row (a trigger's object id is not always the model's key: a profile's
+    # rows name its user), so it may be one that no longer exists.
+    AuditLog.objects.create(actor=request.user, action="reveal_audit", content_type=entry.content_type,
+                            object_id=entry.object_id, object_repr=mask_ids_in(entry.object_repr),
+                            comment=f"操作记录 #{entry.pk}", data={"entry": entry.pk})  # fmt: skip
     return render(request, "audit/entry.html", {"row": _row(entry, full=True)})
 
 
