@@ -12,15 +12,16 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from enrollment.models import RegistrationDocument, RegistrationStatus, Unit, UnitRegistration
+from enrollment.payments import normalise_name
 from mutualaid.lib.uploads import document_fields
 from mutualaid.lib.uscc import UsccError, validate_uscc
 from mutualaid.models import StaffProfile, audit
-from mutualaid.scoping import CITY_ROLES, Role, require
+from mutualaid.scoping import CITY_ROLES, Role, is_city, require, role_of
 from mutualaid.workflow import transition
 
 REGISTRATION_FIELDS = ("name", "uscc", "district", "address", "chair_name", "chair_phone", "contact_name",
@@ -40,9 +41,19 @@ def _clean_uscc(value: str) -> str:
         raise ValidationError({"uscc": exc.message}) from exc
 
 
+def _lock_address(address: str) -> None:
+    """Serialise registrations from one address until the transaction ends, so the count of the last
+    hour and the insert that follows it are one step: twelve at once cannot all pass a count of four."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [0x4D41_5247, address])  # "MARG"
+
+
 @transaction.atomic
 def registration_submit(*, details: dict, certificates: list, address: str | None) -> UnitRegistration:
     """A union not yet known asks to be registered. Anonymous; limited per address per hour."""
+    if address:
+        _lock_address(address)
     if address and (
         UnitRegistration.objects.filter(
             submitted_from=address, submitted_at__gte=timezone.now() - timedelta(hours=1)
@@ -77,13 +88,38 @@ def _store(registration, checked: list[dict]) -> None:
     )
 
 
-def registration_conflicts(registration: UnitRegistration) -> list[str]:
-    """What the reviewer must know before approving: a unit with the same USCC or name exists."""
+def _same_uscc(registration: UnitRegistration) -> list[Unit]:
+    units = Unit.objects.filter(uscc=registration.uscc).exclude(pk=registration.unit_id)
+    return list(units.select_related("district").order_by("code"))
+
+
+def same_name_units(registration: UnitRegistration) -> list[Unit]:
+    """Units whose name reads the same as this one once spaces, widths and brackets are set aside:
+    the way a payer's name is matched to a unit (``payments.normalise_name``), so two of them would
+    make a transfer from either ambiguous."""
+    key = normalise_name(registration.name)
+    others = Unit.objects.exclude(pk=registration.unit_id).exclude(uscc=registration.uscc)
+    return [unit for unit in others.select_related("district").order_by("code") if normalise_name(unit.name) == key]
+
+
+def _may_see(viewer, unit: Unit) -> bool:
+    return viewer is not None and Unit.objects.visible_to(viewer).filter(pk=unit.pk).exists()
+
+
+def registration_conflicts(registration: UnitRegistration, viewer=None) -> list[str]:
+    """What the reviewer must know before approving: a unit with the same USCC or name exists. A unit
+    the reviewer may not see (another district's) is not named: only that the code or name is taken."""
     found = []
-    for unit in Unit.objects.filter(uscc=registration.uscc).select_related("district"):
-        found.append(f"统一社会信用代码已属于单位 {unit.code} {unit.name}（{unit.district.name}）。")
-    for unit in Unit.objects.filter(name=registration.name).exclude(uscc=registration.uscc):
-        found.append(f"已有同名单位 {unit.code}。")
+    for unit in _same_uscc(registration):
+        if _may_see(viewer, unit):
+            found.append(f"统一社会信用代码已属于单位 {unit.code} {unit.name}（{unit.district.name}）。")
+        else:
+            found.append("统一社会信用代码已被本市其他办事处的单位使用，不能重复注册；如需核实，请联系市中心。")
+    for unit in same_name_units(registration):
+        if _may_see(viewer, unit):
+            found.append(f"已有同名单位 {unit.code} {unit.name}（{unit.district.name}），按付款人名称对账时无法区分。")
+        else:
+            found.append("本市其他办事处已有同名单位，按付款人名称对账时无法区分；如确为不同单位，请联系市中心确认。")
     return found
 
 
@@ -96,6 +132,14 @@ def _require_reviewer(actor, registration):
             message="由单位所在办事处审核注册申请。")  # fmt: skip
 
 
+def _serialise_approvals() -> None:
+    """One approval at a time: two at once would take the same unit code, or each miss the other's
+    unit of the same name."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x4D41_5255])  # "MARU"
+
+
 def _next_unit_code() -> str:
     last = Unit.objects.filter(code__regex=r"^R[0-9]{5}$").aggregate(m=Max("code"))["m"] or "R00000"
     return f"R{int(last[1:]) + 1:05d}"
@@ -106,16 +150,32 @@ def _new_password() -> str:
 
 
 @transaction.atomic
-def registration_approve(*, actor, registration: UnitRegistration, comment: str = "") -> tuple[Unit, str, str]:
+def registration_approve(
+    *, actor, registration: UnitRegistration, comment: str = "", confirm_same_name: bool = False
+) -> tuple[Unit, str, str]:
     """Create the unit and its clerk's account. Returns (unit, username, first password): the
-    password is shown once to the reviewer and never stored in clear; the clerk must change it."""
+    password is shown once to the reviewer and never stored in clear; the clerk must change it.
+
+    A unit whose name equals an existing unit's (as payer names are compared) is approved only when
+    the centre confirms they are different units (``confirm_same_name``, recorded in the trail)."""
     registration = _lock(registration)
     _require_reviewer(actor, registration)
-    conflicts = registration_conflicts(registration)
-    if any("统一社会信用代码" in text for text in conflicts):
-        raise ValidationError(conflicts[0] + "请退回并说明。")
-    transition(actor=actor, obj=registration, action="approve", comment=comment)
-    Unit.objects.select_for_update().filter(code__startswith="R").exists()  # serialise code allocation
+    _serialise_approvals()
+    if _same_uscc(registration):
+        raise ValidationError(registration_conflicts(registration, actor)[0] + "请退回并说明。")
+    same_name = same_name_units(registration)
+    data = None
+    if same_name:
+        if not (confirm_same_name and is_city(actor)):
+            raise ValidationError(
+                registration_conflicts(registration, actor)[0]
+                + ("请核实后勾选“确认为不同单位”再通过。" if is_city(actor)
+                   else "请退回申请单位使用完整的登记名称，或请市中心核实为不同单位后审核通过。")
+            )  # fmt: skip
+        codes = [unit.code for unit in same_name]
+        data = {"same_name_confirmed": codes}
+        comment = "；".join(filter(None, [comment, f"市中心确认与同名单位 {'、'.join(codes)} 为不同单位"]))
+    transition(actor=actor, obj=registration, action="approve", comment=comment, data=data)
     unit = Unit.objects.create(
         code=_next_unit_code(), name=registration.name, uscc=registration.uscc, district=registration.district,
         address=registration.address, chair_name=registration.chair_name, chair_phone=registration.chair_phone,
@@ -134,6 +194,28 @@ def registration_approve(*, actor, registration: UnitRegistration, comment: str 
     registration.save()
     audit(actor=actor, obj=unit, action="create", comment=f"单位注册审核通过，经办人账号 {username}")
     return unit, username, password
+
+
+@transaction.atomic
+def clerk_first_password_issue(*, actor, clerk) -> str:
+    """A new first password for a unit's clerk who lost theirs (DOMAIN.md §13): issued by the unit's
+    district office (or the centre), shown once to it, recorded in the trail without the password; the
+    old password and the clerk's open sessions stop working, and the clerk must change it at next login."""
+    profiles = StaffProfile.objects.select_for_update(of=("self",)).select_related("unit", "user")
+    profile = profiles.filter(user=clerk).first()
+    if profile is None or profile.unit is None or role_of(profile.user) != Role.CLERK:
+        raise ValidationError("只能为基层工会经办人重新生成初始密码。")
+    require(actor, {Role.DISTRICT} | CITY_ROLES, unit=profile.unit,
+            message="由单位所在办事处为经办人重新生成初始密码。")  # fmt: skip
+    password = _new_password()
+    account = profile.user
+    account.set_password(password)
+    account.save(update_fields=["password"])
+    profile.must_change_password = True
+    profile.save(update_fields=["must_change_password"])
+    audit(actor=actor, obj=account, action="password_reissue",
+          comment=f"为 {profile.unit.code} {profile.unit.name} 的经办人重新生成初始密码，首次登录须修改")  # fmt: skip
+    return password
 
 
 @transaction.atomic

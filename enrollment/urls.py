@@ -35,5 +35,8 @@ urlpatterns = [
         name="registration_document",
     ),
     path("registrations/<int:pk>/<str:action>/", unit_views.registration_action, name="registration_action"),
+    path("first-password/", unit_views.first_password, name="first_password"),
+    path("clerks/", unit_views.clerk_list, name="clerks"),
+    path("clerks/<int:pk>/first-password/", unit_views.clerk_first_password, name="clerk_first_password"),
     path("unit/", unit_views.unit_edit, name="unit"),
 ]

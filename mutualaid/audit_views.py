@@ -1,5 +1,6 @@
 """The centre's audit pages: the trail itself (filter, export) and the PIPL access request."""
 
+from dataclasses import dataclass
 from datetime import datetime, time
 
 from django import forms
@@ -9,14 +10,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims.models import Claim
 from enrollment.models import Member
 from mutualaid.audit import logged_file
-from mutualaid.lib.idcard import IdNumberError, mask_id, validate_id
+from mutualaid.lib.idcard import IdNumberError, mask_account, mask_id, mask_ids_in, validate_id
 from mutualaid.lib.spreadsheet import workbook_bytes
 from mutualaid.models import ACTION_LABELS, AuditLog, audit
 from mutualaid.personal_data import person_record
@@ -87,17 +88,51 @@ class AuditFilterForm(forms.Form):
         return queryset
 
 
-def _changes(entry: AuditLog) -> list[tuple[str, str, str]]:
-    """(field, old, new) from a trigger's row or a service's ``changes``, for the page and the export."""
+# Columns holding a bank account, in trigger rows and in a service's ``changes``; ID numbers are
+# found by their shape wherever they stand (a column, a name, a comment, a name someone typed to log in).
+ACCOUNT_COLUMNS = frozenset({"bank_account", "payee_account", "payer_account"})
+
+
+def _shown(column: str, value: str, *, full: bool) -> str:
+    if full or not value:
+        return value
+    return mask_account(value) if column in ACCOUNT_COLUMNS else mask_ids_in(value)
+
+
+def _changes(entry: AuditLog, *, full: bool = False) -> list[tuple[str, str, str]]:
+    """(field, old, new) from a trigger's row or a service's ``changes``, for the page and the export;
+    ID and account numbers masked as in lists unless ``full`` (a logged reveal, the logged export)."""
     data = entry.data or {}
     if "old" in data or "new" in data:
         old, new = data.get("old") or {}, data.get("new") or {}
         labels = _column_labels(entry.content_type.model_class() if entry.content_type_id else None)
-        return [(labels.get(key, key), _text(old.get(key)), _text(new.get(key))) for key in sorted(set(old) | set(new))]
+        return [(labels.get(key, key), _shown(key, _text(old.get(key)), full=full),
+                 _shown(key, _text(new.get(key)), full=full)) for key in sorted(set(old) | set(new))]  # fmt: skip
     changes = data.get("changes") or {}
     if isinstance(changes, dict):
-        return [(key, _text(pair[0]), _text(pair[1])) for key, pair in changes.items() if isinstance(pair, list)]
+        return [(key, _shown(key, _text(pair[0]), full=full), _shown(key, _text(pair[1]), full=full))
+                for key, pair in changes.items() if isinstance(pair, list)]  # fmt: skip
     return []
+
+
+@dataclass(frozen=True)
+class Row:
+    """One audit row as the page shows it."""
+
+    entry: AuditLog
+    object_repr: str
+    comment: str
+    via: str
+    changes: list
+    hidden: bool  # something is masked: the row offers 显示
+
+
+def _row(entry: AuditLog, *, full: bool = False) -> Row:
+    whole = (entry.object_repr, entry.comment, _text((entry.data or {}).get("via")), _changes(entry, full=True))
+    if full:
+        return Row(entry, *whole, hidden=False)
+    shown = (*(mask_ids_in(text) for text in whole[:3]), _changes(entry))
+    return Row(entry, *shown, hidden=shown != whole)
 
 
 def _column_labels(model) -> dict[str, str]:
@@ -126,7 +161,7 @@ def audit_list(request):
         rows = ([timezone.localtime(e.at), e.actor.get_username() if e.actor else "系统", e.action_label,
                  str(e.content_type.model_class()._meta.verbose_name) if e.content_type_id and e.content_type.model_class() else "",
                  e.object_id, e.object_repr, e.from_label, e.to_label, e.comment,
-                 "；".join(f"{k}：{o} → {n}" for k, o, n in _changes(e)), (e.data or {}).get("via", "")]
+                 "；".join(f"{k}：{o} → {n}" for k, o, n in _changes(e, full=True)), (e.data or {}).get("via", "")]
                 for e in entries[:EXPORT_LIMIT].iterator(chunk_size=2000))  # fmt: skip
         data = workbook_bytes([("操作记录", ["时间", "操作人", "操作", "对象类型", "记录号", "对象", "原状态", "新状态",
                                               "意见/说明", "修改内容（原 → 新）", "途径"], rows)])  # fmt: skip
@@ -141,9 +176,24 @@ def audit_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "audit/list.html", {
-        "form": form, "rows": [(e, _changes(e)) for e in window[:PAGE_SIZE]], "page": number,
+        "form": form, "rows": [_row(e) for e in window[:PAGE_SIZE]], "page": number,
         "has_next": len(window) > PAGE_SIZE, "query": query.urlencode(),
     })  # fmt: skip
+
+
+@login_required
+@require_POST
+def audit_reveal(request, pk):
+    """One audit row with its ID and account numbers in full, on this response only; the trail
+    records who looked, against the record the row is about (so that record's history shows it)."""
+    _city_only(request.user)
+    entry = get_object_or_404(AuditLog.objects.select_related("actor", "content_type"), pk=pk)
+    # The same object as the row (a trigger's object id is not always the model's key: a profile's
+    # rows name its user), so it may be one that no longer exists.
+    AuditLog.objects.create(actor=request.user, action="reveal_audit", content_type=entry.content_type,
+                            object_id=entry.object_id, object_repr=mask_ids_in(entry.object_repr),
+                            comment=f"操作记录 #{entry.pk}", data={"entry": entry.pk})  # fmt: skip
+    return render(request, "audit/entry.html", {"row": _row(entry, full=True)})
 
 
 class PersonRequestForm(forms.Form):

@@ -1,9 +1,11 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import LazyObject, empty
 
 ACTION_LABELS = {
     "create": "创建",
@@ -19,6 +21,9 @@ ACTION_LABELS = {
     "withdraw": "撤回",
     "pay": "支付",
     "payment": "确认到账",
+    "payment_undo": "撤销到账",
+    "not_ours": "标记为非缴费款项",
+    "refund": "退款",
     "roster_add": "加入名单",
     "roster_import": "导入人员手册",
     "roster_remove": "移出名单",
@@ -26,6 +31,7 @@ ACTION_LABELS = {
     "bank_account": "登记银行账户",
     "resubmit": "重新提交",
     "password_change": "修改密码",
+    "password_reissue": "重新生成初始密码",
     "attach": "上传材料",
     "originals_received": "收到原件",
     "period_copy": "复制期次",
@@ -42,6 +48,7 @@ ACTION_LABELS = {
     "export": "导出",
     "print": "打印",
     "reveal_id": "查看完整身份证号",
+    "reveal_audit": "查看操作记录中的完整号码",
     "pipl_access": "个人信息查询",
 }
 STATE_LABELS = {
@@ -133,13 +140,27 @@ class AuditLog(models.Model):
         return self._state_label(self.to_state)
 
 
+def _unwrapped(value):
+    """``request.user`` is a lazy wrapper (around an account, or around AnonymousUser): the row needs
+    the account itself, and its type, not the wrapper's; nobody signed in is no one."""
+    if isinstance(value, LazyObject):
+        if value._wrapped is empty:
+            value._setup()
+        value = value._wrapped
+    if isinstance(value, AnonymousUser):
+        return None
+    return value
+
+
 def audit(
     *, actor, obj, action: str, from_state: str = "", to_state: str = "", comment: str = "", data=None, subject=""
 ):
     """Append an audit row for ``obj``; call it inside the service's transaction. ``obj`` is None for
-    an event about no stored record (a failed login for an unknown name: ``subject`` names it)."""
+    an event about no stored record (a failed login for an unknown name: ``subject`` names it).
+    ``actor`` and ``obj`` may be ``request.user`` as it comes."""
+    actor, obj = _unwrapped(actor), _unwrapped(obj)
     return AuditLog.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor,
         action=action,
         content_type=ContentType.objects.get_for_model(type(obj)) if obj is not None else None,
         object_id=obj.pk if obj is not None else None,
@@ -154,7 +175,7 @@ def audit(
 def audit_many(*, actor, entries) -> None:
     """Append many audit rows in one statement (a statement import completing thousands of invoices).
     ``entries``: dicts with ``obj`` and ``action``, and optionally the other fields of ``audit``."""
-    actor = actor if actor is not None and actor.is_authenticated else None
+    actor = _unwrapped(actor)
     AuditLog.objects.bulk_create(
         (AuditLog(actor=actor, content_type=ContentType.objects.get_for_model(type(entry["obj"])),
                   object_id=entry["obj"].pk, object_repr=str(entry["obj"])[:200], action=entry["action"],

@@ -29,6 +29,7 @@ urlpatterns = [
     path("members/<int:pk>/bank/", member_views.member_bank_account, name="member_bank_account"),
     path("audit/", audit_views.audit_list, name="audit"),
     path("audit/person/", audit_views.person_request, name="audit_person"),
+    path("audit/<int:pk>/reveal/", audit_views.audit_reveal, name="audit_reveal"),
     path("enrollment/", include("enrollment.urls")),
     path("claims/", include("claims.urls")),
     path("reports/", include("reports.urls")),

@@ -1,5 +1,7 @@
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, JsonResponse
@@ -112,25 +114,36 @@ def csrf_failure(request, reason=""):
     return render(request, "403_csrf.html", status=403)
 
 
+class NewPasswordForm(PasswordChangeForm):
+    """Django's password change, refusing to keep the password one has: a first password the system
+    generated (and the district office has seen) must really be replaced."""
+
+    def __init__(self, user, *args, first: bool = False, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.first = first
+
+    def clean(self):
+        data = super().clean()
+        new = data.get("new_password1")
+        if new and "new_password1" not in self.errors and self.user.check_password(new):
+            self.add_error("new_password1", "新密码不能与系统生成的初始密码相同，请设置您自己的密码。" if self.first
+                           else "新密码不能与原密码相同。")  # fmt: skip
+        return data
+
+
 @login_required
 def password_change(request):
     """Change one's own password; a first, system-generated password must be changed before anything else."""
-    from django.contrib.auth import get_user_model, update_session_auth_hash
-    from django.contrib.auth.forms import PasswordChangeForm
-
-    from mutualaid.models import audit
-
     profile = getattr(request.user, "staff_profile", None)
     first = bool(profile and profile.must_change_password)
-    form = PasswordChangeForm(request.user, request.POST or None)
+    form = NewPasswordForm(request.user, request.POST or None, first=first)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         update_session_auth_hash(request, user)
         if first:
             profile.must_change_password = False
             profile.save(update_fields=["must_change_password"])
-        account = get_user_model().objects.get(pk=user.pk)  # request.user is a lazy wrapper
-        audit(actor=account, obj=account, action="password_change", comment="修改初始密码" if first else "修改密码")
+        audit(actor=user, obj=user, action="password_change", comment="修改初始密码" if first else "修改密码")
         messages.success(request, "密码已修改，请牢记新密码。")
         return redirect("home")
     return render(request, "registration/password_change.html", {"form": form, "first": first})

@@ -2,6 +2,8 @@
 
 import subprocess
 import sys
+from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 from claims import services
 from demo.documents import attach_required
@@ -27,3 +29,55 @@ def production_settings(code: str, **env) -> str:
         [sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=settings.BASE_DIR,
         env={**PRODUCTION_ENV, **env}, capture_output=True, text=True, check=True,
     ).stdout.strip().splitlines()[-1]  # fmt: skip
+
+
+class _Forms(HTMLParser):
+    """Every form on a page: its action, method, the values it would send and its buttons' words."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+        self._form = None
+        self._button = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._form = {"action": attrs.get("action") or "", "method": (attrs.get("method") or "get").lower(),
+                          "data": {}, "buttons": []}  # fmt: skip
+        elif self._form is not None and tag == "input" and attrs.get("type") == "submit":
+            self._form["buttons"].append(attrs.get("value") or "")
+        elif self._form is not None and tag in ("input", "textarea", "select") and attrs.get("name"):
+            if attrs.get("type") not in ("checkbox", "radio") or "checked" in attrs:
+                self._form["data"].setdefault(attrs["name"], attrs.get("value") or "")
+        elif self._form is not None and tag == "button":
+            self._button = ""
+
+    def handle_data(self, data):
+        if self._button is not None:
+            self._button += data
+
+    def handle_endtag(self, tag):
+        if tag == "button" and self._button is not None:
+            self._form["buttons"].append(self._button.strip())
+            self._button = None
+        elif tag == "form" and self._form is not None:
+            self.forms.append(self._form)
+            self._form = None
+
+
+def forms_on(html: str) -> list[dict]:
+    parser = _Forms()
+    parser.feed(html)
+    return parser.forms
+
+
+def press(client, url: str, button: str, *, action: str | None = None, **fields):
+    """Open ``url`` and submit the form whose button reads ``button`` (and that posts to ``action``,
+    where a page has several), as a browser would: with the form's own hidden fields (its CSRF
+    token) and ``fields`` typed in or ticked."""
+    page = client.get(url)
+    assert page.status_code == 200, (url, page.status_code)
+    form = next(f for f in forms_on(page.content.decode())
+                if button in f["buttons"] and (action is None or f["action"] == action))  # fmt: skip
+    return client.post(urljoin(url, form["action"] or url), {**form["data"], **fields})

@@ -4,26 +4,40 @@ view, its export, and the PIPL access request."""
 
 import contextlib
 import io
-from datetime import date
+import re
+from datetime import date, datetime
 from decimal import Decimal as D
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from claims.models import Claim, ClaimDocument, PayoutBatch
-from enrollment.models import Application, Coverage, Member, Payment, Plan, Refund
-from mutualaid.models import AuditLog, audit
+from enrollment import payments
+from enrollment.models import Application, Coverage, Member, Payment, Plan, Refund, StatementLine
+from mutualaid.models import ACTION_LABELS, AuditLog, audit
 from mutualaid.roles import Role
+from mutualaid.workflow import Workflow
+from tests.helpers import press
 
 pytestmark = pytest.mark.django_db
 
 
 def latest(action, **filters):
     return AuditLog.objects.filter(action=action, **filters).order_by("-pk").first()
+
+
+def member_type():
+    return ContentType.objects.get_for_model(Member)
 
 
 def sheet_rows(response, title):
@@ -197,6 +211,84 @@ def test_an_admin_change_shows_its_old_and_new_values_in_the_audit_view(login, h
         Plan.objects.filter(period__number=16, code="MED").update(max_shares=7)
     page = login(handler).get(reverse("audit"), {"action": "row_update"}).text
     assert "<code>最多份数（统一份数时）</code>" in page and "→ 7" in page  # the field's own name, not its column
+
+
+def test_the_audit_view_masks_id_and_account_numbers_and_shows_one_row_in_full_logged(login, handler):
+    member = Member.objects.get(id_number="371002198005120137")  # 张伟
+    with transaction.atomic():
+        Member.objects.filter(pk=member.pk).update(id_number="37100219800512015X", bank_account="6228480402564890018")
+    client = login(handler)
+    page = client.get(reverse("audit"), {"action": "row_update", "kind": member_type().pk}).text
+    for full in ("371002198005120137", "37100219800512015X", "6228480402564890018"):
+        assert full not in page
+    assert "371002********0137 → 371002********015X" in page and "6228 **** **** 0018" in page
+    assert not AuditLog.objects.filter(action="reveal_audit").exists()  # looking at masked rows is no reveal
+
+    row = latest("row_update", content_type=member_type(), object_id=member.pk)
+    shown = press(client, reverse("audit") + f"?action=row_update&kind={member_type().pk}", "显示",
+                  action=reverse("audit_reveal", args=[row.pk])).text  # fmt: skip
+    assert "371002198005120137 → 37100219800512015X" in shown and "6228480402564890018" in shown
+    reveal = latest("reveal_audit")
+    assert reveal.actor == handler and reveal.data == {"entry": row.pk}
+    assert (reveal.content_type, reveal.object_id) == (member_type(), member.pk)  # in the member's own history
+    assert "37100219800512015X" not in client.get(reverse("audit"), {"action": "row_update"}).text
+
+
+def test_an_id_number_typed_as_a_user_name_is_masked_in_the_trail(client, login, handler):
+    client.post(reverse("login"), {"username": "371002198005120137", "password": "x"})
+    page = login(handler).get(reverse("audit"), {"action": "login_failed"}).text
+    assert "371002198005120137" not in page and "371002********0137" in page
+
+
+def test_a_reveal_is_the_centres_only_and_a_post(login, clerk_u001, district_hc, handler):
+    row = latest("row_insert")
+    for person in (clerk_u001, district_hc):
+        assert login(person).post(reverse("audit_reveal", args=[row.pk])).status_code == 404
+    assert login(handler).get(reverse("audit_reveal", args=[row.pk])).status_code == 405
+    assert not AuditLog.objects.filter(action="reveal_audit").exists()
+
+
+ACTION_IN_SOURCE = re.compile(
+    r"""(?:\baction(?:\s*:\s*str)?\s*=\s*|["']action["']\s*:\s*|\b_transition\(\s*\w+\s*,\s*\w+\s*,\s*)["']([a-z_]+)["']"""
+)
+
+
+def actions_in_code() -> set[str]:
+    """Every action the code records: the strings handed to ``audit`` / ``transition`` / ``logged_file``,
+    every workflow's transitions, and the triggers' row actions."""
+    found = {"row_insert", "row_update", "row_delete"}
+    for path in Path(settings.BASE_DIR).glob("*/**/*.py"):
+        if path.parts[len(Path(settings.BASE_DIR).parts)] in (".venv", "tests") or "migrations" in path.parts:
+            continue
+        source = path.read_text(encoding="utf-8")
+        for match in ACTION_IN_SOURCE.finditer(source):
+            line = source[source.rfind("\n", 0, match.start()) + 1 : source.find("\n", match.end())]
+            if "add_argument" not in line:  # argparse's action="store_true"
+                found.add(match.group(1))
+    for model in apps.get_models():
+        if isinstance(getattr(model, "workflow", None), Workflow):
+            found |= set(model.workflow.transitions)
+    return found
+
+
+def test_every_action_the_code_records_has_a_chinese_label_and_a_filter_choice(login, handler):
+    used = actions_in_code()
+    assert {"not_ours", "payment_undo", "refund", "logout", "export", "centre_check"} <= used  # the scan sees them
+    assert not used - set(ACTION_LABELS), sorted(used - set(ACTION_LABELS))
+    page = login(handler).get(reverse("audit")).text
+    for action in used:
+        assert f'<option value="{action}">{ACTION_LABELS[action]}</option>' in page
+
+
+def test_a_statement_line_marked_not_ours_is_found_by_its_label(login, handler):
+    from tests.test_payments import line, run
+
+    with time_machine.travel(datetime(2026, 11, 25, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        run(handler, [line("NO1", 80, memo="房租", payer="某公司")])
+    waiting = StatementLine.objects.get(txn_no="NO1")
+    payments.line_not_ours(actor=handler, line_id=waiting.pk, reason="其他业务收入")
+    page = login(handler).get(reverse("audit"), {"action": "not_ours"}).text
+    assert "标记为非缴费款项" in page and "其他业务收入" in page and "not_ours" not in page.split("<tbody>")[1]
 
 
 # --- PIPL access request -----------------------------------------------------------------

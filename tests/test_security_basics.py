@@ -4,9 +4,12 @@ caching, the proxy header, and error pages people can read."""
 import logging
 
 import pytest
+from django.contrib.auth.models import User
+from django.test import Client
 from django.urls import reverse
 
-from tests.helpers import production_settings
+from mutualaid.models import AuditLog
+from tests.helpers import press, production_settings
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "mutualaid-demo"
@@ -76,3 +79,35 @@ def test_error_pages_are_chinese_and_say_what_to_do(login, clerk_u001, client, s
     response = csrf_client.post(reverse("claims:create"), {})
     body = response.content.decode()
     assert response.status_code == 403 and "页面已过期" in body and "DEBUG" not in body
+
+
+# --- Logging out (issue 15): through the pages, with CSRF enforced, as a browser does ---------------
+
+
+@pytest.mark.parametrize(
+    ("login_url", "home", "username", "leave"),
+    [("/accounts/login/", "/", "clerk_u001", "退出"), ("/admin/login/", "/admin/", "admin", "注销")],
+)
+def test_pressing_logout_ends_the_session_for_the_old_cookie_too(login_url, home, username, leave, settings):
+    browser = Client(enforce_csrf_checks=True)
+    signed_in = press(browser, login_url, "登录", username=username, password=PASSWORD)
+    assert signed_in.status_code == 302 and "_auth_user_id" in browser.session
+    old_cookie = browser.cookies[settings.SESSION_COOKIE_NAME].value
+
+    response = press(browser, home, leave)
+    assert response.status_code in (200, 302), response.status_code
+    assert "_auth_user_id" not in browser.session
+
+    # Someone who copied the cookie before (another tab, a shared computer) is sent to the login page.
+    copy = Client()
+    copy.cookies[settings.SESSION_COOKIE_NAME] = old_cookie
+    again = copy.get(home)
+    assert again.status_code == 302 and again["Location"].startswith(login_url)
+    account = User.objects.get(username=username)
+    assert AuditLog.objects.filter(action="logout", actor=account, object_id=account.pk).count() == 1
+
+
+def test_logging_out_when_not_signed_in_just_shows_the_login_page():
+    response = Client().post(reverse("logout"))
+    assert response.status_code == 302 and response["Location"] == reverse("login")
+    assert not AuditLog.objects.filter(action="logout").exists()

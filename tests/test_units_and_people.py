@@ -1,6 +1,7 @@
 """A union registers itself and its district approves it; a clerk keeps the unit's details, types
 people into a draft one by one, changes shares, removes lines and attaches the social-insurance proof."""
 
+import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -9,14 +10,17 @@ import time_machine
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.db.models import Q
 from django.test import Client
 from django.urls import reverse
 
 from enrollment import services
-from enrollment.models import Application, Plan, RosterLine, Unit, UnitRegistration
+from enrollment.models import Application, District, Plan, RosterLine, Unit, UnitRegistration
 from enrollment.registration import REGISTRATIONS_PER_HOUR
 from mutualaid.lib.uscc import make_uscc
 from mutualaid.models import AuditLog
+from tests.helpers import press
 from tests.test_roster_import import person
 
 pytestmark = pytest.mark.django_db
@@ -227,6 +231,10 @@ def register(client=None, **overrides):
     return client.post(reverse("register"), registration_data(**overrides), follow=True)
 
 
+def shown_password(page: str) -> str:
+    return page.split("初始密码：")[1].split("<")[0].strip()
+
+
 def test_a_union_registers_and_its_district_approves_it(login, district_rc, district_hc):
     response = register()
     registration = UnitRegistration.objects.get(name="威海示例新材料有限公司工会委员会")
@@ -240,20 +248,29 @@ def test_a_union_registers_and_its_district_approves_it(login, district_rc, dist
     certificate = registration.documents.get()
     assert client.get(reverse("enrollment:registration_document", args=[registration.pk, certificate.pk])
                       )["Content-Type"] == "application/pdf"  # fmt: skip
-    page = client.post(reverse("enrollment:registration_action", args=[registration.pk, "approve"])).text
+    approved = press(client, reverse("enrollment:registration", args=[registration.pk]), "审核通过，创建单位和账号")
+    # POST, then 303 to the page that shows the password, so a reload does not approve again.
+    assert approved.status_code == 303 and approved["Location"] == reverse("enrollment:first_password")
+    page = client.get(approved["Location"]).text
     unit = Unit.objects.get(uscc=registration.uscc)
     assert unit.district.code == "RC" and unit.name == registration.name and unit.declared_staff == 35
     clerk = User.objects.get(staff_profile__unit=unit)
-    password = page.split("初始密码：")[1].split("<")[0].strip()
+    password = shown_password(page)
     assert clerk.username in page and len(password) == 12 and clerk.check_password(password)
-    # Shown once: the registration page afterwards does not show it.
+    # Shown once: a reload says it can no longer be seen and how to get a new one.
+    again = client.get(approved["Location"]).text
+    assert password not in again and "初始密码只显示一次" in again and "重新生成初始密码" in again
     assert password not in client.get(reverse("enrollment:registration", args=[registration.pk])).text
 
-    # The clerk's first login leads only to the password form.
+    # The clerk's first login leads only to the password form, which will not keep the first password.
     new = Client()
     assert new.post(reverse("login"), {"username": clerk.username, "password": password}).status_code == 302
     response = new.get(reverse("enrollment:applications"))
     assert response.status_code == 302 and response["Location"] == reverse("password_change")
+    kept = new.post(reverse("password_change"), {"old_password": password, "new_password1": password,
+                                                 "new_password2": password}).text  # fmt: skip
+    assert "新密码不能与系统生成的初始密码相同" in kept and clerk.staff_profile.must_change_password
+    assert new.get(reverse("enrollment:applications"))["Location"] == reverse("password_change")
     page = new.post(reverse("password_change"), {"old_password": password, "new_password1": "Haibin-2026-xin",
                                                  "new_password2": "Haibin-2026-xin"}, follow=True).text  # fmt: skip
     assert "密码已修改" in page and unit.name in page
@@ -304,3 +321,105 @@ def test_registration_is_rate_limited_per_address():
     page = register(client, uscc=make_uscc("91371000MA3N19999")).text
     assert "提交过于频繁" in page
     assert UnitRegistration.objects.filter(submitted_from="203.0.113.9").count() == REGISTRATIONS_PER_HOUR
+
+
+def test_a_district_issues_a_clerk_a_new_first_password_shown_once_and_logged(login, district_hc, clerk_u001):
+    client = login(district_hc)
+    listing = client.get(reverse("enrollment:clerks")).text
+    assert "clerk_u001" in listing and "clerk_u004" in listing and "clerk_u002" not in listing
+    issued = press(client, reverse("enrollment:clerks"), "重新生成初始密码",
+                   action=reverse("enrollment:clerk_first_password", args=[clerk_u001.pk]))  # fmt: skip
+    assert issued.status_code == 303
+    page = client.get(issued["Location"]).text
+    password = shown_password(page)
+    assert "clerk_u001" in page and "原密码已作废" in page
+    assert password not in client.get(issued["Location"]).text  # a reload: gone
+
+    row = AuditLog.objects.get(action="password_reissue")
+    assert row.actor == district_hc and row.object_id == clerk_u001.pk and row.action_label == "重新生成初始密码"
+    assert not AuditLog.objects.filter(Q(comment__contains=password) | Q(data__icontains=password)).exists()
+
+    # The old password no longer opens the account; the new one opens only the password form.
+    assert Client().post(reverse("login"), {"username": "clerk_u001", "password": "mutualaid-demo"}).status_code == 200
+    clerk = Client()
+    assert clerk.post(reverse("login"), {"username": "clerk_u001", "password": password}).status_code == 302
+    assert clerk.get(reverse("enrollment:applications"))["Location"] == reverse("password_change")
+    kept = clerk.post(reverse("password_change"), {"old_password": password, "new_password1": password,
+                                                   "new_password2": password}).text  # fmt: skip
+    assert "新密码不能与系统生成的初始密码相同" in kept
+
+
+def test_another_district_or_a_clerk_cannot_issue_a_first_password(login, district_wd, clerk_u001, clerk_u002):
+    before = User.objects.get(pk=clerk_u001.pk).password
+    response = login(district_wd).post(reverse("enrollment:clerk_first_password", args=[clerk_u001.pk]))
+    assert response.status_code == 404
+    assert "clerk_u001" not in login(district_wd).get(reverse("enrollment:clerks")).text
+    assert login(clerk_u002).post(reverse("enrollment:clerk_first_password", args=[clerk_u001.pk])).status_code == 404
+    assert login(clerk_u002).get(reverse("enrollment:clerks")).status_code == 404
+    assert login(clerk_u002).get(reverse("enrollment:first_password")).status_code == 404
+    assert User.objects.get(pk=clerk_u001.pk).password == before
+    assert not AuditLog.objects.filter(action="password_reissue").exists()
+
+
+def test_the_district_review_names_no_unit_of_another_district(login, district_rc):
+    u001 = Unit.objects.get(code="U001")  # in HC
+    register(uscc=u001.uscc)
+    registration = UnitRegistration.objects.get(uscc=u001.uscc)
+    page = login(district_rc).get(reverse("enrollment:registration", args=[registration.pk])).text
+    assert "已被本市其他办事处的单位使用" in page and "市中心" in page
+    assert u001.name not in page and "U001" not in page
+    refused = press(login(district_rc), reverse("enrollment:registration", args=[registration.pk]),
+                    "审核通过，创建单位和账号")  # fmt: skip
+    assert "其他办事处" in login(district_rc).get(refused["Location"]).text
+    assert not Unit.objects.filter(name=registration.name).exists()
+
+
+def test_a_unit_named_like_an_existing_one_is_approved_only_when_the_centre_confirms(login, district_rc, handler):
+    # U001 is 威海示例科技有限公司 (HC); payer names are compared without spaces, widths or bracket kinds.
+    register(name="威海示例科技 有限公司", uscc=make_uscc("91371000MA3N00003"))
+    registration = UnitRegistration.objects.get(uscc=make_uscc("91371000MA3N00003"))
+    url = reverse("enrollment:registration", args=[registration.pk])
+    approve = "审核通过，创建单位和账号"
+
+    district = login(district_rc)
+    page = district.get(url).text
+    assert "其他办事处已有同名单位" in page and "威海示例科技有限公司" not in page and "U001" not in page
+    assert "confirm_same_name" not in page
+    refused = district.get(press(district, url, approve)["Location"]).text
+    assert "请市中心核实" in refused and not Unit.objects.filter(uscc=registration.uscc).exists()
+
+    centre = login(handler)
+    page = centre.get(url).text
+    assert "已有同名单位 U001 威海示例科技有限公司" in page and "confirm_same_name" in page
+    refused = centre.get(press(centre, url, approve)["Location"]).text
+    assert "确认为不同单位" in refused and not Unit.objects.filter(uscc=registration.uscc).exists()
+    assert press(centre, url, approve, confirm_same_name="on").status_code == 303
+    assert Unit.objects.filter(uscc=registration.uscc, district__code="RC").exists()
+    row = AuditLog.objects.for_object(registration).get(action="approve")
+    assert row.actor == handler and row.data["same_name_confirmed"] == ["U001"] and "市中心确认" in row.comment
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twelve_registrations_at_once_from_one_address_let_only_five_in():
+    """Each browser its own connection, all released by one barrier: the count of the last hour and
+    the insert are one step, so the limit holds under a burst."""
+    District.objects.get_or_create(code="RC", defaults={"name": "荣成市总工会"})
+    posts = [registration_data(uscc=make_uscc(f"91371000MA3N2{k:04d}")) for k in range(12)]
+    barrier = threading.Barrier(len(posts))
+    answers = [None] * len(posts)
+
+    def send(index):
+        try:
+            browser = Client(REMOTE_ADDR="198.51.100.7")
+            barrier.wait()
+            answers[index] = browser.post(reverse("register"), posts[index], follow=True).text
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(k,)) for k in range(len(posts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert UnitRegistration.objects.filter(submitted_from="198.51.100.7").count() == REGISTRATIONS_PER_HOUR
+    assert sum("提交过于频繁" in answer for answer in answers) == len(posts) - REGISTRATIONS_PER_HOUR

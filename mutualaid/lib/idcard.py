@@ -29,7 +29,9 @@ __all__ = [
     "IdNumberError",
     "check_digit",
     "make_id",
+    "mask_account",
     "mask_id",
+    "mask_ids_in",
     "normalize_id",
     "validate_id",
 ]
@@ -185,6 +187,15 @@ def mask_id(number: str) -> str:
     if len(number) <= 10:
         return number
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+def mask_ids_in(text: str) -> str:
+    """Every 18-character ID number inside free text (a log line, a name someone typed) masked as
+    ``mask_id`` does; the rest of the text unchanged."""
+    return _ID_IN_TEXT.sub(lambda match: mask_id(match.group()), text or "")
 
 
 def make_id(area: str, birth: date, seq: int, sex: str) -> str:

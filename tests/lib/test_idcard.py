@@ -8,6 +8,7 @@ from mutualaid.lib.idcard import (
     check_digit,
     make_id,
     mask_id,
+    mask_ids_in,
     normalize_id,
     validate_id,
 )
@@ -163,6 +164,20 @@ def test_id_info_age_on(on: date, age: int) -> None:
 )
 def test_mask_id(number: str, masked: str) -> None:
     assert mask_id(number) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("登录失败：371002198005120137", "登录失败：371002********0137"),
+        ("37108219950716075X,371002198005120137", "371082********075X,371002********0137"),
+        ("流水 6228480402564890018001", "流水 6228480402564890018001"),  # longer runs are not ID numbers
+        ("91371000MA3C00010N", "91371000MA3C00010N"),
+        ("", ""),
+    ],
+)
+def test_mask_ids_in_text(text: str, masked: str) -> None:
+    assert mask_ids_in(text) == masked
 
 
 @pytest.mark.parametrize(
