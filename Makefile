@@ -27,11 +27,12 @@ endif
 
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 gettext chromium poppler-utils libpq5 postgresql-client
 
-.PHONY: help run test lint check venv system-deps db messages clean
+.PHONY: help run test test-fast lint check venv system-deps db messages clean
 
 help:
 	@echo "make run   - install everything, load the demo, serve http://127.0.0.1:$(PORT)"
 	@echo "make test  - install test dependencies and run the whole suite on PostgreSQL"
+	@echo "make test-fast - the edit loop: lint and the suite without the slow and browser tests"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON)" ]; then \
@@ -71,8 +72,13 @@ test: export DJANGO_SECURE_SSL_REDIRECT ?= 0
 test: venv system-deps db messages
 	@if [ -z "$$DATABASE_URL" ]; then echo "make test needs PostgreSQL: start it or set DATABASE_URL"; exit 1; fi
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: PYTEST_ARGS += -m "not slow and not browser"
+test-fast: test
 
 lint: venv
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -5,8 +5,8 @@ from django.db import models
 from django.db.models import Q
 
 from enrollment.models import MONEY, ZERO, Coverage, Member, Plan, Unit, money_field
-from mutualaid.lib.uploads import random_path
 from mutualaid.scoping import CityOnlyQuerySet, ScopedQuerySet
+from mutualaid.uploads import random_path
 from mutualaid.workflow import Workflow
 
 # Claims of this amount or more need the paper originals before approval.

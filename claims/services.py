@@ -32,9 +32,9 @@ from mutualaid.audit import recorded_by_service
 from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.money import format_yuan
 from mutualaid.lib.phones import clean_phone
-from mutualaid.lib.uploads import document_fields
 from mutualaid.models import audit
 from mutualaid.scoping import Role, require
+from mutualaid.uploads import document_fields
 from mutualaid.workflow import transition
 
 security_log = logging.getLogger("mutualaid.security")

@@ -26,10 +26,10 @@ from claims.rules.serialize import dump_result
 from enrollment.models import CatalogueItem
 from mutualaid.audit import logged_file
 from mutualaid.lib.dates import working_days_between
-from mutualaid.lib.refusals import refusal_text
-from mutualaid.lib.uploads import serve_document
 from mutualaid.models import AuditLog
+from mutualaid.refusals import refusal_text
 from mutualaid.scoping import Role, get_visible_or_404, role_of
+from mutualaid.uploads import serve_document
 
 # What each reviewer works on by default.
 QUEUE_FOR_ROLE = {

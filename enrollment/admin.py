@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import ActionLocation
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpResponseRedirect
@@ -16,6 +18,7 @@ from enrollment.forms_admin import (
     PlanLumpSumForm,
     PlanLumpSumFormSet,
     PlanTierFormSet,
+    StaffProfileForm,
     paid_claims_under,
 )
 from enrollment.models import (
@@ -38,7 +41,8 @@ from enrollment.models import (
 from enrollment.period_services import next_period_defaults, period_copy
 from mutualaid.admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin
 from mutualaid.importing import GuardedImportExportAdmin, SafeResource
-from mutualaid.models import audit
+from mutualaid.models import StaffProfile, audit
+from mutualaid.scoping import Role, role_of
 
 # --- Reference data with import/export ----------------------------------------------
 
@@ -653,3 +657,80 @@ class StatementLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("txn_no", "txn_date", "payer_name", "amount", "memo", "status")
     list_filter = ("status",)
     search_fields = ("txn_no", "payer_name", "memo")
+
+
+# --- Users, and the unit or district each belongs to (the form offers units and districts) ----------------------------------------------------------------------
+
+
+class StaffProfileInline(admin.StackedInline):
+    model = StaffProfile
+    form = StaffProfileForm
+    can_delete = True
+    max_num = 1
+    extra = 1
+    autocomplete_fields = ("unit", "district")
+    verbose_name = "用户归属"
+    verbose_name_plural = "用户归属（基层工会经办人选单位，办事处人员选办事处，市中心人员都不选）"
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = (StaffProfileInline,)
+    list_display = ("username", "full_name", "roles", "belongs_to", "is_staff", "is_active", "last_login")
+    list_filter = ("groups", "is_staff", "is_active", "is_superuser")
+    list_select_related = ("staff_profile__unit", "staff_profile__district")
+    search_fields = (
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "staff_profile__unit__code",
+        "staff_profile__unit__name",
+    )
+    # Creating a clerk or a district officer is one page: account, role and unit/district.
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
+        ("姓名与角色", {"fields": ("last_name", "first_name", "email", "groups")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="姓名")
+    def full_name(self, obj):
+        return f"{obj.last_name}{obj.first_name}"
+
+    @admin.display(description="角色")
+    def roles(self, obj):
+        return "、".join(group.name for group in obj.groups.all())
+
+    @admin.display(description="所属单位/办事处")
+    def belongs_to(self, obj):
+        profile = getattr(obj, "staff_profile", None)
+        if profile is None:
+            return ""
+        return str(profile.unit or profile.district or "")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        # Scoping gives a clerk without a unit (or an officer without a district) an
+        # empty view, which looks like a bug to them: say so now.
+        for cached in ("_mutualaid_role", "_mutualaid_profile"):
+            user.__dict__.pop(cached, None)
+        role = role_of(user)
+        profile = StaffProfile.objects.filter(user=user).first()
+        if role == Role.CLERK and not (profile and profile.unit_id):
+            self.message_user(
+                request,
+                f"用户 {user.username} 是基层工会经办人，但未指定所属单位，将看不到任何数据。",
+                messages.WARNING,
+            )
+        elif role == Role.DISTRICT and not (profile and profile.district_id):
+            self.message_user(
+                request, f"用户 {user.username} 是办事处人员，但未指定所属办事处，将看不到任何数据。", messages.WARNING
+            )

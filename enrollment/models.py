@@ -12,10 +12,10 @@ from django.db.models import Q
 from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.idcard import IdNumberError, mask_id, validate_id
 from mutualaid.lib.money import format_yuan
-from mutualaid.lib.uploads import random_path
 from mutualaid.lib.uscc import UsccError, validate_uscc
 from mutualaid.roles import Role, role_of, unit_of
 from mutualaid.scoping import CityOnlyQuerySet, CityWideQuerySet, ScopedQuerySet
+from mutualaid.uploads import random_path
 from mutualaid.workflow import Workflow
 
 MONEY = {"max_digits": 14, "decimal_places": 2}

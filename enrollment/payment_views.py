@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from enrollment import payments
 from enrollment.models import ZERO, Application, ApplicationStatus, BankStatement, LineStatus, Payment, StatementLine
 from enrollment.roster import UnreadableFile
-from mutualaid.lib.refusals import attempt, refusal_text
+from mutualaid.refusals import attempt, refusal_text
 from mutualaid.scoping import get_visible_or_404, is_city
 
 AGE_BUCKETS = ((7, "7 天内"), (30, "8–30 天"), (None, "30 天以上"))

@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from enrollment.models import RegistrationDocument, RegistrationStatus, Unit, UnitRegistration
 from enrollment.payments import normalise_name
-from mutualaid.lib.uploads import document_fields
 from mutualaid.lib.uscc import UsccError, validate_uscc
 from mutualaid.models import StaffProfile, audit
 from mutualaid.scoping import CITY_ROLES, Role, is_city, require, role_of
+from mutualaid.uploads import document_fields
 from mutualaid.workflow import transition
 
 REGISTRATION_FIELDS = ("name", "uscc", "district", "address", "chair_name", "chair_phone", "contact_name",

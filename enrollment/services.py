@@ -34,9 +34,9 @@ from mutualaid.audit import acting_as, recorded_by_service
 from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.dates import add_days
 from mutualaid.lib.idcard import mask_account
-from mutualaid.lib.uploads import document_fields
 from mutualaid.models import audit, audit_many
 from mutualaid.scoping import CITY_ROLES, Role, require
+from mutualaid.uploads import document_fields
 from mutualaid.workflow import transition
 
 

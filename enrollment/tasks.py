@@ -33,7 +33,8 @@ def roster_import_job(job, progress):
     dies midway leaves no rows; the stored file stays until the job ends, so it can be retried.
     A roster with errors keeps its file as the application's error report (with the marked copy)."""
     from enrollment.models import Application, Plan, RosterUpload, RosterUploadKind, Unit
-    from enrollment.roster import group_errors, import_roster
+    from enrollment.roster import group_errors
+    from enrollment.rosters import import_roster
 
     params = job.params
     upload = RosterUpload.objects.filter(pk=params.get("upload")).first()

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from enrollment import registration as services
 from enrollment.forms import RegistrationForm, UnitForm
 from enrollment.models import RegistrationStatus, Unit, UnitRegistration
-from mutualaid.lib.refusals import refusal_text
-from mutualaid.lib.uploads import serve_document
 from mutualaid.models import AuditLog, StaffProfile
+from mutualaid.refusals import refusal_text
 from mutualaid.scoping import CITY_ROLES, Role, get_visible_or_404, is_city, role_of, unit_of
+from mutualaid.uploads import serve_document
 
 
 def _add_errors(form, exc: ValidationError) -> None:

@@ -30,22 +30,14 @@ from enrollment.models import (
     RosterUploadKind,
 )
 from enrollment.payment_views import invoice_context
-from enrollment.roster import (
-    UnreadableFile,
-    add_person,
-    annotate_workbook,
-    import_roster,
-    pending,
-    renewal_prefill,
-    roster_diff,
-    roster_template,
-)
+from enrollment.roster import UnreadableFile, annotate_workbook, pending, roster_template
+from enrollment.rosters import add_person, import_roster, renewal_prefill, roster_diff
 from enrollment.tasks import start_roster_import
 from mutualaid.audit import logged_file
-from mutualaid.lib.refusals import attempt, refusal_text
-from mutualaid.lib.uploads import serve_document
 from mutualaid.models import AuditLog, Job
+from mutualaid.refusals import attempt, refusal_text
 from mutualaid.scoping import Role, get_visible_or_404, role_of, unit_of
+from mutualaid.uploads import serve_document
 
 # Above this size a roster is validated and written by the worker, with a progress bar.
 INLINE_MAX_BYTES = 150 * 1024

@@ -98,10 +98,13 @@ def job_retry(*, actor, job: Job) -> Job:
     return job
 
 
-def _enqueue(job: Job) -> None:
-    from mutualaid.tasks import run_job
+RUN_JOB_TASK = "mutualaid.run_job"  # defined in mutualaid/tasks.py, which imports this module
 
-    run_job.defer(job_id=str(job.pk))
+
+def _enqueue(job: Job) -> None:
+    from procrastinate.contrib.django import app
+
+    app.configure_task(RUN_JOB_TASK, queue="jobs").defer(job_id=str(job.pk))
 
 
 def execute(job_id) -> Job:

@@ -8,6 +8,8 @@ then the apps, then the site.
 
 from enum import StrEnum
 
+from django.apps import apps
+
 
 class Role(StrEnum):
     CLERK = "clerk"
@@ -56,8 +58,8 @@ def role_of(user) -> Role | None:
 
 
 def profile_of(user):
-    from mutualaid.models import StaffProfile
-
+    # Through the app registry, not an import: the models import this module (scoping), not the reverse.
+    StaffProfile = apps.get_model("mutualaid", "StaffProfile")
     cached = getattr(user, "_mutualaid_profile", False)
     if cached is not False:
         return cached

@@ -9,7 +9,7 @@ from procrastinate.contrib.django import app
 from mutualaid import jobs
 
 
-@app.task(name="mutualaid.run_job", queue="jobs", pass_context=False)
+@app.task(name=jobs.RUN_JOB_TASK, queue="jobs", pass_context=False)
 def run_job(job_id: str) -> None:
     jobs.execute(job_id)
 

@@ -2,15 +2,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from claims import member_views
 from enrollment import unit_views
-from mutualaid import audit_views, member_views, views
+from mutualaid import views
+from reports import audit_views, home
 
 admin.site.site_header = "职工医疗互助保障管理系统"
 admin.site.site_title = "互助保障管理"
 admin.site.index_title = "业务配置"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),

@@ -3,55 +3,14 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from claims.models import Claim, ClaimStatus
-from enrollment.models import Application, ApplicationStatus, Coverage, CoverageStatus
 from mutualaid.jobs import job_retry
 from mutualaid.models import Job, audit
-from mutualaid.scoping import Role, get_visible_or_404, role_of, unit_of
-
-
-@login_required
-@require_GET
-def home(request):
-    """What each person has to do today, scoped to what they may see."""
-    user = request.user
-    role = role_of(user)
-    applications = Application.objects.visible_to(user).select_related("plan__period", "unit")
-    claims = Claim.objects.visible_to(user).select_related("member", "plan__period")
-    context = {"role": role}
-    if role == Role.CLERK:
-        context.update(
-            unit=unit_of(user),
-            applications=applications.order_by("-plan__period__number", "plan__priority", "seq")[:30],
-            awaiting_payment=applications.filter(status=ApplicationStatus.CENTRE_APPROVED),
-            claims=claims.order_by("-pk")[:20],
-            covered=Coverage.objects.visible_to(user)
-            .filter(status=CoverageStatus.ACTIVE)
-            .values("plan__period__number")
-            .annotate(n=Count("member", distinct=True))
-            .order_by("-plan__period__number"),
-        )
-    else:
-        claim_counts = claims.aggregate(
-            submitted=Count("pk", filter=Q(status=ClaimStatus.SUBMITTED)),
-            district_approved=Count("pk", filter=Q(status=ClaimStatus.DISTRICT_APPROVED)),
-            centre_checked=Count("pk", filter=Q(status=ClaimStatus.CENTRE_CHECKED)),
-            to_pay=Count("pk", filter=Q(status=ClaimStatus.APPROVED, payout_batch__isnull=True)),
-        )
-        application_counts = applications.aggregate(
-            submitted=Count("pk", filter=Q(status=ApplicationStatus.SUBMITTED)),
-            district_approved=Count("pk", filter=Q(status=ApplicationStatus.DISTRICT_APPROVED)),
-            unpaid=Count("pk", filter=Q(status=ApplicationStatus.CENTRE_APPROVED)),
-        )
-        context.update(claim_counts=claim_counts, application_counts=application_counts)
-    return render(request, "home.html", context)
-
+from mutualaid.scoping import get_visible_or_404
 
 # --- Background jobs: progress, result, retry -------------------------------------------
 

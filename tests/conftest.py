@@ -106,3 +106,17 @@ def login(client):
         return client
 
     return _login
+
+
+# Modules whose tests take minutes (or a browser): `make test-fast` skips them, `make test` runs all.
+SLOW_MODULES = {"test_crawl", "test_workers", "test_backup", "test_claim_concurrency", "test_payment_concurrency"}
+BROWSER_MODULES = {"test_e2e_enrollment"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if module in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+        if module in BROWSER_MODULES:
+            item.add_marker(pytest.mark.browser)

@@ -15,7 +15,8 @@ from django.urls import reverse
 
 from enrollment import services
 from enrollment.models import Member, Plan
-from enrollment.roster import import_roster, roster_template
+from enrollment.roster import roster_template
+from enrollment.rosters import import_roster
 from mutualaid.models import AuditLog
 from tests.test_roster_import import person, xlsx
 

@@ -16,7 +16,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from enrollment.models import Application, Member, Plan, RosterLine, Unit
-from enrollment.roster import ERROR_CODES, UnreadableFile, group_errors, import_roster
+from enrollment.roster import ERROR_CODES, UnreadableFile, group_errors
+from enrollment.rosters import import_roster
 from mutualaid.lib.idcard import make_id
 
 pytestmark = pytest.mark.django_db
@@ -273,7 +274,7 @@ def test_an_import_that_fails_midway_leaves_no_trace(monkeypatch):
         original(**kwargs)
         raise RuntimeError("the worker died")
 
-    monkeypatch.setattr("enrollment.roster.write_roster", dies_after_writing)
+    monkeypatch.setattr("enrollment.rosters.write_roster", dies_after_writing)
     with pytest.raises(RuntimeError):
         run(xlsx([row(1), row(2)]))
     assert (Member.objects.count(), RosterLine.objects.count(), Application.objects.count()) == (
@@ -452,7 +453,7 @@ def test_a_large_roster_runs_on_the_worker_and_a_failed_run_can_be_retried(clerk
     def dies(**kwargs):
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr("enrollment.roster.write_roster", dies)
+    monkeypatch.setattr("enrollment.rosters.write_roster", dies)
     job = jobs.execute(job.pk)
     assert job.status == "failed" and RosterLine.objects.count() == lines
     monkeypatch.undo()

@@ -24,7 +24,7 @@ GRACE = timedelta(hours=1)
 
 def error_report(result) -> dict:
     """What the page shows of a roster that imported nothing: counts, errors by kind, every error."""
-    from enrollment.roster import group_errors
+    from enrollment.roster.validate import group_errors
 
     return {
         "rows": result.rows,

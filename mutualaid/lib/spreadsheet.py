@@ -1,4 +1,4 @@
-"""Spreadsheet safety shared by every import and export (Django only for local time, imported late).
+"""Spreadsheet safety shared by every import and export (no Django: the ground floor's pure helpers).
 
 Exports: a text cell that begins with ``= + - @`` (or a tab / carriage return)
 is read by Excel and WPS as a formula, so ``=HYPERLINK(...)`` in a payee name
@@ -11,9 +11,12 @@ a workbook whose parts would expand beyond a limit, before any parser runs.
 """
 
 import zipfile
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import IO
+from zoneinfo import ZoneInfo
 
+BEIJING = ZoneInfo("Asia/Shanghai")  # settings.TIME_ZONE: the product has one time zone
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DEFAULT_MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
@@ -67,18 +70,16 @@ def check_xlsx_size(fileobj: IO[bytes], *, max_uncompressed: int = DEFAULT_MAX_U
         fileobj.seek(position)
 
 
-def workbook_bytes(sheets) -> bytes:
+def workbook_bytes(sheets, *, tz: tzinfo = BEIJING) -> bytes:
     """An .xlsx of ``sheets``: (title, header, rows) each. Every text cell goes through ``safe_text``;
     numbers, dates and Decimals stay values. Written streaming, so 100,000 audit rows fit."""
     import io
-    from datetime import datetime
 
-    from django.utils import timezone
     from openpyxl import Workbook
 
     def cell(value):
         if isinstance(value, datetime) and value.tzinfo is not None:  # Excel has no time zones: Beijing time
-            return timezone.localtime(value).replace(tzinfo=None)
+            return value.astimezone(tz).replace(tzinfo=None)
         return safe_text(value)
 
     book = Workbook(write_only=True)

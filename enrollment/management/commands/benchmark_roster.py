@@ -20,7 +20,7 @@ from django.db import connection
 from python_calamine import CalamineWorkbook
 
 from enrollment.models import District, Plan, Unit
-from enrollment.roster import import_roster
+from enrollment.rosters import import_roster
 
 
 def _generate(path: str, rows: int) -> None:

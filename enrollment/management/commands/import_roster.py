@@ -13,7 +13,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from enrollment.models import Plan, Unit
-from enrollment.roster import UnreadableFile, group_errors, import_roster
+from enrollment.roster import UnreadableFile, group_errors
+from enrollment.rosters import import_roster
 
 
 class Command(BaseCommand):

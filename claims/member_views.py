@@ -14,8 +14,8 @@ from enrollment.models import Coverage, Member
 from enrollment.services import member_set_bank_account
 from mutualaid.lib.bank import account_tail
 from mutualaid.lib.idcard import mask_account
-from mutualaid.lib.refusals import refusal_text
 from mutualaid.models import AuditLog, audit
+from mutualaid.refusals import refusal_text
 from mutualaid.scoping import Role, get_visible_or_404, is_city, role_of
 
 

@@ -20,8 +20,8 @@ from mutualaid.audit import logged_file
 from mutualaid.lib.idcard import IdNumberError, mask_account, mask_id, mask_ids_in, validate_id
 from mutualaid.lib.spreadsheet import workbook_bytes
 from mutualaid.models import ACTION_LABELS, AuditLog, audit
-from mutualaid.personal_data import person_record
 from mutualaid.scoping import is_city
+from reports.personal_data import person_record
 
 PAGE_SIZE = 50
 MAX_PAGE = 2000  # 100,000 rows back; further back, narrow the dates (or export)

@@ -1,0 +1,48 @@
+"""The home page: what each person has to do today, read across enrollment and claims (so it lives
+in reports, the app that reads the others; the ground floor imports no app)."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from claims.models import Claim, ClaimStatus
+from enrollment.models import Application, ApplicationStatus, Coverage, CoverageStatus
+from mutualaid.scoping import Role, role_of, unit_of
+
+
+@login_required
+@require_GET
+def home(request):
+    """What each person has to do today, scoped to what they may see."""
+    user = request.user
+    role = role_of(user)
+    applications = Application.objects.visible_to(user).select_related("plan__period", "unit")
+    claims = Claim.objects.visible_to(user).select_related("member", "plan__period")
+    context = {"role": role}
+    if role == Role.CLERK:
+        context.update(
+            unit=unit_of(user),
+            applications=applications.order_by("-plan__period__number", "plan__priority", "seq")[:30],
+            awaiting_payment=applications.filter(status=ApplicationStatus.CENTRE_APPROVED),
+            claims=claims.order_by("-pk")[:20],
+            covered=Coverage.objects.visible_to(user)
+            .filter(status=CoverageStatus.ACTIVE)
+            .values("plan__period__number")
+            .annotate(n=Count("member", distinct=True))
+            .order_by("-plan__period__number"),
+        )
+    else:
+        claim_counts = claims.aggregate(
+            submitted=Count("pk", filter=Q(status=ClaimStatus.SUBMITTED)),
+            district_approved=Count("pk", filter=Q(status=ClaimStatus.DISTRICT_APPROVED)),
+            centre_checked=Count("pk", filter=Q(status=ClaimStatus.CENTRE_CHECKED)),
+            to_pay=Count("pk", filter=Q(status=ClaimStatus.APPROVED, payout_batch__isnull=True)),
+        )
+        application_counts = applications.aggregate(
+            submitted=Count("pk", filter=Q(status=ApplicationStatus.SUBMITTED)),
+            district_approved=Count("pk", filter=Q(status=ApplicationStatus.DISTRICT_APPROVED)),
+            unpaid=Count("pk", filter=Q(status=ApplicationStatus.CENTRE_APPROVED)),
+        )
+        context.update(claim_counts=claim_counts, application_counts=application_counts)
+    return render(request, "home.html", context)
