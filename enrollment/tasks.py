@@ -30,18 +30,23 @@ def start_roster_import(*, actor, plan, unit, data: bytes, filename: str, applic
 def roster_import_job(job, progress):
     """Validate and write a roster on the worker. The write is one transaction, so a worker that
     dies midway leaves no rows; the stored file stays until the job ends, so it can be retried."""
+    from django.core.exceptions import ValidationError
+
     from enrollment.models import Application, Plan, Unit
-    from enrollment.roster import group_errors, import_roster
+    from enrollment.roster import UnreadableFile, group_errors, import_roster
 
     params = job.params
     with default_storage.open(params["file"], "rb") as handle:
         data = handle.read()
     application = Application.objects.filter(pk=params["application"]).first() if params["application"] else None
-    result = import_roster(
-        actor=job.created_by, plan=Plan.objects.select_related("period").get(pk=params["plan"]),
-        unit=Unit.objects.get(pk=params["unit"]), data=data, filename=params["filename"], shares=params["shares"],
-        staff=params["staff"], application=application, progress=progress,
-    )  # fmt: skip
+    try:
+        result = import_roster(
+            actor=job.created_by, plan=Plan.objects.select_related("period").get(pk=params["plan"]),
+            unit=Unit.objects.get(pk=params["unit"]), data=data, filename=params["filename"],
+            shares=params["shares"], staff=params["staff"], application=application, progress=progress,
+        )  # fmt: skip
+    except UnreadableFile as exc:  # the job page says why, as the upload page would
+        raise ValidationError(str(exc)) from exc
     if result.ok:
         default_storage.delete(params["file"])
     summary = result.as_dict()

@@ -32,6 +32,7 @@ from enrollment.roster import (
     roster_diff,
     roster_template,
 )
+from enrollment.roster.reading import check_readable
 from enrollment.tasks import start_roster_import
 from mutualaid.audit import logged_file
 from mutualaid.lib.refusals import attempt, refusal_text
@@ -179,6 +180,7 @@ def roster_upload(request, reference):
     data = upload.read()
     try:
         if len(data) > INLINE_MAX_BYTES:
+            check_readable(data, upload.name)  # a file too wide or too long is refused here, not on the worker
             start_roster_import(actor=request.user, plan=application.plan, unit=application.unit, data=data,
                                 filename=upload.name, application=application)  # fmt: skip
             request.session.pop(_upload_key(application), None)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from operator import itemgetter
 
-from mutualaid.lib.sheet_reader import SheetRefused, read_table
+from mutualaid.lib.sheet_reader import SheetRefused, check_file, read_table
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 HEADER_SEARCH_ROWS = 10
@@ -52,14 +52,28 @@ def _header_key(value) -> str:
 
 def read_rows(data: bytes, filename: str, *, what: str = "人员手册") -> list[list]:
     """Every row of the file's first sheet, through the guarded reader every import shares."""
-    if len(data) > MAX_FILE_BYTES:
-        raise UnreadableFile(f"文件过大（{len(data) // 1048576} MB），{what}不能超过 {MAX_FILE_BYTES // 1048576} MB。")
-    if not data:
-        raise UnreadableFile("文件是空的。")
+    _check_size(data, what)
     try:
         return read_table(data, filename)
     except SheetRefused as exc:
         raise UnreadableFile(str(exc)) from exc
+
+
+def check_readable(data: bytes, filename: str, *, what: str = "人员手册") -> None:
+    """The refusals ``read_rows`` makes before reading (size, type, a sheet's rows and columns), so a
+    page can refuse a large file at once instead of handing it to the worker."""
+    _check_size(data, what)
+    try:
+        check_file(data, filename)
+    except SheetRefused as exc:
+        raise UnreadableFile(str(exc)) from exc
+
+
+def _check_size(data: bytes, what: str) -> None:
+    if len(data) > MAX_FILE_BYTES:
+        raise UnreadableFile(f"文件过大（{len(data) // 1048576} MB），{what}不能超过 {MAX_FILE_BYTES // 1048576} MB。")
+    if not data:
+        raise UnreadableFile("文件是空的。")
 
 
 def find_header(rows: list[list]) -> Sheet:

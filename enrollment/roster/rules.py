@@ -31,6 +31,8 @@ ERROR_CODES = {
     "shares_exceeds_max": "份数超过本项目上限",
     "occupation_ineligible": "职业不在本项目范围内",
     "needy_ineligible": "本项目仅限困难职工",
+    "value_too_long": "单元格内容过长（医保卡号、手机号、职业最多 30 个字符）",
+    "control_character": "单元格含有不可见的控制字符（如 NUL）",
 }
 
 

@@ -68,9 +68,10 @@ def _too_large(rows: int, columns: int, *, declared: str = "", at_least: bool = 
             f"{MAX_COLUMNS} 列。请只选中需要的数据，复制到新建的工作簿，另存为 .xlsx 后再上传。"
         )
     if rows > MAX_ROWS:
+        counted = f"超过 {MAX_ROWS:,} 行的上限" if at_least else f"有 {rows:,} 行，超过上限 {MAX_ROWS:,} 行"
         return SheetTooLarge(
-            f"表格第一个工作表有{'超过' if at_least else ''} {rows - at_least:,} 行，超过上限 {MAX_ROWS:,} 行。请删除表格下方多余的行"
-            "（包括看似空白、实际有内容的单元格），或拆分为几个文件分批上传。"
+            f"表格第一个工作表{counted}。请删除表格下方多余的行（包括看似空白、实际有内容的单元格），"
+            "或拆分为几个文件分批上传。"
         )
     return SheetTooLarge(
         f"表格第一个工作表有 {columns:,} 列（到 {column_letters(columns)} 列），超过上限 {MAX_COLUMNS} 列"
@@ -371,9 +372,9 @@ def check_extent(data: bytes) -> None:
 
 
 def _read_workbook(data: bytes) -> list[list]:
+    """The first sheet of a workbook that ``check_extent`` has let through."""
     from python_calamine import CalamineWorkbook
 
-    check_extent(data)
     try:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
     except Exception as exc:  # calamine raises its own error types for damaged files
@@ -410,17 +411,34 @@ def _read_csv(data: bytes) -> list[list]:
     return rows
 
 
-def read_table(data: bytes, filename: str) -> list[list]:
-    """Every row of the first sheet from A1 (cells as read), or ``SheetRefused`` saying why not."""
+def check_file(data: bytes, filename: str) -> None:
+    """What ``read_table`` refuses before reading, without reading: for a file handed to the worker."""
     name = filename.lower()
     if name.endswith(SPREADSHEET_SUFFIXES):
         try:
-            return _read_workbook(data)
+            check_extent(data)
         except SheetRefused as exc:
-            if str(exc) == DAMAGED:
-                raise SheetRefused(f"无法读取表格文件“{filename[:100]}”：{DAMAGED}") from exc
-            raise
-    if name.endswith(".csv"):
+            raise _named(exc, filename) from exc
+    elif name.endswith(".csv"):
+        if data.count(b"\n") >= MAX_ROWS:  # maybe more than rows allowed: count the rows (a cell may hold a line break)
+            _read_csv(data)
+    else:
+        suffix = "." + name.rsplit(".", 1)[-1] if "." in name else filename
+        raise SheetRefused(f"不支持的文件类型“{suffix[:20]}”：请上传 .xlsx、.xls 或 .csv 文件。")
+
+
+def _named(exc: SheetRefused, filename: str) -> SheetRefused:
+    if str(exc) == DAMAGED:
+        return SheetRefused(f"无法读取表格文件“{filename[:100]}”：{DAMAGED}")
+    return exc
+
+
+def read_table(data: bytes, filename: str) -> list[list]:
+    """Every row of the first sheet from A1 (cells as read), or ``SheetRefused`` saying why not."""
+    check_file(data, filename)
+    if filename.lower().endswith(".csv"):
         return _read_csv(data)
-    suffix = "." + name.rsplit(".", 1)[-1] if "." in name else filename
-    raise SheetRefused(f"不支持的文件类型“{suffix}”：请上传 .xlsx、.xls 或 .csv 文件。")
+    try:
+        return _read_workbook(data)
+    except SheetRefused as exc:
+        raise _named(exc, filename) from exc
