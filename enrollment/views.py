@@ -35,6 +35,7 @@ from enrollment.roster import (
 from enrollment.roster.reading import check_readable
 from enrollment.tasks import start_roster_import
 from mutualaid.audit import logged_file
+from mutualaid.jobs import as_shown
 from mutualaid.lib.refusals import attempt, refusal_text
 from mutualaid.lib.uploads import serve_document
 from mutualaid.models import AuditLog, Job
@@ -121,7 +122,7 @@ def _application_page(request, reference, person_form=None):
     editable = role == Role.CLERK and application.status in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
     report = request.session.get(_upload_key(application)) if editable else None
     diff = request.session.get(_diff_key(application)) if editable else None
-    job = (
+    job = as_shown(
         Job.objects.visible_to(request.user).filter(kind="roster_import", subject=application.reference).first()
         if editable
         else None
