@@ -208,6 +208,10 @@ def statement_import(*, actor, data: bytes, filename: str, dry_run: bool = False
         require(actor, CITY_ROLES, message="只有市中心可以导入银行对账单。")
     lines, read, debits = read_statement(data, filename)
     result = ImportResult(lines=read, debits=debits)
+    with connection.cursor() as cursor:
+        # One import at a time: a second confirmation of the same file (two tabs, a double click)
+        # waits for the first, then finds its lines stored and counts them as duplicates.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended('enrollment.statement_import', 0))")
 
     known = set()
     numbers = [line.txn_no for line in lines]
