@@ -225,6 +225,7 @@ def test_only_the_columns_the_header_names_are_kept():
         "<row>" + "<c><v>1</v></c>" * (MAX_COLUMNS + 1) + "</row>",  # no r: each cell follows the last
         "<row><c><v>1</v></c></row>" * 3 + f'<row r="{MAX_ROWS}"><c><v>1</v></c></row><row><c><v>1</v></c></row>',
     ],
+    ids=["two r", "quoted >", "odd spelling", "prefix", "no r", "rows without r"],
 )
 def test_unusual_spellings_of_a_far_cell_are_found(sheet_data):
     with pytest.raises(SheetRefused, match="超过上限"):
