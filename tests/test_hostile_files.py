@@ -234,3 +234,8 @@ def test_unusual_spellings_of_a_far_cell_are_found(sheet_data):
 
 def test_a_styled_empty_cell_far_away_is_no_cell():
     check_extent(raw_sheet('<row r="1"><c r="A1"><v>1</v></c><c r="XFD1" s="1"/></row>'))  # calamine ignores it
+
+
+def test_a_workbook_behind_some_bytes_is_still_checked():
+    with pytest.raises(SheetRefused, match="超过上限"):  # calamine opens on content, not the name or the first bytes
+        check_extent(b"MZ\x90\x00" + far_cell())

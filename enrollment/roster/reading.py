@@ -103,6 +103,8 @@ def _known_columns(rows: list, columns: dict[str, int]) -> tuple[list, dict[str,
     """Only the columns the header names: a sheet 100 columns wide costs what its seven known ones do."""
     kept = sorted(set(columns.values()))
     width = kept[-1] + 1
+    if kept == list(range(width)) and all(len(row) == width for row in rows):
+        return rows, columns  # every column is known (the template as downloaded): nothing to drop
     take = itemgetter(*kept) if len(kept) > 1 else (lambda row: (row[kept[0]],))
     trimmed = [take(row) if len(row) >= width else take(list(row) + [""] * (width - len(row))) for row in rows]
     return trimmed, {name: kept.index(position) for name, position in columns.items()}

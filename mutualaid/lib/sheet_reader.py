@@ -355,20 +355,31 @@ def _check_biff(stream: bytes) -> None:
 
 
 def check_extent(data: bytes) -> None:
-    """Raise ``SheetRefused`` unless the workbook is small enough to hand to calamine."""
-    if data[:8] == CFB_MAGIC:
+    """Raise ``SheetRefused`` unless the workbook is small enough to hand to calamine.
+
+    calamine does not go by the file's name: it tries .xls, then the zip formats, on any bytes.
+    So an .xls header is checked as BIFF, and anything Python can open as a zip as .xlsx (a zip
+    with bytes before it included); a zip that is neither readable here nor an .xls is refused."""
+    cfb = data[:8] == CFB_MAGIC
+    if cfb:
         for stream in _cfb_streams(data):
             _check_biff(stream)
+    if not zipfile.is_zipfile(io.BytesIO(data)):
         return
-    if data[:2] == b"PK":
-        try:
-            check_xlsx_size(io.BytesIO(data))
-        except SpreadsheetTooLarge as exc:
-            raise SheetTooLarge(str(exc)) from exc
-        try:
-            _check_xlsx(data)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
-            raise SheetRefused(DAMAGED) from exc
+    try:
+        zipfile.ZipFile(io.BytesIO(data)).close()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError) as exc:
+        if cfb:
+            return  # an .xls whose bytes happen to hold a zip signature: no zip reader opens it either
+        raise SheetRefused(DAMAGED) from exc
+    try:
+        check_xlsx_size(io.BytesIO(data))
+    except SpreadsheetTooLarge as exc:
+        raise SheetTooLarge(str(exc)) from exc
+    try:
+        _check_xlsx(data)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
+        raise SheetRefused(DAMAGED) from exc
 
 
 def _read_workbook(data: bytes) -> list[list]:
