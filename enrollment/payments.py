@@ -139,7 +139,7 @@ def read_statement(data: bytes, filename: str) -> tuple[list[Line], int, int]:
         raise StatementRefused(
             "前 10 行中找不到表头：对账单须有“交易日期”“交易流水号”“金额”（或“贷方金额”“收入金额”）三列。"
         )
-    columns = sheet.columns
+    rows, columns = sheet.rows, sheet.columns  # only the known columns from here on
 
     def cell(raw, name):
         position = columns.get(name)
