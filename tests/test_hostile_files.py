@@ -239,3 +239,13 @@ def test_a_styled_empty_cell_far_away_is_no_cell():
 def test_a_workbook_behind_some_bytes_is_still_checked():
     with pytest.raises(SheetRefused, match="超过上限"):  # calamine opens on content, not the name or the first bytes
         check_extent(b"MZ\x90\x00" + far_cell())
+
+
+def test_a_twin_sheet_part_differing_only_in_case_is_checked_too():
+    data = io.BytesIO(raw_sheet(header_cells()))
+    with zipfile.ZipFile(data, "a") as archive:
+        archive.writestr(
+            "xl/worksheets/Sheet1.xml", f'<worksheet xmlns="{NS}"><sheetData>{LYING}</sheetData></worksheet>'
+        )
+    with pytest.raises(SheetRefused, match="超过上限"):
+        check_extent(data.getvalue())

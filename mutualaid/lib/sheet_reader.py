@@ -149,16 +149,19 @@ def _attributes(text: bytes) -> dict[bytes, bytes]:
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> list[str]:
-    """The part calamine reads as the first sheet; every sheet part when that cannot be told."""
-    names = {name.replace("\\", "/").lstrip("/").lower(): name for name in archive.namelist()}
+    """The part calamine reads as the first sheet (every spelling of its name that differs only in
+    case); every sheet part when that cannot be told."""
+    names: dict[str, list[str]] = {}
+    for name in archive.namelist():
+        names.setdefault(name.replace("\\", "/").lstrip("/").lower(), []).append(name)
     if "xl/workbook.xml" not in names or "xl/workbook.bin" in names:
         raise SheetRefused(DAMAGED)
-    every = [name for key, name in names.items()
-             if key.startswith(("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/", "xl/macrosheets/"))
-             and not key.startswith(("xl/worksheets/_rels/", "xl/chartsheets/_rels/"))]  # fmt: skip
+    sheet_folders = ("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/", "xl/macrosheets/")
+    every = [name for key, found in names.items() if key.startswith(sheet_folders) and "/_rels/" not in key
+             for name in found]  # fmt: skip
     try:
-        workbook = _read_small(archive, names["xl/workbook.xml"])
-        rels = _read_small(archive, names["xl/_rels/workbook.xml.rels"])
+        workbook = b"".join(_read_small(archive, name) for name in names["xl/workbook.xml"])
+        rels = b"".join(_read_small(archive, name) for name in names["xl/_rels/workbook.xml.rels"])
         first = _SHEET.search(workbook)
         key = _SHEET_ID.search(b" " + first.group(1))
         wanted = key.group(1) if key.group(1) is not None else key.group(2)
@@ -170,7 +173,7 @@ def _sheet_parts(archive: zipfile.ZipFile) -> list[str]:
     if target is not None:
         path = target[1:] if target.startswith("/xl/") else target if target.startswith("xl/") else f"xl/{target}"
         if path.lower() in names:
-            return [names[path.lower()]]
+            return names[path.lower()]
     if not every:
         raise SheetRefused(DAMAGED)
     return every
