@@ -181,6 +181,11 @@ def test_nul_bytes_and_overlong_cells_are_row_errors_with_excel_row_numbers(logi
         assert "内容过长（10,240 个字符），此栏最多 30 个字符" in response.text
         assert "超过 30 个字" in response.text
         assert not RosterLine.objects.filter(application=application).exists()
+        if name.endswith(".csv"):  # the marked-up file holds what Excel can: the NUL shown as �, cells cut to 32,767
+            marked = client.get(reverse("enrollment:roster_marked", args=[application.reference]))
+            sheet = openpyxl.load_workbook(io.BytesIO(marked.content)).active
+            assert sheet["E5"].value == "C\ufffd4" and sheet["E5"].fill.start_color.rgb.endswith("FFC7CE")
+            assert len(sheet["B3"].value) == 32_767
     rows[1] = row(2, name="张" * 100_000)
     result = import_roster(actor=clerk_u003, plan=application.plan, unit=application.unit, data=csv_bytes(rows),
                            filename="名单.csv", dry_run=True)  # fmt: skip
