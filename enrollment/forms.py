@@ -4,6 +4,7 @@ from django.utils import timezone
 from enrollment.models import Application, Plan, Sex, Unit, UnitRegistration
 from enrollment.registration import REGISTRATION_FIELDS, UNIT_FIELDS_FOR_CLERK
 from mutualaid.lib.phones import clean_phone
+from mutualaid.lib.sheet_reader import MAX_COLUMNS, MAX_ROWS
 from mutualaid.lib.uscc import UsccError, validate_uscc
 
 
@@ -64,7 +65,10 @@ class ApplicationForm(forms.Form):
 
 
 class RosterUploadForm(forms.Form):
-    file = forms.FileField(label="人员手册文件", help_text=".xlsx、.xls 或 .csv（UTF-8 或 GBK），不超过 50 MB。")
+    file = forms.FileField(
+        label="人员手册文件",
+        help_text=f".xlsx、.xls 或 .csv（UTF-8 或 GBK），不超过 50 MB，最多 {MAX_ROWS:,} 行、{MAX_COLUMNS} 列。",
+    )
 
 
 class ReasonForm(forms.Form):

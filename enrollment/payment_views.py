@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from enrollment import payments
 from enrollment.models import ZERO, Application, ApplicationStatus, BankStatement, LineStatus, Payment, StatementLine
 from enrollment.roster import UnreadableFile
+from mutualaid.lib.sheet_reader import MAX_COLUMNS, MAX_ROWS
 from mutualaid.refusals import attempt, refusal_text
 from mutualaid.scoping import get_visible_or_404, is_city
 
@@ -29,7 +30,10 @@ PREVIEW_KEY = "statement-preview"
 
 
 class StatementForm(forms.Form):
-    file = forms.FileField(label="银行对账单", help_text=".xlsx 或 .csv（UTF-8 或 GBK），不超过 50 MB。")
+    file = forms.FileField(
+        label="银行对账单",
+        help_text=f".xlsx 或 .csv（UTF-8 或 GBK），不超过 50 MB，最多 {MAX_ROWS:,} 行、{MAX_COLUMNS} 列。",
+    )
 
 
 class RefundForm(forms.Form):

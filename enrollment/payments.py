@@ -27,7 +27,7 @@ from enrollment.models import (
     StatementLine,
 )
 from enrollment.roster.reading import UnreadableFile, find_header_by, read_rows
-from enrollment.roster.validate import FULL_WIDTH, text
+from enrollment.roster.validate import CONTROL_CHARS, FULL_WIDTH, shown, text
 from mutualaid.audit import recorded_by_service
 from mutualaid.lib.money import format_yuan
 from mutualaid.models import audit, audit_many
@@ -47,6 +47,10 @@ REQUIRED = ("date", "txn_no", "amount")
 LABELS = {"date": "交易日期", "txn_no": "交易流水号", "amount": "金额"}
 REFERENCE_RE = re.compile(r"(\d{1,3})-([A-Z]{1,10})-([A-Z0-9]{1,20})-(\d{1,4})")
 MAX_AMOUNT = Decimal("100000000.00")
+# The statement line's columns; a longer value is a row error, never cut short (two long
+# transaction numbers cut to 60 characters would pass for one).
+TEXT_LIMITS = {"txn_no": 60, "payer_name": 100, "payer_account": 40, "memo": 200}
+TEXT_LABELS = {"txn_no": "交易流水号", "payer_name": "付款人名称", "payer_account": "付款人账号", "memo": "摘要/附言"}
 PAYABLE = (ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE)
 
 
@@ -104,11 +108,13 @@ def _amount(value) -> Decimal | None:
         return None
     try:
         amount = Decimal(cleaned)
+        if not amount.is_finite():
+            raise InvalidOperation
+        if abs(amount) > MAX_AMOUNT:
+            raise ValueError(f"金额“{shown(str(value))}”过大")
+        return amount.quantize(Decimal("0.01"))
     except InvalidOperation as exc:
-        raise ValueError(f"金额“{str(value)[:20]}”不是数字") from exc
-    if not amount.is_finite():
-        raise ValueError(f"金额“{str(value)[:20]}”不是数字")
-    return amount.quantize(Decimal("0.01"))
+        raise ValueError(f"金额“{shown(str(value))}”不是数字") from exc
 
 
 def _date(value) -> date:
@@ -123,7 +129,7 @@ def _date(value) -> date:
             return datetime.strptime(cleaned, pattern).date()
         except ValueError:
             continue
-    raise ValueError(f"交易日期“{text(value)[:20]}”无法识别，应为 2026-09-03 这样的日期")
+    raise ValueError(f"交易日期“{shown(text(value))}”无法识别，应为 2026-09-03 这样的日期")
 
 
 def read_statement(data: bytes, filename: str) -> tuple[list[Line], int, int]:
@@ -134,7 +140,7 @@ def read_statement(data: bytes, filename: str) -> tuple[list[Line], int, int]:
         raise StatementRefused(
             "前 10 行中找不到表头：对账单须有“交易日期”“交易流水号”“金额”（或“贷方金额”“收入金额”）三列。"
         )
-    columns = sheet.columns
+    rows, columns = sheet.rows, sheet.columns  # only the known columns from here on
 
     def cell(raw, name):
         position = columns.get(name)
@@ -157,14 +163,19 @@ def read_statement(data: bytes, filename: str) -> tuple[list[Line], int, int]:
                 raise ValueError("金额为空")
             if amount <= 0:
                 raise ValueError(f"金额 {amount} 不是正数（支出请放在“借方金额”列，本系统只导入收入）")
-            if amount > MAX_AMOUNT:
-                raise ValueError(f"金额 {amount} 过大")
             txn_no = text(cell(raw, "txn_no"))
             if not txn_no:
                 raise ValueError("交易流水号为空")
+            texts = {name: text(cell(raw, name)) for name in TEXT_LIMITS}
+            texts["txn_no"] = txn_no
+            for name, limit in TEXT_LIMITS.items():
+                if len(texts[name]) > limit:
+                    raise ValueError(f"{TEXT_LABELS[name]}过长（{len(texts[name]):,} 个字符，最多 {limit} 个）")
+                if CONTROL_CHARS.search(texts[name]):
+                    raise ValueError(f"{TEXT_LABELS[name]}含有不可见的控制字符（如 NUL）")
             lines.append(
-                Line(excel_row, txn_no[:60], _date(cell(raw, "date")), text(cell(raw, "payer_name"))[:100],
-                     text(cell(raw, "payer_account"))[:40], amount, text(cell(raw, "memo"))[:200])
+                Line(excel_row, txn_no, _date(cell(raw, "date")), texts["payer_name"], texts["payer_account"],
+                     amount, texts["memo"])
             )  # fmt: skip
         except ValueError as exc:
             problems.append(f"第 {excel_row} 行：{exc}")
@@ -199,6 +210,10 @@ def statement_import(*, actor, data: bytes, filename: str, dry_run: bool = False
         require(actor, CITY_ROLES, message="只有市中心可以导入银行对账单。")
     lines, read, debits = read_statement(data, filename)
     result = ImportResult(lines=read, debits=debits)
+    with connection.cursor() as cursor:
+        # One import at a time: a second confirmation of the same file (two tabs, a double click)
+        # waits for the first, then finds its lines stored and counts them as duplicates.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended('enrollment.statement_import', 0))")
 
     known = set()
     numbers = [line.txn_no for line in lines]

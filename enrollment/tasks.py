@@ -32,8 +32,9 @@ def roster_import_job(job, progress):
     """Validate and write a roster on the worker. The write is one transaction, so a worker that
     dies midway leaves no rows; the stored file stays until the job ends, so it can be retried.
     A roster with errors keeps its file as the application's error report (with the marked copy)."""
+
     from enrollment.models import Application, Plan, RosterUpload, RosterUploadKind, Unit
-    from enrollment.roster import group_errors
+    from enrollment.roster import UnreadableFile, group_errors
     from enrollment.rosters import import_roster
 
     params = job.params
@@ -42,11 +43,14 @@ def roster_import_job(job, progress):
     if data is None:
         raise ValidationError("上传的文件已过期删除，请重新上传人员手册。")
     application = Application.objects.filter(pk=params["application"]).first() if params["application"] else None
-    result = import_roster(
-        actor=job.created_by, plan=Plan.objects.select_related("period").get(pk=params["plan"]),
-        unit=Unit.objects.get(pk=params["unit"]), data=data, filename=params["filename"], shares=params["shares"],
-        staff=params["staff"], application=application, progress=progress,
-    )  # fmt: skip
+    try:
+        result = import_roster(
+            actor=job.created_by, plan=Plan.objects.select_related("period").get(pk=params["plan"]),
+            unit=Unit.objects.get(pk=params["unit"]), data=data, filename=params["filename"],
+            shares=params["shares"], staff=params["staff"], application=application, progress=progress,
+        )  # fmt: skip
+    except UnreadableFile as exc:  # the job page says why, as the upload page would
+        raise ValidationError(str(exc)) from exc
     if result.ok or upload.application is None:
         pending.remove(upload)
     else:

@@ -31,9 +31,11 @@ from enrollment.models import (
 )
 from enrollment.payment_views import invoice_context
 from enrollment.roster import UnreadableFile, annotate_workbook, pending, roster_template
+from enrollment.roster.reading import check_readable
 from enrollment.rosters import add_person, import_roster, renewal_prefill, roster_diff
 from enrollment.tasks import start_roster_import
 from mutualaid.audit import logged_file
+from mutualaid.jobs import as_shown
 from mutualaid.models import AuditLog, Job
 from mutualaid.refusals import attempt, refusal_text
 from mutualaid.scoping import Role, get_visible_or_404, role_of, unit_of
@@ -128,7 +130,7 @@ def _application_page(request, reference, person_form=None):
     # (not in the session): the clerk who signs in again still sees them.
     report = _kept(application, RosterUploadKind.ERRORS) if editable else None
     diff = _kept(application, RosterUploadKind.PREVIEW) if editable else None
-    job = (
+    job = as_shown(
         Job.objects.visible_to(request.user).filter(kind="roster_import", subject=application.reference).first()
         if editable
         else None
@@ -202,6 +204,7 @@ def roster_upload(request, reference):
     data = upload.read()
     try:
         if len(data) > INLINE_MAX_BYTES:
+            check_readable(data, upload.name)  # a file too wide or too long is refused here, not on the worker
             start_roster_import(actor=request.user, plan=application.plan, unit=application.unit, data=data,
                                 filename=upload.name, application=application)  # fmt: skip
             messages.info(request, "名单较大，已交给后台处理，可以在本页看到进度。")

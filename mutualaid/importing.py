@@ -1,12 +1,14 @@
 """django-import-export in the admin, made safe for this data.
 
-Every import form refuses a file over ``IMPORT_MAX_BYTES`` and an .xlsx whose zip would expand
-past the spreadsheet limit, before anything parses it; every export writes text cells that no
-spreadsheet program evaluates (a leading ``= + - @`` is neutralised, the text kept).
+Every import form refuses a file over ``IMPORT_MAX_BYTES``, and reads it through the guarded
+reader every import shares (``mutualaid.lib.sheet_reader``: zip size, rows, columns) before
+import-export sees it; the formats then read through that same reader rather than openpyxl,
+which pads every row out to the sheet's declared width. Only the columns a resource knows are
+kept. Every export writes text cells that no spreadsheet program evaluates (a leading
+``= + - @`` is neutralised, the text kept).
 """
 
-import zipfile
-
+import tablib
 from django import forms
 from django.conf import settings
 from import_export import resources
@@ -14,7 +16,8 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
 
-from mutualaid.lib.spreadsheet import SpreadsheetTooLarge, check_xlsx_size, safe_text
+from mutualaid.lib.sheet_reader import SheetRefused, read_table
+from mutualaid.lib.spreadsheet import safe_text
 
 
 class GuardedImportForm(ImportForm):
@@ -25,20 +28,39 @@ class GuardedImportForm(ImportForm):
             raise forms.ValidationError(
                 f"文件过大（{upload.size / 1048576:.1f} MB），导入文件不能超过 {limit // 1048576} MB。"
             )
-        if upload.name.lower().endswith((".xlsx", ".xlsm")):
+        if upload.name.lower().endswith((".xlsx", ".xlsm", ".csv")):
             try:
-                if not zipfile.is_zipfile(upload):
-                    raise forms.ValidationError("无法读取该 .xlsx 文件：文件已损坏，或不是 Excel 文件。")
-                check_xlsx_size(upload)
-            except SpreadsheetTooLarge as exc:
+                read_table(upload.read(), upload.name)
+            except SheetRefused as exc:
                 raise forms.ValidationError(str(exc)) from exc
-            except forms.ValidationError:
-                raise
-            except Exception as exc:  # a damaged zip
-                raise forms.ValidationError("无法读取该 .xlsx 文件：文件已损坏，或不是 Excel 文件。") from exc
             finally:
                 upload.seek(0)
         return upload
+
+
+def _dataset(rows: list) -> tablib.Dataset:
+    """The first row as headers, the rest as values; a whole number read as 1.0 becomes 1 (as openpyxl gave)."""
+    dataset = tablib.Dataset()
+    if not rows:
+        return dataset
+    header = ["" if value is None else str(value).strip() for value in rows[0]]
+    width = max((i + 1 for i, text in enumerate(header) if text), default=0)
+    dataset.headers = header[:width]
+    for row in rows[1:]:
+        values = [int(v) if isinstance(v, float) and v.is_integer() else (None if v == "" else v) for v in row[:width]]
+        dataset.append(values + [None] * (width - len(values)))
+    return dataset
+
+
+class GuardedXLSX(base_formats.XLSX):
+    def create_dataset(self, in_stream):
+        return _dataset(read_table(in_stream, "import.xlsx"))
+
+
+class GuardedCSV(base_formats.CSV):
+    def create_dataset(self, in_stream, **kwargs):
+        data = in_stream.encode("utf-8") if isinstance(in_stream, str) else in_stream
+        return _dataset(read_table(data, "import.csv"))
 
 
 class SafeResource(resources.ModelResource):
@@ -47,11 +69,18 @@ class SafeResource(resources.ModelResource):
     def export_field(self, field, instance, **kwargs):
         return safe_text(super().export_field(field, instance, **kwargs))
 
+    def before_import(self, dataset, **kwargs):
+        """Only the columns this resource imports: the rest of a wide sheet is never looked at."""
+        known = {field.column_name for field in self.get_import_fields()}
+        for header in [h for h in dataset.headers or () if h not in known]:
+            del dataset[header]
+        super().before_import(dataset, **kwargs)
+
 
 class GuardedImportExportAdmin(ImportExportModelAdmin):
     import_form_class = GuardedImportForm
-    # Only what people here use: .xlsx and .csv (openpyxl parses .xlsx XML through defusedxml).
-    formats = [base_formats.XLSX, base_formats.CSV]
+    # Only what people here use: .xlsx and .csv, both read by the guarded reader.
+    formats = [GuardedXLSX, GuardedCSV]
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         """Every admin export of members, units or catalogues is a read of personal data: logged."""

@@ -72,13 +72,45 @@ class Progress:
         )
 
 
-def job_start(*, actor, kind: str, label: str, params: dict | None = None, subject: str = "") -> Job:
-    """Create the job and queue it when the surrounding transaction commits."""
+def job_start(*, actor, kind: str, label: str, params: dict | None = None, subject: str = "",
+              once: bool = False) -> Job:  # fmt: skip
+    """Create the job and queue it when the surrounding transaction commits.
+
+    ``once``: while the same job (kind, subject, params) is queued or running for the same person,
+    or for a colleague at the centre (the same full ID numbers), that job is returned instead of
+    a new one, so reloading a page that prints 10,000 members does not start another run each time.
+    """
     if kind not in HANDLERS:
         raise ValueError(f"no handler registered for job kind {kind!r}")
-    job = Job.objects.create(kind=kind, label=label[:200], subject=subject[:100], params=params or {}, created_by=actor)
-    transaction.on_commit(lambda: _enqueue(job))
+    params = params or {}
+    with transaction.atomic():
+        if once:
+            running = _running_twin(actor, kind=kind, subject=subject[:100], params=params)
+            if running is not None:
+                return running
+        job = Job.objects.create(kind=kind, label=label[:200], subject=subject[:100], params=params, created_by=actor)
+        transaction.on_commit(lambda: _enqueue(job))
     return job
+
+
+def _running_twin(actor, *, kind: str, subject: str, params: dict) -> Job | None:
+    from django.db import connection
+
+    from mutualaid.scoping import is_city
+
+    with connection.cursor() as cursor:  # two reloads at once: the second waits, then finds the first
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"job:{kind}:{subject}"])
+    candidates = (
+        Job.objects.visible_to(actor)
+        .filter(kind=kind, subject=subject, params=params, status__in=(JobStatus.QUEUED, JobStatus.RUNNING))
+        .select_related("created_by")
+        .order_by("-created_at")
+    )
+    for job in candidates:
+        same_audience = job.created_by_id == actor.pk or (is_city(actor) and is_city(job.created_by))
+        if same_audience and as_shown(job).status in (JobStatus.QUEUED, JobStatus.RUNNING):
+            return job
+    return None
 
 
 def job_retry(*, actor, job: Job) -> Job:
@@ -142,6 +174,59 @@ def _finish(job: Job, status: str, *, result: dict | None = None, error: str = "
     if status == JobStatus.DONE and job.total:
         job.done = job.total
     job.save()
+
+
+# procrastinate's workers write a heartbeat every 10 seconds and call one stalled after 30; a job
+# whose worker has been silent this long is dead, whatever its row still says.
+STALLED_AFTER_SECONDS = 60
+STALLED_ERROR = (
+    "处理该任务的后台进程意外停止（可能是服务器重启，或文件超出了服务器能处理的范围），任务没有完成，"
+    "已写入的内容已全部撤销。可以重试；如果再次失败，请检查文件或联系管理员。"
+)
+
+
+def fail_stalled(*, job_id=None) -> list:
+    """Jobs shown as running whose worker died (killed, out of memory, machine restarted): failed,
+    with a message and 重试, instead of running for ever. A job counts as alive while its queue
+    entry waits to be taken or is held by a worker whose heartbeat is recent; one that started
+    less than a minute ago is left alone. The dead queue entries are closed as failed too, so
+    nothing runs them again behind the person's back. Runs every minute on the worker
+    (``mutualaid.fail_stalled_jobs``) and whenever a running job's page is read."""
+    from django.db import connection
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """UPDATE mutualaid_job AS job SET status = %s, error = %s, finished_at = now()
+               WHERE job.status = %s AND job.started_at < now() - make_interval(secs => %s)
+                 AND (%s::uuid IS NULL OR job.id = %s::uuid)
+                 AND NOT EXISTS (
+                     SELECT 1 FROM procrastinate_jobs queued
+                     LEFT JOIN procrastinate_workers worker ON worker.id = queued.worker_id
+                     WHERE queued.task_name = 'mutualaid.run_job' AND queued.args->>'job_id' = job.id::text
+                       AND (queued.status = 'todo'
+                            OR (queued.status = 'doing'
+                                AND worker.last_heartbeat >= now() - make_interval(secs => %s))))
+               RETURNING job.id""",
+            [JobStatus.FAILED, STALLED_ERROR, JobStatus.RUNNING, STALLED_AFTER_SECONDS, job_id, job_id,
+             STALLED_AFTER_SECONDS],
+        )  # fmt: skip
+        failed = [row[0] for row in cursor.fetchall()]
+        if failed:
+            cursor.execute(
+                """SELECT procrastinate_finish_job_v1(id, 'failed', false) FROM procrastinate_jobs
+                   WHERE task_name = 'mutualaid.run_job' AND status = 'doing' AND args->>'job_id' = ANY(%s)""",
+                [[str(pk) for pk in failed]],
+            )
+    for pk in failed:
+        logger.warning("job %s: its worker stopped answering; marked failed", pk)
+    return failed
+
+
+def as_shown(job: Job | None) -> Job | None:
+    """The job as a page should show it: one whose worker died is failed by now, not running for ever."""
+    if job is not None and job.status == JobStatus.RUNNING and fail_stalled(job_id=job.pk):
+        job.refresh_from_db()
+    return job
 
 
 def execute_queued() -> list[Job]:

@@ -14,6 +14,13 @@ def run_job(job_id: str) -> None:
     jobs.execute(job_id)
 
 
+@app.periodic(cron="* * * * *", periodic_id="fail_stalled_jobs")
+@app.task(name="mutualaid.fail_stalled_jobs", queue="jobs", queueing_lock="fail_stalled_jobs", pass_context=False)
+def fail_stalled_jobs(timestamp: int) -> None:
+    """Every minute, on whichever worker takes it: jobs whose worker died are shown as failed."""
+    jobs.fail_stalled()
+
+
 @jobs.job_handler("queue_check")
 def queue_check(job, progress):
     """Does nothing but say which worker ran it, once: `manage.py queue_check` shows the workers are alive."""

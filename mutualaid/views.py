@@ -6,9 +6,10 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from mutualaid.jobs import job_retry
+from mutualaid.jobs import as_shown, job_retry
 from mutualaid.models import Job, audit
 from mutualaid.scoping import get_visible_or_404
 
@@ -30,18 +31,20 @@ def _job_payload(job: Job) -> dict:
     }
 
 
+def _job(request, job_id) -> Job:
+    return as_shown(get_visible_or_404(Job, request.user, pk=job_id))
+
+
 @login_required
 @require_GET
 def job_detail(request, job_id):
-    job = get_visible_or_404(Job, request.user, pk=job_id)
-    return render(request, "jobs/detail.html", {"job": job})
+    return render(request, "jobs/detail.html", {"job": _job(request, job_id)})
 
 
 @login_required
 @require_GET
 def job_status(request, job_id):
-    job = get_visible_or_404(Job, request.user, pk=job_id)
-    return JsonResponse(_job_payload(job))
+    return JsonResponse(_job_payload(_job(request, job_id)))
 
 
 @login_required
@@ -65,7 +68,10 @@ def job_retry_view(request, job_id):
         messages.error(request, "；".join(exc.messages))
     else:
         messages.success(request, "已重新排队。")
-    return redirect(request.POST.get("next") or reverse("job_detail", args=[job.pk]))
+    back = request.POST.get("next", "")
+    if not (back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None)):
+        back = reverse("job_detail", args=[job.pk])  # only a path on this site: never https://elsewhere
+    return redirect(back)
 
 
 def csrf_failure(request, reason=""):

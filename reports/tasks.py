@@ -7,19 +7,20 @@ from mutualaid.jobs import job_handler, job_start
 
 def start_batch_review_sheets(*, actor, batch):
     return job_start(actor=actor, kind="print_review_sheets", label=f"打印支付批次 {batch.reference} 的全部审核表",
-                     subject=batch.reference, params={"batch": batch.pk})  # fmt: skip
+                     subject=batch.reference, params={"batch": batch.pk}, once=True)  # fmt: skip
 
 
 def start_period_confirmations(*, actor, period, district):
     return job_start(actor=actor, kind="print_confirmations",
                      label=f"打印{period.name}{district.name}的全部确认书", subject=f"{period.pk}:{district.pk}",
-                     params={"period": period.pk, "district": district.pk})  # fmt: skip
+                     params={"period": period.pk, "district": district.pk}, once=True)  # fmt: skip
 
 
 def start_roster(*, actor, application, kind: str):
     label = "人员手册" if kind == "roster" else "确认书"
     return job_start(actor=actor, kind="print_roster", label=f"打印{label} {application.reference}",
-                     subject=application.reference, params={"application": application.pk, "kind": kind})  # fmt: skip
+                     subject=application.reference, params={"application": application.pk, "kind": kind},
+                     once=True)  # fmt: skip
 
 
 def _store(job, data: bytes, filename: str, count: int) -> dict:

@@ -69,7 +69,7 @@ def test_an_oversized_file_or_a_zip_bomb_is_refused_before_parsing(admin_client,
     page = post_import(admin_client, bomb.getvalue(), name="bomb.xlsx").content.decode()
     assert "疑似压缩炸弹，已拒绝" in page
     page = post_import(admin_client, b"PK\x03\x04 not really", name="fake.xlsx").content.decode()
-    assert "无法读取该 .xlsx 文件" in page
+    assert "无法读取表格文件“fake.xlsx”：文件已损坏" in page
 
 
 def test_exports_write_formula_text_as_text(admin_client):

@@ -92,3 +92,89 @@ def test_progress_is_shown_to_its_owner_and_hidden_from_other_units(started, cle
 def test_only_failed_jobs_are_retried(started, clerk_u001, login):
     response = login(clerk_u001).post(reverse("job_retry", args=[started.pk]), follow=True)
     assert "只有失败的任务可以重试" in response.text
+
+
+def _running_on_a_worker(job, *, heartbeat_age: str | None, started_ago="10 minutes"):
+    """What a worker leaves behind when it is killed mid-job: the job row says running, its queue
+    entry is held ('doing') by a worker whose heartbeat is old (or whose row was pruned: None)."""
+    import json
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        worker = None
+        if heartbeat_age is not None:
+            cursor.execute("INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - %s::interval) "
+                           "RETURNING id", [heartbeat_age])  # fmt: skip
+            worker = cursor.fetchone()[0]
+        cursor.execute(
+            "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status, worker_id) "
+            "VALUES ('jobs', 'mutualaid.run_job', %s, 'doing', %s) RETURNING id",
+            [json.dumps({"job_id": str(job.pk)}), worker],
+        )
+        queued = cursor.fetchone()[0]
+        cursor.execute(
+            "UPDATE mutualaid_job SET status = 'running', started_at = now() - %s::interval, attempts = 1 "
+            "WHERE id = %s",
+            [started_ago, job.pk],
+        )
+    return queued
+
+
+def _queue_status(queued) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT status FROM procrastinate_jobs WHERE id = %s", [queued])
+        return cursor.fetchone()[0]
+
+
+def test_a_job_whose_worker_died_is_shown_failed_with_retry(started, clerk_u001, login):
+    queued = _running_on_a_worker(started, heartbeat_age="5 minutes")
+    page = login(clerk_u001).get(reverse("job_detail", args=[started.pk])).text
+    assert "失败" in page and "后台进程意外停止" in page and "重试" in page
+    started.refresh_from_db()
+    assert started.status == JobStatus.FAILED and started.finished_at is not None
+    assert _queue_status(queued) == "failed"  # nothing will run it again behind the clerk's back
+    login(clerk_u001).post(reverse("job_retry", args=[started.pk]))
+    assert jobs.execute(started.pk).status == JobStatus.DONE
+
+
+def test_a_job_whose_worker_was_pruned_is_failed_by_the_status_poll(started, clerk_u001, login):
+    _running_on_a_worker(started, heartbeat_age=None)
+    status = login(clerk_u001).get(reverse("job_status", args=[started.pk])).json()
+    assert (status["status"], status["finished"]) == ("failed", True) and "可以重试" in status["error"]
+
+
+def test_a_job_on_a_live_worker_or_just_started_keeps_running(clerk_u001, login):
+    live = jobs.job_start(actor=clerk_u001, kind="test_count", label="活着", params={"n": 1})
+    fresh = jobs.job_start(actor=clerk_u001, kind="test_count", label="刚开始", params={"n": 1})
+    _running_on_a_worker(live, heartbeat_age="5 seconds")
+    _running_on_a_worker(fresh, heartbeat_age=None, started_ago="10 seconds")
+    for job in (live, fresh):
+        assert login(clerk_u001).get(reverse("job_status", args=[job.pk])).json()["status"] == "running"
+
+
+def test_the_workers_minute_task_fails_every_stalled_job(clerk_u001):
+    from mutualaid.tasks import fail_stalled_jobs
+
+    dead = jobs.job_start(actor=clerk_u001, kind="test_count", label="死了", params={"n": 1})
+    live = jobs.job_start(actor=clerk_u001, kind="test_count", label="活着", params={"n": 1})
+    _running_on_a_worker(dead, heartbeat_age="2 minutes")
+    _running_on_a_worker(live, heartbeat_age="1 second")
+    fail_stalled_jobs(timestamp=0)
+    assert Job.objects.get(pk=dead.pk).status == JobStatus.FAILED
+    assert Job.objects.get(pk=live.pk).status == JobStatus.RUNNING
+
+
+def test_retry_goes_back_only_to_a_page_of_this_site(clerk_u001, login):
+    client = login(clerk_u001)
+    for target in ("https://elsewhere.example/phish", "//elsewhere.example/x", "/\\elsewhere.example"):
+        job = jobs.job_start(actor=clerk_u001, kind="test_count", label="会失败", params={"n": 1, "fail": True})
+        jobs.execute(job.pk)
+        response = client.post(reverse("job_retry", args=[job.pk]), {"next": target})
+        assert response.status_code == 302 and response["Location"] == reverse("job_detail", args=[job.pk])
+    job = jobs.job_start(actor=clerk_u001, kind="test_count", label="会失败", params={"n": 1, "fail": True})
+    jobs.execute(job.pk)
+    response = client.post(reverse("job_retry", args=[job.pk]), {"next": "/applications/?page=2"})
+    assert response["Location"] == "/applications/?page=2"

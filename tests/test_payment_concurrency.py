@@ -79,3 +79,34 @@ def test_two_lines_for_one_invoice_at_once_never_over_credit_it(handler):
     med.refresh_from_db()
     assert med.amount_paid == med.amount_due == 100
     assert StatementLine.objects.filter(status="waiting").count() == 1
+
+
+def test_two_confirmations_of_one_statement_at_once_store_it_once_and_answer_both(handler):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.test_payments import statement
+
+    data = statement([line("S1", 100, memo="16-MED-U003-1"), line("S2", 30, memo="?", payer="某人"),
+                      line("S3", 40, memo="?", payer="另一人")])  # fmt: skip
+    clients = []
+    for user in (handler, User.objects.get(username="centre_handler_2")):  # two tabs, two people: two previews
+        client = Client()
+        client.force_login(user)
+        with time_machine.travel(datetime(2026, 11, 25, 10, tzinfo=SHANGHAI), tick=False):
+            page = client.post(reverse("enrollment:statement_upload"), {"file": SimpleUploadedFile("工行.xlsx", data)})
+        assert "预览（尚未写入）" in page.text
+        clients.append(client)
+    answers = [None, None]
+
+    def confirm(index):
+        answers[index] = clients[index].post(reverse("enrollment:statement_confirm"), follow=True)
+
+    outcomes = at_once([lambda: confirm(0), lambda: confirm(1)])
+    assert outcomes == ["ok", "ok"]  # neither is a 500 from the unique transaction number
+    texts = [answer.text for answer in answers]
+    assert sum("重复流水 0 笔" in text for text in texts) == 1
+    assert sum("自动匹配 0 笔，待人工匹配 0 笔，重复流水 3 笔" in text for text in texts) == 1
+    assert StatementLine.objects.count() == 3
+    assert Payment.objects.filter(bank_txn_no="S1").count() == 1

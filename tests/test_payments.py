@@ -225,3 +225,13 @@ def test_a_zip_bomb_is_refused_before_it_is_expanded(handler):
     with pytest.raises(StatementRefused.__mro__[1], match="压缩炸弹"):
         statement_import(actor=handler, data=bomb.getvalue(), filename="bomb.xlsx")
     assert not BankStatement.objects.exists()
+
+
+def test_columns_the_statement_does_not_know_are_dropped_between_the_ones_it_does(handler):
+    header = ["序号", "交易日期", "余额", "交易流水号", "对方户名", "备注说明", "对方账号", "贷方金额", "用途"]
+    data = statement([[1, "2026-11-23", "9999.00", "W1", "荣成示例水产合作社", "x" * 5000, "6222", 100,
+                       "16-MED-U003-1"]], header=header)  # fmt: skip
+    result = statement_import(actor=handler, data=data, filename="对账单.xlsx")
+    assert result.matched == [{"row": 3, "reference": "16-MED-U003-1", "amount": "100.00"}]
+    stored = StatementLine.objects.get(txn_no="W1")
+    assert (stored.payer_name, stored.payer_account, stored.memo) == ("荣成示例水产合作社", "6222", "16-MED-U003-1")

@@ -179,3 +179,20 @@ def test_a_roster_too_long_to_print_at_once_goes_to_the_worker(login, clerk_u001
     assert job.status == "done" and job.result["filename"] == "人员手册-16-MED-U001-1.pdf"
     pages = text_of(b"".join(client.get(reverse("job_download", args=[job.pk])).streaming_content))
     assert "张伟" in pages[0] and "********" in pages[0]  # a clerk's copy, masked
+
+
+def test_reloading_a_long_roster_follows_the_job_already_printing_it(login, clerk_u001, handler, monkeypatch):
+    from reports import views
+
+    monkeypatch.setattr(views, "CHUNK_ROWS", 1)
+    url = reverse("reports:roster", args=["16-MED-U001-1"])
+    client = login(clerk_u001)
+    first, again = client.get(url), client.get(url)
+    assert first["Location"] == again["Location"]
+    assert jobs.Job.objects.filter(kind="print_roster").count() == 1
+    centre = login(handler)  # the centre's copy shows full ID numbers: a job of its own, once
+    assert centre.get(url)["Location"] == centre.get(url)["Location"] != first["Location"]
+    assert jobs.Job.objects.filter(kind="print_roster").count() == 2
+    jobs.execute_queued()
+    third = login(clerk_u001).get(url)  # once printed, a new GET prints again (the roster may have changed)
+    assert third["Location"] != first["Location"] and jobs.Job.objects.filter(kind="print_roster").count() == 3

@@ -59,12 +59,15 @@ def test_two_workers_share_a_queue_and_run_each_job_once(queue_database):
     with psycopg2.connect(queue_database) as conn, conn.cursor() as cur:
         cur.execute("SELECT status, attempts, result->>'pid', error FROM mutualaid_job WHERE kind = 'queue_check'")
         jobs = cur.fetchall()
-        cur.execute("SELECT job_id FROM procrastinate_events WHERE type = 'started'")
+        cur.execute("SELECT e.job_id FROM procrastinate_events e JOIN procrastinate_jobs j ON j.id = e.job_id "
+                    "WHERE e.type = 'started' AND j.task_name = 'mutualaid.run_job'")  # fmt: skip
         starts = Counter(job_id for (job_id,) in cur.fetchall())
-        cur.execute("SELECT status, count(*) FROM procrastinate_jobs GROUP BY status")
-        queue = dict(cur.fetchall())
+        cur.execute("SELECT task_name, status, count(*) FROM procrastinate_jobs GROUP BY task_name, status")
+        counts = {(task, status): count for task, status, count in cur.fetchall()}
+    queue = {status: count for (task, status), count in counts.items() if task == "mutualaid.run_job"}
     assert len(jobs) == JOBS
     assert [(status, attempts, error) for status, attempts, _, error in jobs] == [("done", 1, "")] * JOBS
     assert len(starts) == JOBS and set(starts.values()) == {1}  # the queue handed each job out once
     assert queue == {"succeeded": JOBS}
+    assert counts.get(("mutualaid.fail_stalled_jobs", "succeeded"))  # the minute's sweep for dead workers ran
     assert len({pid for _, _, pid, _ in jobs}) == 2  # both workers took a share

@@ -1,19 +1,16 @@
 """Read a roster file into rows of cell values, and find its header by text.
 
-.xlsx and .xls are read with python-calamine (an order of magnitude faster than
-openpyxl); .csv in UTF-8 (with or without BOM) or GBK/GB18030, which is what
-Chinese Excel writes when it saves "CSV".
+Every file goes through ``mutualaid.lib.sheet_reader``, the guarded reader all imports share
+(python-calamine for .xlsx and .xls, an order of magnitude faster than openpyxl, behind the
+size and extent checks; .csv in UTF-8 or GBK/GB18030, which is what Chinese Excel writes when it
+saves "CSV"). Once the header is found only the columns it names are kept.
 """
 
-import csv
-import io
 import re
 from dataclasses import dataclass
-from pathlib import PurePath
+from operator import itemgetter
 
-from python_calamine import CalamineWorkbook
-
-from mutualaid.lib.spreadsheet import SpreadsheetTooLarge, check_xlsx_size
+from mutualaid.lib.sheet_reader import SheetRefused, check_file, read_table
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 HEADER_SEARCH_ROWS = 10
@@ -45,7 +42,7 @@ class UnreadableFile(ValueError):
 
 @dataclass
 class Sheet:
-    rows: list[list]  # every row from A1, cells as read
+    rows: list  # every row from A1: once the header is found, only the known columns, in header order
     header_row: int | None = None  # 0-based index of the header row
     columns: dict[str, int] | None = None  # field -> 0-based column
     headers: dict[str, str] | None = None  # field -> the header text as written in the file
@@ -56,34 +53,29 @@ def _header_key(value) -> str:
 
 
 def read_rows(data: bytes, filename: str, *, what: str = "人员手册") -> list[list]:
-    suffix = PurePath(filename).suffix.lower()
+    """Every row of the file's first sheet, through the guarded reader every import shares."""
+    _check_size(data, what)
+    try:
+        return read_table(data, filename)
+    except SheetRefused as exc:
+        raise UnreadableFile(str(exc)) from exc
+
+
+def check_readable(data: bytes, filename: str, *, what: str = "人员手册") -> None:
+    """The refusals ``read_rows`` makes before reading (size, type, a sheet's rows and columns), so a
+    page can refuse a large file at once instead of handing it to the worker."""
+    _check_size(data, what)
+    try:
+        check_file(data, filename)
+    except SheetRefused as exc:
+        raise UnreadableFile(str(exc)) from exc
+
+
+def _check_size(data: bytes, what: str) -> None:
     if len(data) > MAX_FILE_BYTES:
         raise UnreadableFile(f"文件过大（{len(data) // 1048576} MB），{what}不能超过 {MAX_FILE_BYTES // 1048576} MB。")
     if not data:
         raise UnreadableFile("文件是空的。")
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        try:
-            if suffix != ".xls":
-                check_xlsx_size(io.BytesIO(data))
-            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-        except SpreadsheetTooLarge as exc:
-            raise UnreadableFile(str(exc)) from exc
-        except Exception as exc:  # calamine raises its own error types for damaged files
-            raise UnreadableFile(
-                f"无法读取表格文件“{filename}”：文件已损坏，或不是 Excel 文件。请另存为 .xlsx 后重试。"
-            ) from exc
-    if suffix == ".csv":
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise UnreadableFile("无法识别 CSV 文件的编码：请另存为 UTF-8 或 GBK 编码的 CSV，或直接上传 .xlsx。")
-        return [row for row in csv.reader(io.StringIO(text))]
-    raise UnreadableFile(f"不支持的文件类型“{suffix or filename}”：请上传 .xlsx、.xls 或 .csv 文件。")
 
 
 def find_header(rows: list[list]) -> Sheet:
@@ -103,6 +95,18 @@ def find_header_by(rows: list[list], aliases: dict, *, required) -> Sheet:
                 columns[field] = position
                 headers[field] = str(value).strip()
         if all(name in columns for name in required):
-            sheet.header_row, sheet.columns, sheet.headers = index, columns, headers
+            sheet.header_row, sheet.headers = index, headers
+            sheet.rows, sheet.columns = _known_columns(rows, columns)
             break
     return sheet
+
+
+def _known_columns(rows: list, columns: dict[str, int]) -> tuple[list, dict[str, int]]:
+    """Only the columns the header names: a sheet 100 columns wide costs what its seven known ones do."""
+    kept = sorted(set(columns.values()))
+    width = kept[-1] + 1
+    if kept == list(range(width)) and all(len(row) == width for row in rows):
+        return rows, columns  # every column is known (the template as downloaded): nothing to drop
+    take = itemgetter(*kept) if len(kept) > 1 else (lambda row: (row[kept[0]],))
+    trimmed = [take(row) if len(row) >= width else take(list(row) + [""] * (width - len(row))) for row in rows]
+    return trimmed, {name: kept.index(position) for name, position in columns.items()}

@@ -24,6 +24,14 @@ YES = {"是", "有", "Y", "YES", "TRUE", "1", "√", "✓"}
 NO = {"否", "无", "没有", "不", "N", "NO", "FALSE", "0", "×", "X"}
 SEX = {"男": "M", "女": "F", "M": "M", "F": "F", "男性": "M", "女性": "F"}
 MAX_NAME = 30
+MAX_TEXT = 30  # 医保卡号, 手机号, 职业: the member record's columns
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def shown(value: str, limit: int = 20) -> str:
+    """A cell's text as a message may quote it: no control characters, at most ``limit`` characters."""
+    value = CONTROL_CHARS.sub("", value)
+    return value if len(value) <= limit else value[:limit] + "…"
 
 
 @dataclass(frozen=True)
@@ -181,7 +189,7 @@ def read_person(row: RosterRow, raw, cell, problem, *, present, today: date, def
             row,
             "name",
             "name_invalid",
-            f"姓名“{row.name[:40]}”含数字或符号（间隔号请用“·”），或超过 {MAX_NAME} 个字。",
+            f"姓名“{shown(row.name, 40)}”含数字或符号（间隔号请用“·”），或超过 {MAX_NAME} 个字。",
         )
     raw_id = cell(raw, "id_number")
     try:
@@ -197,7 +205,7 @@ def read_person(row: RosterRow, raw, cell, problem, *, present, today: date, def
     if sex_text:
         sex = SEX.get(sex_text) or SEX.get(sex_text.lower())
         if sex is None:
-            problem(row, "sex", "sex_invalid", f"性别“{sex_text}”无法识别，请填“男”或“女”。")
+            problem(row, "sex", "sex_invalid", f"性别“{shown(sex_text)}”无法识别，请填“男”或“女”。")
         elif row.birth_date and sex != row.sex:
             problem(
                 row,
@@ -205,9 +213,13 @@ def read_person(row: RosterRow, raw, cell, problem, *, present, today: date, def
                 "sex_mismatch",
                 f"性别填的是“{sex_text}”，与身份证号码（{'男' if row.sex == 'M' else '女'}）不符。",
             )
-    row.card = text(cell(raw, "card"))
-    row.phone = text(cell(raw, "phone"))
-    row.occupation = text(cell(raw, "occupation"))
+    for name in ("card", "phone", "occupation"):
+        value = text(cell(raw, name))
+        if len(value) > MAX_TEXT:  # the row is not written: the value may stay for the checks after
+            problem(row, name, "value_too_long", f"内容过长（{len(value):,} 个字符），此栏最多 {MAX_TEXT} 个字符。")
+        elif CONTROL_CHARS.search(value):
+            problem(row, name, "control_character", "含有不可见的控制字符（如 NUL），请删除后重新输入。")
+        setattr(row, name, value)
     row.basic = _yes_no(cell(raw, "basic"), True)
     row.needy = _yes_no(cell(raw, "needy"), False)
     row.basic_declared = text(cell(raw, "basic")) != ""
@@ -232,7 +244,7 @@ def read_person(row: RosterRow, raw, cell, problem, *, present, today: date, def
         row.shares = int(shares_text)
     else:  # 0, negative, fractional or words: never imported as a share count (§4: 1..max)
         row.shares = 0
-        problem(row, "shares", "shares_invalid", f"份数“{shares_text}”应为不小于 1 的整数。")
+        problem(row, "shares", "shares_invalid", f"份数“{shown(shares_text)}”应为不小于 1 的整数。")
 
 
 def _check_duplicates(rows, problem):

@@ -3,6 +3,7 @@
 import io
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -139,6 +140,16 @@ def _instructions(plan) -> list[list[str]]:
     return lines
 
 
+EXCEL_CELL_CHARS = 32_767
+
+
+def _writable(value):
+    """A cell Excel can hold: control characters (a NUL from a CSV) shown as �, at most 32,767 characters."""
+    if not isinstance(value, str):
+        return value
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)[:EXCEL_CELL_CHARS]
+
+
 def annotate_workbook(*, data: bytes, filename: str, errors) -> bytes:
     """The clerk's own rows, in the same places, with every bad cell filled red, a comment on
     it and a 错误说明 column: fix in Excel, upload again. Values only (formulas become text)."""
@@ -162,7 +173,7 @@ def annotate_workbook(*, data: bytes, filename: str, errors) -> bytes:
                 continue
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
-            cell = sheet.cell(row=r, column=c, value=safe_text(value))
+            cell = sheet.cell(row=r, column=c, value=_writable(safe_text(value)))
             if c - 1 in text_positions:
                 cell.number_format = "@"
     note_column = width + 1

@@ -8,6 +8,7 @@ OWASP recommends, with a leading apostrophe, which Excel hides.
 Imports: an .xlsx is a zip; a 600 KB file can expand to gigabytes of XML.
 ``check_xlsx_size`` looks at the zip directory (no decompression) and refuses
 a workbook whose parts would expand beyond a limit, before any parser runs.
+It is one of the checks of ``sheet_reader``, the reader every import goes through.
 """
 
 import zipfile
