@@ -6,8 +6,11 @@ rolled back, so tests see exactly the demo and never each other's changes.
 """
 
 import tempfile
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from hypothesis import HealthCheck
@@ -41,6 +44,14 @@ def _plain_static_storage(settings):
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("seed_demo", force=True, verbosity=0)
+
+
+@pytest.fixture
+def september_2026():
+    """Every step happens on 2026-09-01 (Beijing time), in period 16 after the demo's stays,
+    whatever today is: `pytest.mark.usefixtures("september_2026")`."""
+    with time_machine.travel(datetime(2026, 9, 1, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        yield
 
 
 def _user(username: str) -> User:

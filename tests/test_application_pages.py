@@ -28,14 +28,8 @@ from enrollment.models import Application, Member, Plan
 from tests.test_enrollment_pages import upload
 from tests.test_roster_import import person, row, xlsx
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("september_2026")]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(autouse=True)
-def _autumn_2026():
-    with time_machine.travel(datetime(2026, 9, 1, 10, tzinfo=SHANGHAI), tick=False):
-        yield
 
 
 def draft(clerk, plan="DD", staff=5):

@@ -1,12 +1,11 @@
 """The claim review pipeline as clerks, district officers and the centre notice it (DOMAIN.md §3, §5, §7)."""
 
 import io
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from openpyxl import load_workbook
@@ -19,16 +18,9 @@ from mutualaid.scoping import Role
 from mutualaid.workflow import TransitionNotAllowed
 from tests.helpers import submit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("september_2026")]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(autouse=True)
-def _september_2026():
-    """Every step happens on 2026-09-01, after the stays below, whatever today is."""
-    with time_machine.travel(datetime(2026, 9, 1, 10, tzinfo=SHANGHAI), tick=False):
-        yield
 
 
 def coverage(name: str, plan: str, period: int = 16) -> Coverage:

@@ -2,13 +2,11 @@
 file, a fixed upload, submit; then the district office and the centre review it."""
 
 import io
-from datetime import datetime
 from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -18,14 +16,8 @@ from enrollment.models import Application, Plan
 from mutualaid import jobs
 from tests.test_roster_import import person, row, xlsx
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("september_2026")]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(autouse=True)
-def _autumn_2026():
-    with time_machine.travel(datetime(2026, 9, 1, 10, tzinfo=SHANGHAI), tick=False):
-        yield
 
 
 def create(client, plan="ACC"):

@@ -8,12 +8,10 @@ import io
 import os
 import struct
 import zipfile
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
-import time_machine
 import xlwt
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -29,15 +27,9 @@ from tests.test_payments import HEADER as STATEMENT_HEADER
 from tests.test_payments import line, statement
 from tests.test_roster_import import HEADER, csv_bytes, person, row, xlsx
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("september_2026")]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-
-
-@pytest.fixture(autouse=True)
-def _autumn_2026():
-    with time_machine.travel(datetime(2026, 9, 1, 10, tzinfo=SHANGHAI), tick=False):
-        yield
 
 
 def far_cell(ref="XFD1048576", header=HEADER) -> bytes:

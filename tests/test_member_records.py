@@ -4,12 +4,10 @@ member record at centre approval, shown to the reviewers as old → new; an ID n
 another name is refused (name_mismatch). Members' payout accounts come with the roster's 开户行/银行卡号."""
 
 import io
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -20,16 +18,10 @@ from enrollment.rosters import import_roster
 from mutualaid.models import AuditLog
 from tests.test_roster_import import person, xlsx
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("september_2026")]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HEADER = ["序号", "姓名", "身份证号码", "医保卡号", "份数", "手机号", "困难职工", "开户行", "银行卡号"]
 LI_NA = "371002199008200241"  # U001's member (DOMAIN.md §7)
-
-
-@pytest.fixture(autouse=True)
-def _autumn_2026():
-    with time_machine.travel(datetime(2026, 9, 1, 10, tzinfo=SHANGHAI), tick=False):
-        yield
 
 
 def acc_draft(clerk):

@@ -3,12 +3,11 @@ claims that go nowhere (submission, each review step, a payout batch, the bank f
 payee name and account."""
 
 import io
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -21,14 +20,8 @@ from mutualaid.lib.idcard import mask_account
 from mutualaid.models import AuditLog
 from tests.test_payouts import approved_claim
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("september_2026")]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(autouse=True)
-def _september_2026():
-    with time_machine.travel(datetime(2026, 9, 1, 10, tzinfo=SHANGHAI), tick=False):
-        yield
 
 
 def without_account(name: str) -> Member:

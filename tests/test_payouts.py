@@ -2,12 +2,11 @@
 date and reference by a second person, bounced lines back to approved, exact amounts, inert text."""
 
 import io
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -17,14 +16,8 @@ from claims.models import Claim, ClaimStatus
 from enrollment.models import Coverage, Member
 from tests.helpers import submit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("september_2026")]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(autouse=True)
-def _september_2026():
-    with time_machine.travel(datetime(2026, 9, 1, 10, tzinfo=SHANGHAI), tick=False):
-        yield
 
 
 def approved_claim(clerk, district, handler, head, name="王强", total="3000", basic="1000", admitted=date(2026, 8, 20)):

@@ -20,15 +20,9 @@ from enrollment.roster import ERROR_CODES, UnreadableFile, group_errors
 from enrollment.rosters import import_roster
 from mutualaid.lib.idcard import make_id
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("september_2026")]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HEADER = ["序号", "姓名", "性别", "身份证号码", "医保卡号", "份数", "手机号", "是否参加医保", "职业", "困难职工"]
-
-
-@pytest.fixture(autouse=True)
-def _autumn_2026():
-    with time_machine.travel(datetime(2026, 9, 1, 10, tzinfo=SHANGHAI), tick=False):
-        yield
 
 
 def person(k: int, sex="M", born=date(1985, 3, 1), area="371082") -> str:

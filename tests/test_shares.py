@@ -2,12 +2,11 @@
 everyone (uniform) or not — never by the box the clerk ticked; checked on every way in and again at
 submission and at the centre's approval, and held by the database."""
 
-from datetime import date, datetime
+from datetime import date
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -18,14 +17,8 @@ from enrollment.roster.rules import roster_share_problems
 from tests.test_enrollment_pages import upload
 from tests.test_roster_import import codes, person, row, run, xlsx
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("september_2026")]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(autouse=True)
-def _autumn_2026():
-    with time_machine.travel(datetime(2026, 9, 1, 10, tzinfo=SHANGHAI), tick=False):
-        yield
 
 
 def dd(clerk, uniform=True):
