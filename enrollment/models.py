@@ -797,6 +797,15 @@ class LineStatus(models.TextChoices):
 class StatementLine(models.Model):
     """One credit line of a bank statement; its transaction number is unique in the database."""
 
+    # The centre matches a waiting line (whole or split) or marks it as not a premium; undoing its
+    # last credit puts it back in the manual queue. The actions are those the trail records.
+    workflow = Workflow(
+        ("payment", ("waiting",), "matched", "确认到账", CITY_ROLES),
+        ("not_ours", ("waiting",), "not_ours", "标记为非缴费款项", CITY_ROLES),
+        ("payment_undo", ("matched",), "waiting", "撤销到账", CITY_ROLES),
+        labels=dict(LineStatus.choices),
+    )
+
     statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="lines")
     row = models.PositiveIntegerField("行号")
     txn_no = models.CharField("交易流水号", max_length=60, unique=True)
