@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from enrollment.models import MONEY, ZERO, Coverage, Member, Plan, Unit, money_field
-from mutualaid.scoping import CityOnlyQuerySet, ScopedQuerySet
+from mutualaid.scoping import CityOnlyQuerySet, Role, ScopedQuerySet
 from mutualaid.uploads import random_path
 from mutualaid.workflow import Workflow
 
@@ -40,10 +40,19 @@ class ClaimStatus(models.TextChoices):
     CLOSED = "closed", "结案，不予给付"
 
 
+# Named state groups, written once. Still with its filer: the details and documents can change.
+ClaimStatus.EDITABLE = frozenset({ClaimStatus.DRAFT, ClaimStatus.RETURNED})
+# Under review: waiting for the district office, the handler or the head.
+ClaimStatus.OPEN = frozenset({ClaimStatus.SUBMITTED, ClaimStatus.DISTRICT_APPROVED, ClaimStatus.CENTRE_CHECKED})
+# Decided for good: nothing more to check or pay.
+ClaimStatus.FINISHED = frozenset({ClaimStatus.PAID, ClaimStatus.REJECTED, ClaimStatus.CLOSED})
 # Claims whose amounts count in the member's history (caps, conditions, days). A closed
 # claim paid 0.00 but its eligible expense still counts towards the deductible (DOMAIN.md §3).
-COUNTED_STATUSES = (ClaimStatus.APPROVED, ClaimStatus.PAID, ClaimStatus.CLOSED)
-OPEN_STATUSES = (ClaimStatus.SUBMITTED, ClaimStatus.DISTRICT_APPROVED, ClaimStatus.CENTRE_CHECKED)
+ClaimStatus.COUNTED = frozenset({ClaimStatus.APPROVED, ClaimStatus.PAID, ClaimStatus.CLOSED})
+COUNTED_STATUSES = sorted(ClaimStatus.COUNTED)
+OPEN_STATUSES = ClaimStatus.OPEN
+# The centre's people who make and confirm payout batches.
+PAYERS = {Role.CENTRE_HANDLER, Role.CENTRE_HEAD}
 
 
 class ClaimQuerySet(ScopedQuerySet):
@@ -53,16 +62,24 @@ class ClaimQuerySet(ScopedQuerySet):
 
 class Claim(models.Model):
     workflow = Workflow(
-        ("submit", ("draft", "returned"), "submitted", "提交申领"),
-        ("district_approve", ("submitted",), "district_approved", "办事处审核通过"),
-        ("centre_check", ("district_approved",), "centre_checked", "中心经办人审核"),
-        ("approve", ("centre_checked",), "approved", "中心负责人审批"),
-        ("pay", ("approved",), "paid", "支付"),
-        ("bounce", ("paid",), "approved", "银行退票，重新待支付"),
-        ("close", ("centre_checked",), "closed", "结案，不予给付"),
-        ("recheck", ("centre_checked",), "district_approved", "金额有变化，退回经办人复核"),
-        ("return", ("submitted", "district_approved", "centre_checked"), "returned", "退回"),
-        ("reject", ("submitted", "district_approved", "centre_checked"), "rejected", "不予给付"),
+        # Who may do what at which stage (DOMAIN.md §3): the services' checks, the claim page's
+        # buttons and the reviewers' queues all read this table. Only the reviewer whose stage it is
+        # acts: the district office at submitted, the handler at district_approved, the head at
+        # centre_checked (an approval that pays nothing closes; a changed amount goes back).
+        ("submit", ClaimStatus.EDITABLE, "submitted", "提交申领", {Role.CLERK, Role.CENTRE_HANDLER}),
+        ("district_approve", ("submitted",), "district_approved", "办事处审核通过", {Role.DISTRICT}),
+        ("centre_check", ("district_approved",), "centre_checked", "中心经办人审核", {Role.CENTRE_HANDLER}),
+        ("approve", ("centre_checked",), "approved", "中心负责人审批", {Role.CENTRE_HEAD}),
+        ("pay", ("approved",), "paid", "支付", PAYERS),
+        ("bounce", ("paid",), "approved", "银行退票，重新待支付", PAYERS),
+        ("close", ("centre_checked",), "closed", "结案，不予给付", {Role.CENTRE_HEAD}),
+        ("recheck", ("centre_checked",), "district_approved", "金额有变化，退回经办人复核", {Role.CENTRE_HEAD}),
+        ("return", ("submitted",), "returned", "退回", {Role.DISTRICT}),
+        ("return", ("district_approved",), "returned", "退回", {Role.CENTRE_HANDLER}),
+        ("return", ("centre_checked",), "returned", "退回", {Role.CENTRE_HEAD}),
+        ("reject", ("submitted",), "rejected", "不予给付", {Role.DISTRICT}),
+        ("reject", ("district_approved",), "rejected", "不予给付", {Role.CENTRE_HANDLER}),
+        ("reject", ("centre_checked",), "rejected", "不予给付", {Role.CENTRE_HEAD}),
         labels=dict(ClaimStatus.choices),
     )
 
@@ -286,7 +303,7 @@ class PayoutBatchQuerySet(CityOnlyQuerySet):
 
 
 class PayoutBatch(models.Model):
-    workflow = Workflow(("pay", ("open",), "paid", "标记已支付"), labels=dict(PayoutStatus.choices))
+    workflow = Workflow(("pay", ("open",), "paid", "标记已支付", PAYERS), labels=dict(PayoutStatus.choices))
 
     reference = models.CharField("批次号", max_length=30, unique=True)
     status = models.CharField("状态", max_length=10, choices=PayoutStatus.choices, default=PayoutStatus.OPEN)

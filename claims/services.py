@@ -16,8 +16,8 @@ from django.utils import timezone
 from claims import engine
 from claims.models import (
     COUNTED_STATUSES,
-    OPEN_STATUSES,
     ORIGINALS_THRESHOLD,
+    PAYERS,
     REQUIRED_DOCUMENTS,
     Claim,
     ClaimDocument,
@@ -46,12 +46,9 @@ EDITABLE_FIELDS = (
 )  # fmt: skip
 PAYEE_FIELDS = ("payee_name", "payee_bank", "payee_account")
 
-# Which reviewer acts at which stage (DOMAIN.md §3): nobody acts outside their stage.
-STAGE_OF_ROLE = {
-    Role.DISTRICT: ClaimStatus.SUBMITTED,
-    Role.CENTRE_HANDLER: ClaimStatus.DISTRICT_APPROVED,
-    Role.CENTRE_HEAD: ClaimStatus.CENTRE_CHECKED,
-}
+# Which reviewer acts at which stage (DOMAIN.md §3), as the workflow's table says: nobody acts
+# outside their stage.
+STAGE_OF_ROLE = Claim.workflow.queues("return")
 
 
 def yuan(amount) -> str:
@@ -59,10 +56,9 @@ def yuan(amount) -> str:
     return f"{format_yuan(amount)} 元"
 
 
-def _require_stage(claim: Claim, role: Role) -> None:
-    """Refuse unless ``claim`` waits at ``role``'s stage, whatever the page offered."""
-    stage = STAGE_OF_ROLE[role]
-    if claim.status != stage:
+def _require_stage(claim: Claim, role: Role, action: str) -> None:
+    """Refuse unless the workflow lets ``role`` take ``action`` on ``claim`` now, whatever the page offered."""
+    if not Claim.workflow.may(role, action, claim.status):
         raise ValidationError(f"该申领当前为“{claim.get_status_display()}”，不在{role.label}审核环节，不能办理。")
 
 
@@ -158,7 +154,7 @@ def payee_problem(claim: Claim) -> str | None:
     submission, each review step and the payout batch with the same words. A draft paid to the
     member counts the member's account on record, which submission copies onto it."""
     name, account = claim.payee_name, claim.payee_account
-    draft = claim.status in (ClaimStatus.DRAFT, ClaimStatus.RETURNED)
+    draft = claim.status in ClaimStatus.EDITABLE
     if draft and not account and (name or claim.member.name) == claim.member.name:
         name, account = claim.member.name, claim.member.bank_account
     missing = [label for value, label in ((name, "收款人"), (account, "收款账号")) if not value]
@@ -241,7 +237,7 @@ def claim_create(*, actor, coverage: Coverage, **details) -> Claim:
 def claim_update(*, actor, claim: Claim, **details) -> Claim:
     claim = _lock(claim)
     _role_check(actor, claim, {Role.CLERK, Role.CENTRE_HANDLER, Role.ADMIN})
-    if claim.status not in (ClaimStatus.DRAFT, ClaimStatus.RETURNED):
+    if claim.status not in ClaimStatus.EDITABLE:
         raise ValidationError("申领已提交，不能修改。")
     details = _clean_details(details)
     reason_changed = details.get("payee_reason", claim.payee_reason) != claim.payee_reason
@@ -265,7 +261,7 @@ def claim_attach(*, actor, claim: Claim, kind: str, upload) -> ClaimDocument:
 
     claim = _lock(claim)
     _role_check(actor, claim, {Role.CLERK, Role.CENTRE_HANDLER, Role.ADMIN})
-    if claim.status not in (ClaimStatus.DRAFT, ClaimStatus.RETURNED):
+    if claim.status not in ClaimStatus.EDITABLE:
         raise ValidationError("申领已提交，不能再上传材料；被退回后可以补充。")
     if kind not in DocumentKind.values:
         raise ValidationError("请选择材料类型。")
@@ -359,7 +355,7 @@ def claim_warnings(claim: Claim, user=None) -> list[str]:
 @recorded_by_service
 def claim_submit(*, actor, claim: Claim, duplicate_reason: str = "") -> Claim:
     claim = _lock(claim)
-    _role_check(actor, claim, {Role.CLERK, Role.CENTRE_HANDLER, Role.ADMIN})
+    _role_check(actor, claim, Claim.workflow.roles("submit"))
     Claim.workflow.target("submit", claim.status)
     missing = missing_documents(claim)
     if missing:
@@ -400,8 +396,8 @@ def _clear_check(claim: Claim) -> None:
 @recorded_by_service
 def claim_district_approve(*, actor, claim: Claim, comment: str = "") -> Claim:
     claim = _lock(claim)
-    _role_check(actor, claim, {Role.DISTRICT})
-    _require_stage(claim, Role.DISTRICT)
+    _role_check(actor, claim, Claim.workflow.roles("district_approve"))
+    _require_stage(claim, Role.DISTRICT, "district_approve")
     _require_payee(claim)
     _transition(actor, claim, "district_approve", comment)
     claim.district_approved_at = timezone.now()
@@ -414,8 +410,8 @@ def claim_district_approve(*, actor, claim: Claim, comment: str = "") -> Claim:
 def claim_check(*, actor, claim: Claim, comment: str = "", adjusted_amount=None, adjustment_reason: str = "") -> Claim:
     """The centre handler recomputes and may lower the amount, with a reason."""
     claim = _lock(claim)
-    _role_check(actor, claim, {Role.CENTRE_HANDLER})
-    _require_stage(claim, Role.CENTRE_HANDLER)
+    _role_check(actor, claim, Claim.workflow.roles("centre_check"))
+    _require_stage(claim, Role.CENTRE_HANDLER, "centre_check")
     if claim.created_by_id == actor.pk:
         raise PermissionDenied("您录入了这笔申领，须由另一位经办人审核。")
     _require_payee(claim)
@@ -456,7 +452,7 @@ def claim_receive_originals(*, actor, claim: Claim) -> Claim:
     _role_check(actor, claim, {Role.CENTRE_HANDLER, Role.CENTRE_HEAD})
     if claim.originals_received_at:
         raise ValidationError("已登记收到原件。")
-    if claim.status not in OPEN_STATUSES:
+    if claim.status not in ClaimStatus.OPEN:
         raise ValidationError("该申领不在审核中。")
     claim.originals_received_at = timezone.now()
     claim.save(update_fields=["originals_received_at"])
@@ -466,7 +462,7 @@ def claim_receive_originals(*, actor, claim: Claim) -> Claim:
 
 def approval_blocker(claim: Claim, actor) -> str | None:
     """Why the head may not approve this claim now, in words for the page; None if they may."""
-    if claim.status != ClaimStatus.CENTRE_CHECKED:
+    if not Claim.workflow.can("approve", claim.status):
         return f"该申领当前为“{claim.get_status_display()}”，不在负责人审批环节。"
     if claim.checked_by_id == actor.pk:
         return "该申领由您审核，须由另一位负责人审批。"
@@ -492,15 +488,15 @@ def claim_approve(*, actor, claim: Claim, comment: str = "") -> Claim:
     claim (结案，不予给付) instead of approving 0.00.
     """
     claim = _lock(claim)
-    _role_check(actor, claim, {Role.CENTRE_HEAD})
-    _require_stage(claim, Role.CENTRE_HEAD)
+    _role_check(actor, claim, Claim.workflow.roles("approve"))
+    _require_stage(claim, Role.CENTRE_HEAD, "approve")
     if claim.checked_by_id == actor.pk:
         raise PermissionDenied("审批人不能与审核该申领的经办人为同一人。")
     _require_payee(claim)
     Member.objects.select_for_update().get(pk=claim.member_id)  # the member's ledger
     if claim.admitted and claim.plan.kind == "REIMBURSEMENT":
         waiting = engine.same_stay_claims(claim).filter(
-            plan__priority__lt=claim.plan.priority, status__in=(ClaimStatus.DRAFT, *OPEN_STATUSES, ClaimStatus.RETURNED)
+            plan__priority__lt=claim.plan.priority, status__in=sorted(ClaimStatus.EDITABLE | ClaimStatus.OPEN)
         )
         first = waiting.values_list("reference", flat=True).first()
         if first:
@@ -540,8 +536,8 @@ def _close(actor, claim, action, reason):
     if not reason.strip():
         raise ValidationError("请填写原因，申领人会看到。")
     claim = _lock(claim)
-    role = require(actor, set(STAGE_OF_ROLE), unit=claim.unit)
-    _require_stage(claim, role)
+    role = require(actor, Claim.workflow.roles(action), unit=claim.unit)
+    _require_stage(claim, role, action)
     _transition(actor, claim, action, reason.strip())
     _clear_check(claim)
     claim.save()
@@ -575,7 +571,7 @@ def _lock_batch_numbering() -> None:
 @transaction.atomic
 @recorded_by_service
 def payout_batch_create(*, actor, claims) -> PayoutBatch:
-    require(actor, {Role.CENTRE_HANDLER, Role.CENTRE_HEAD}, message="只有市中心可以生成支付批次。")
+    require(actor, PAYERS, message="只有市中心可以生成支付批次。")
     pks = [c.pk for c in claims]
     locked = list(Claim.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
     if not locked:
@@ -611,7 +607,7 @@ def payout_batch_create(*, actor, claims) -> PayoutBatch:
 def payout_batch_mark_paid(*, actor, batch: PayoutBatch, paid_on: date, bank_reference: str) -> PayoutBatch:
     """Record that the bank paid the batch: its date and the bank's reference, confirmed by a
     second person (not the one who made the batch), so no one moves money alone."""
-    require(actor, {Role.CENTRE_HANDLER, Role.CENTRE_HEAD}, message="只有市中心可以确认支付。")
+    require(actor, PayoutBatch.workflow.roles("pay"), message="只有市中心可以确认支付。")
     batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.created_by_id == actor.pk:
         raise PermissionDenied("批次由您生成，须由另一位市中心工作人员核对银行回单后确认支付。")
@@ -637,7 +633,7 @@ def payout_batch_mark_paid(*, actor, batch: PayoutBatch, paid_on: date, bank_ref
 def payout_line_bounce(*, actor, batch: PayoutBatch, claim: Claim, reason: str) -> Claim:
     """The bank returned one transfer (wrong account, closed card): the claim goes back to
     approved, out of the batch, with the bank's reason, to be paid again in a later batch."""
-    require(actor, {Role.CENTRE_HANDLER, Role.CENTRE_HEAD}, message="只有市中心可以登记退票。")
+    require(actor, Claim.workflow.roles("bounce"), message="只有市中心可以登记退票。")
     if not (reason or "").strip():
         raise ValidationError("请填写退票原因（如：账号有误、账户已销户）。")
     batch = PayoutBatch.objects.select_for_update().get(pk=batch.pk)

@@ -31,16 +31,12 @@ from mutualaid.refusals import refusal_text
 from mutualaid.scoping import Role, get_visible_or_404, role_of
 from mutualaid.uploads import serve_document
 
-# What each reviewer works on by default.
-QUEUE_FOR_ROLE = {
-    Role.DISTRICT: ClaimStatus.SUBMITTED,
-    Role.CENTRE_HANDLER: ClaimStatus.DISTRICT_APPROVED,
-    Role.CENTRE_HEAD: ClaimStatus.CENTRE_CHECKED,
-}
+# What each reviewer works on by default: their stage in the workflow's table.
+QUEUE_FOR_ROLE = services.STAGE_OF_ROLE
 
 
 def _days_in_queue(claim: Claim, today: date) -> int | None:
-    if claim.status not in (ClaimStatus.SUBMITTED, ClaimStatus.DISTRICT_APPROVED, ClaimStatus.CENTRE_CHECKED):
+    if claim.status not in ClaimStatus.OPEN:
         return None
     since = claim.queue_since or claim.submitted_at
     return working_days_between(timezone.localdate(since), today) if since else None
@@ -107,7 +103,7 @@ def claim_create(request):
 @require_http_methods(["GET", "POST"])
 def claim_edit(request, reference):
     claim = get_visible_or_404(Claim, request.user, reference=reference)
-    if claim.status not in (ClaimStatus.DRAFT, ClaimStatus.RETURNED):
+    if claim.status not in ClaimStatus.EDITABLE:
         messages.error(request, "申领已提交，不能修改。")
         return redirect("claims:detail", reference=reference)
     form = ClaimForm(request.POST or None, instance=claim, user=request.user)
@@ -159,26 +155,25 @@ def claim_detail(request, reference):
     role = role_of(request.user)
     history = list(AuditLog.objects.for_object(claim))
     ledger = services.coverage_ledger(claim.coverage)
-    actions = {t.action for t in Claim.workflow.allowed(claim.status)}
-    stage = services.STAGE_OF_ROLE.get(role)
-    blocker = services.approval_blocker(claim, request.user) if role == Role.CENTRE_HEAD else None
-    payee = services.payee_problem(claim) if claim.status not in ("paid", "rejected", "closed") else None
+    # The buttons are what the workflow lets this role do now, as the services check it; a step
+    # is also held back where its service would refuse this claim (no payee, own claim, blocker).
+    actions = Claim.workflow.actions_for(role, claim.status)
+    blocker = services.approval_blocker(claim, request.user) if "approve" in actions else None
+    payee = services.payee_problem(claim) if claim.status not in ClaimStatus.FINISHED else None
     can = {
-        "edit": role in (Role.CLERK, Role.CENTRE_HANDLER) and claim.status in ("draft", "returned"),
-        "submit": role in (Role.CLERK, Role.CENTRE_HANDLER) and "submit" in actions,
-        "district_approve": role == Role.DISTRICT and claim.status == stage and not payee,
-        "check": role == Role.CENTRE_HANDLER
-        and claim.status == stage
-        and not payee
-        and claim.created_by_id != request.user.pk,
-        "approve": role == Role.CENTRE_HEAD and claim.status == stage and blocker is None,
+        "edit": "submit" in actions,  # whoever may submit the claim may still change it
+        "submit": "submit" in actions,
+        "district_approve": "district_approve" in actions and not payee,
+        "check": "centre_check" in actions and not payee and claim.created_by_id != request.user.pk,
+        "approve": "approve" in actions and blocker is None,
         "originals": role in (Role.CENTRE_HANDLER, Role.CENTRE_HEAD)
-        and claim.status in ("submitted", "district_approved", "centre_checked")
+        and claim.status in ClaimStatus.OPEN
         and not claim.originals_received_at,
-        "return": stage is not None and claim.status == stage,
+        "return": "return" in actions,
+        "reject": "reject" in actions,
     }
     # The head reads it as the approval blocker; the others where their own step is held.
-    mine = can["submit"] or (role in (Role.DISTRICT, Role.CENTRE_HANDLER) and claim.status == stage)
+    mine = bool(actions & {"submit", "district_approve", "centre_check"})
     checklist = services.document_checklist(claim)
     recheck = history[-1] if history and history[-1].action == "recheck" else None
     return render(
@@ -192,7 +187,7 @@ def claim_detail(request, reference):
             "checklist": checklist,
             "missing": [item["label"] for item in checklist if not item["done"]],
             "can": can,
-            "blocker": blocker if role == Role.CENTRE_HEAD and claim.status == stage else None,
+            "blocker": blocker,
             "payee_problem": payee if mine else None,
             "recheck": recheck,
             "reason_labels": services.reason_labels(claim.reasons),

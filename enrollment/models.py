@@ -13,7 +13,7 @@ from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.idcard import IdNumberError, mask_id, validate_id
 from mutualaid.lib.money import format_yuan
 from mutualaid.lib.uscc import UsccError, validate_uscc
-from mutualaid.roles import Role, role_of, unit_of
+from mutualaid.roles import CITY_ROLES, Role, role_of, unit_of
 from mutualaid.scoping import CityOnlyQuerySet, CityWideQuerySet, ScopedQuerySet
 from mutualaid.uploads import random_path
 from mutualaid.workflow import Workflow
@@ -441,9 +441,15 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "已撤回"
 
 
-LIVE_APPLICATION = ~Q(status__in=[ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN])
-# The roster can still change: a draft, or one returned to the unit (back to draft, §3).
-ROSTER_OPEN = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
+# Named state groups, written once. The roster can still change: a draft, or one returned to the
+# unit (back to draft, §3).
+ApplicationStatus.EDITABLE = frozenset({ApplicationStatus.DRAFT, ApplicationStatus.RETURNED})
+# Waiting for the district office or the centre.
+ApplicationStatus.IN_REVIEW = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.DISTRICT_APPROVED})
+# Not given up: its people are enrolled (or on their way) and cannot be on another live application.
+ApplicationStatus.CLOSED = frozenset({ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN})
+ApplicationStatus.LIVE = frozenset(ApplicationStatus) - ApplicationStatus.CLOSED
+LIVE_APPLICATION = ~Q(status__in=sorted(ApplicationStatus.CLOSED))  # the live group, as a query
 
 
 @dataclass(frozen=True)
@@ -465,6 +471,10 @@ def invoice_figures(plan, *, members: int, shares: int) -> InvoiceFigures:
 INVOICE_STATUS_LABELS = {"unpaid": "未缴费", "partly_paid": "部分缴费", "paid": "已缴清", "overpaid": "多缴待退"}
 
 
+# The centre's reviewers of an application (the district office reviews it first).
+CENTRE_REVIEW = {Role.CENTRE_HANDLER, Role.CENTRE_HEAD}
+
+
 class ApplicationQuerySet(ScopedQuerySet):
     def live(self):
         return self.filter(LIVE_APPLICATION)
@@ -473,14 +483,19 @@ class ApplicationQuerySet(ScopedQuerySet):
 class Application(models.Model):
     """A unit's group application (团体申请) for one plan of one period."""
 
+    # Who may do what at which stage: the services' checks, the page's buttons and the reviewers'
+    # queues all read this table. The clerk submits and withdraws; the district office reviews at
+    # submitted, the centre at district_approved; activation follows payment (whoever records it).
     workflow = Workflow(
-        ("submit", ("draft", "returned"), "submitted", "提交"),
-        ("district_approve", ("submitted",), "district_approved", "办事处审核通过"),
-        ("centre_approve", ("district_approved",), "centre_approved", "中心审核通过"),
-        ("activate", ("centre_approved",), "effective", "生效"),
-        ("return", ("submitted", "district_approved"), "returned", "退回修改"),
-        ("reject", ("submitted", "district_approved"), "rejected", "不予通过"),
-        ("withdraw", ("draft", "returned", "submitted", "district_approved"), "withdrawn", "撤回"),
+        ("submit", ApplicationStatus.EDITABLE, "submitted", "提交", {Role.CLERK}),
+        ("district_approve", ("submitted",), "district_approved", "办事处审核通过", {Role.DISTRICT}),
+        ("centre_approve", ("district_approved",), "centre_approved", "中心审核通过", CENTRE_REVIEW),
+        ("activate", ("centre_approved",), "effective", "生效", CITY_ROLES),
+        ("return", ("submitted",), "returned", "退回修改", {Role.DISTRICT}),
+        ("return", ("district_approved",), "returned", "退回修改", CENTRE_REVIEW),
+        ("reject", ("submitted",), "rejected", "不予通过", {Role.DISTRICT}),
+        ("reject", ("district_approved",), "rejected", "不予通过", CENTRE_REVIEW),
+        ("withdraw", ("draft", "returned", "submitted", "district_approved"), "withdrawn", "撤回", {Role.CLERK}),
         labels=dict(ApplicationStatus.choices),
     )
 
@@ -537,7 +552,7 @@ class Application(models.Model):
     def figures(self) -> InvoiceFigures:
         """Fixed at submission and at centre approval; while the roster is open, counted from its
         lines as the invoice will be (a list page may preset ``line_totals`` for a page of drafts)."""
-        if self.status not in ROSTER_OPEN:
+        if self.status not in ApplicationStatus.EDITABLE:
             return InvoiceFigures(self.member_count, self.share_count, self.amount_due, self.subsidy_total)
         totals = getattr(self, "line_totals", None)
         if totals is None:
@@ -782,6 +797,15 @@ class LineStatus(models.TextChoices):
 class StatementLine(models.Model):
     """One credit line of a bank statement; its transaction number is unique in the database."""
 
+    # The centre matches a waiting line (whole or split) or marks it as not a premium; undoing its
+    # last credit puts it back in the manual queue. The actions are those the trail records.
+    workflow = Workflow(
+        ("payment", ("waiting",), "matched", "确认到账", CITY_ROLES),
+        ("not_ours", ("waiting",), "not_ours", "标记为非缴费款项", CITY_ROLES),
+        ("payment_undo", ("matched",), "waiting", "撤销到账", CITY_ROLES),
+        labels=dict(LineStatus.choices),
+    )
+
     statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="lines")
     row = models.PositiveIntegerField("行号")
     txn_no = models.CharField("交易流水号", max_length=60, unique=True)
@@ -897,6 +921,10 @@ class RegistrationStatus(models.TextChoices):
     RETURNED = "returned", "已退回"
 
 
+# Its district office reviews a registration; the centre may too.
+REGISTRATION_REVIEW = {Role.DISTRICT} | CITY_ROLES
+
+
 class RegistrationQuerySet(ScopedQuerySet):
     district_path = "district"
 
@@ -911,9 +939,9 @@ class UnitRegistration(models.Model):
     """A grassroots union not yet known asking to be registered (单位注册), reviewed by its district."""
 
     workflow = Workflow(
-        ("approve", ("pending",), "approved", "审核通过"),
-        ("return", ("pending",), "returned", "退回"),
-        ("resubmit", ("returned",), "pending", "重新提交"),
+        ("approve", ("pending",), "approved", "审核通过", REGISTRATION_REVIEW),
+        ("return", ("pending",), "returned", "退回", REGISTRATION_REVIEW),
+        ("resubmit", ("returned",), "pending", "重新提交", ()),  # the union itself, not yet a user
         labels=dict(RegistrationStatus.choices),
     )
 

@@ -372,7 +372,7 @@ def line_match(*, actor, line_id: int, application_id: int) -> Payment:
     line = _lock_line(line_id)
     application = _lock_invoice(application_id)
     payment = _credit(actor, line, application, line.amount, "人工匹配")
-    line.status = LineStatus.MATCHED
+    line.status = StatementLine.workflow.target("payment", line.status)
     line.save(update_fields=["status"])
     return payment
 
@@ -396,7 +396,7 @@ def line_split(*, actor, line_id: int, parts: list[tuple[int, Decimal]]) -> list
         raise ValidationError("只能拆分到同一单位的申请。")
     by_pk = {application.pk: application for application in applications}
     payments = [_credit(actor, line, by_pk[pk], amount, "拆分") for pk, amount in parts]
-    line.status = LineStatus.MATCHED
+    line.status = StatementLine.workflow.target("payment", line.status)
     line.save(update_fields=["status"])
     return payments
 
@@ -408,7 +408,7 @@ def line_not_ours(*, actor, line_id: int, reason: str) -> StatementLine:
     if not reason:
         raise ValidationError("请说明这笔款项是什么（如：其他业务收入）。")
     line = _lock_line(line_id)
-    line.status, line.note = LineStatus.NOT_OURS, reason[:200]
+    line.status, line.note = StatementLine.workflow.target("not_ours", line.status), reason[:200]
     line.save(update_fields=["status", "note"])
     audit(actor=actor, obj=line, action="not_ours", comment=reason)
     return line
@@ -431,7 +431,9 @@ def payment_undo(*, actor, payment_id: int, reason: str) -> Payment:
     payment.undone_at, payment.undone_by, payment.undo_reason = timezone.now(), actor, reason[:200]
     payment.save(update_fields=["undone_at", "undone_by", "undo_reason"])
     if payment.line_id and not Payment.objects.filter(line_id=payment.line_id, undone_at__isnull=True).exists():
-        StatementLine.objects.filter(pk=payment.line_id).update(status=LineStatus.WAITING)
+        line = StatementLine.objects.select_for_update().get(pk=payment.line_id)
+        line.status = StatementLine.workflow.target("payment_undo", line.status)
+        line.save(update_fields=["status"])
     audit(actor=actor, obj=application, action="payment_undo",
           comment=f"撤销到账 {format_yuan(payment.amount)} 元（流水 {payment.bank_txn_no or '—'}）：{reason}")  # fmt: skip
     _settle(actor, application)

@@ -128,7 +128,7 @@ def _lock(registration) -> UnitRegistration:
 
 
 def _require_reviewer(actor, registration):
-    require(actor, {Role.DISTRICT} | CITY_ROLES, district=registration.district,
+    require(actor, UnitRegistration.workflow.roles("approve"), district=registration.district,
             message="由单位所在办事处审核注册申请。")  # fmt: skip
 
 

@@ -47,9 +47,7 @@ def _open_draft(plan, unit):
     from enrollment.models import Application, ApplicationStatus
 
     return (
-        Application.objects.filter(
-            plan=plan, unit=unit, status__in=(ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
-        )
+        Application.objects.filter(plan=plan, unit=unit, status__in=sorted(ApplicationStatus.EDITABLE))
         .order_by("-seq")
         .first()
     )
@@ -63,12 +61,12 @@ def _target_application(*, actor, plan, unit, application, staff):
         application = Application.objects.select_for_update().get(pk=application.pk)
         if application.unit_id != unit.pk or application.plan_id != plan.pk:
             raise UnreadableFile("该申请不属于所选单位和保障项目。")
-        if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED):
+        if application.status not in ApplicationStatus.EDITABLE:
             raise UnreadableFile(f"申请 {application.reference} 已提交，名单已冻结，不能再导入。")
         return application
     draft = (
         Application.objects.select_for_update()
-        .filter(plan=plan, unit=unit, status__in=(ApplicationStatus.DRAFT, ApplicationStatus.RETURNED))
+        .filter(plan=plan, unit=unit, status__in=sorted(ApplicationStatus.EDITABLE))
         .order_by("-seq")
         .first()
     )
@@ -94,7 +92,7 @@ def import_roster(*, actor, plan, unit, data: bytes, filename: str, shares: int 
 
     if actor is not None:
         require(actor, CITY_ROLES | {Role.CLERK}, unit=unit, message="只有本单位经办人或市中心可以导入人员手册。")
-    if application is not None and application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED):
+    if application is not None and application.status not in ApplicationStatus.EDITABLE:
         raise UnreadableFile(f"申请 {application.reference} 已提交，名单已冻结，不能再导入。")
     if application is None:  # a new file replaces the roster of the unit's open draft, if there is one
         application = _open_draft(plan, unit)

@@ -96,7 +96,7 @@ def member_problems(
         )
     ]  # fmt: skip
     live = RosterLine.objects.filter(member=member, application__plan__period=plan.period).filter(
-        application__status__in=[s for s in ApplicationStatus.values if s not in ("rejected", "withdrawn")]
+        application__status__in=sorted(ApplicationStatus.LIVE)
     )
     if exclude_application is not None:
         live = live.exclude(application=exclude_application)
@@ -258,7 +258,7 @@ def application_create(
 
 
 def _editable(application: Application):
-    if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED):
+    if application.status not in ApplicationStatus.EDITABLE:
         raise ValidationError("申请已提交，名单已冻结，不能再修改。")
 
 
@@ -454,7 +454,7 @@ def _enrolled_count(application: Application) -> int:
     """The unit's people in all its live applications for the plan and period (§4's participation)."""
     return (
         RosterLine.objects.filter(application__unit=application.unit, application__plan=application.plan)
-        .filter(application__status__in=[s for s in ApplicationStatus.values if s not in ("rejected", "withdrawn")])
+        .filter(application__status__in=sorted(ApplicationStatus.LIVE))
         .values("member")
         .distinct()
         .count()
@@ -495,7 +495,7 @@ def _fix_invoice(application: Application, lines) -> None:
 @recorded_by_service
 def application_submit(*, actor, application: Application) -> Application:
     application = Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
-    require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit)
+    require(actor, Application.workflow.roles("submit"), unit=application.unit)
     Application.workflow.target("submit", application.status)
     period = application.plan.period
     if not period.enrollment_start <= today() <= period.enrollment_end:
@@ -526,15 +526,11 @@ def application_submit(*, actor, application: Application) -> Application:
     return application
 
 
-# Who reviews an application at which stage: a district officer (their district's units) at
-# submitted, the centre at district_approved. Nobody acts outside their stage.
-APPLICATION_STAGE = {Role.DISTRICT: ApplicationStatus.SUBMITTED, Role.CENTRE_HANDLER: ApplicationStatus.DISTRICT_APPROVED,
-                     Role.CENTRE_HEAD: ApplicationStatus.DISTRICT_APPROVED, Role.ADMIN: ApplicationStatus.DISTRICT_APPROVED}  # fmt: skip
-
-
-def _require_application_stage(actor, application: Application) -> Role:
-    role = require(actor, set(APPLICATION_STAGE), unit=application.unit, message="您没有审核申请的权限。")
-    if application.status != APPLICATION_STAGE[role]:
+def _require_application_stage(actor, application: Application, action: str) -> Role:
+    """Who reviews an application at which stage is the workflow's table (a district officer, for
+    their district's units, at submitted; the centre at district_approved): nobody acts outside it."""
+    role = require(actor, Application.workflow.roles(action), unit=application.unit, message="您没有审核申请的权限。")
+    if not Application.workflow.may(role, action, application.status):
         raise ValidationError(f"该申请当前为“{application.get_status_display()}”，不在{role.label}审核环节，不能办理。")
     return role
 
@@ -543,8 +539,9 @@ def _require_application_stage(actor, application: Application) -> Role:
 @recorded_by_service
 def application_district_approve(*, actor, application: Application, comment: str = "") -> Application:
     application = Application.objects.select_for_update().select_related("unit").get(pk=application.pk)
-    require(actor, {Role.DISTRICT}, unit=application.unit, message="由办事处审核本辖区单位的申请。")
-    _require_application_stage(actor, application)
+    require(actor, Application.workflow.roles("district_approve"), unit=application.unit,
+            message="由办事处审核本辖区单位的申请。")  # fmt: skip
+    _require_application_stage(actor, application, "district_approve")
     _transition(actor, application, "district_approve", comment)
     application.last_comment = comment
     application.save()
@@ -554,9 +551,9 @@ def application_district_approve(*, actor, application: Application, comment: st
 @transaction.atomic
 @recorded_by_service
 def application_centre_approve(*, actor, application: Application, comment: str = "") -> Application:
-    require(actor, CITY_ROLES, message="由市中心审核办事处已审核的申请。")
+    require(actor, Application.workflow.roles("centre_approve"), message="由市中心审核办事处已审核的申请。")
     application = Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
-    _require_application_stage(actor, application)
+    _require_application_stage(actor, application, "centre_approve")
     # The invoice is fixed here, on lines checked again as they stand: nothing is approved (and paid)
     # at shares the plan refuses, whatever was let through before.
     lines = list(application.lines.all())
@@ -594,7 +591,7 @@ def application_reject(*, actor, application: Application, reason: str) -> Appli
 @transaction.atomic
 @recorded_by_service
 def application_withdraw(*, actor, application: Application, reason: str = "") -> Application:
-    require(actor, {Role.CLERK, Role.ADMIN}, unit=application.unit, message="由申请单位撤回申请。")
+    require(actor, Application.workflow.roles("withdraw"), unit=application.unit, message="由申请单位撤回申请。")
     application = Application.objects.select_for_update().get(pk=application.pk)
     _transition(actor, application, "withdraw", reason)
     application.save()
@@ -606,7 +603,7 @@ def _close_with_reason(actor, application, action, reason):
     if not reason.strip():
         raise ValidationError("请填写原因，申请单位会看到。")
     application = Application.objects.select_for_update().select_related("unit").get(pk=application.pk)
-    _require_application_stage(actor, application)
+    _require_application_stage(actor, application, action)
     reason = reason.strip()
     _transition(actor, application, action, reason)
     application.last_comment = reason
@@ -636,7 +633,7 @@ def payment_record(
     if amount <= 0:
         raise ValidationError("到账金额必须大于 0。")
     application = Application.objects.select_for_update().select_related("plan__period").get(pk=application.pk)
-    if application.status in (ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN):
+    if application.status in ApplicationStatus.CLOSED:
         raise ValidationError("该申请已撤回或未通过，不能登记缴费。")
     payment = Payment.objects.create(
         application=application,

@@ -91,8 +91,7 @@ def registration_detail(request, pk):
             "registration": registration,
             "conflicts": services.registration_conflicts(registration, request.user),
             "history": AuditLog.objects.for_object(registration),
-            "can_review": registration.status == RegistrationStatus.PENDING
-            and role_of(request.user) in (Role.DISTRICT, Role.CENTRE_HANDLER, Role.CENTRE_HEAD, Role.ADMIN),
+            "can_review": UnitRegistration.workflow.may(role_of(request.user), "approve", registration.status),
             "can_confirm_same_name": is_city(request.user) and bool(services.same_name_units(registration)),
         },
     )

@@ -21,7 +21,6 @@ from enrollment.forms import (
     WithdrawForm,
 )
 from enrollment.models import (
-    ROSTER_OPEN,
     Application,
     ApplicationStatus,
     District,
@@ -43,11 +42,10 @@ from mutualaid.uploads import serve_document
 
 # Above this size a roster is validated and written by the worker, with a progress bar.
 INLINE_MAX_BYTES = 150 * 1024
-QUEUE_FOR_ROLE = {
-    Role.DISTRICT: ApplicationStatus.SUBMITTED,
-    Role.CENTRE_HANDLER: ApplicationStatus.DISTRICT_APPROVED,
-    Role.CENTRE_HEAD: ApplicationStatus.DISTRICT_APPROVED,
-}
+# What each reviewer works on by default: the stage at which the workflow lets them return it.
+QUEUE_FOR_ROLE = Application.workflow.queues("return")
+# The review's "approve" at each stage.
+APPROVALS = ("district_approve", "centre_approve")
 
 
 @login_required
@@ -58,7 +56,7 @@ def application_list(request):
     if status in ApplicationStatus.values:
         applications = applications.filter(status=status)
     page = Paginator(applications.order_by("-pk"), 50).get_page(request.GET.get("page"))
-    _preset_line_totals([a for a in page if a.status in ROSTER_OPEN])
+    _preset_line_totals([a for a in page if a.status in ApplicationStatus.EDITABLE])
     return render(
         request,
         "enrollment/applications.html",
@@ -125,7 +123,9 @@ def _application_page(request, reference, person_form=None):
     )
     role = role_of(request.user)
     lines = application.lines.select_related("member").order_by("row_number")
-    editable = role == Role.CLERK and application.status in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
+    # The buttons are what the workflow lets this role do now, as the services check it.
+    actions = Application.workflow.actions_for(role, application.status)
+    editable = "submit" in actions  # whoever may submit the roster may still change it
     # The last file's error report, or the differences it would make, kept on the application
     # (not in the session): the clerk who signs in again still sees them.
     report = _kept(application, RosterUploadKind.ERRORS) if editable else None
@@ -135,11 +135,10 @@ def _application_page(request, reference, person_form=None):
         if editable
         else None
     )
-    stage = QUEUE_FOR_ROLE.get(role)
     # What the roster would change in people's records at centre approval: the reviewers see it,
     # the clerk does not (the old values may be another unit's).
     changes, change_count = [], 0
-    if role != Role.CLERK and application.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.DISTRICT_APPROVED):
+    if role != Role.CLERK and application.status in ApplicationStatus.IN_REVIEW:
         changes, change_count = services.declared_changes(application)
     return render(
         request,
@@ -150,9 +149,10 @@ def _application_page(request, reference, person_form=None):
             "line_count": lines.count(),
             "history": AuditLog.objects.for_object(application),
             "editable": editable,
-            "can_withdraw": role == Role.CLERK
-            and "withdraw" in {t.action for t in application.workflow.allowed(application.status)},
-            "can_review": stage is not None and application.status == stage,
+            "can_withdraw": "withdraw" in actions,
+            "can_review": "return" in actions,
+            "can_reject": "reject" in actions,
+            "review_action": next((a for a in APPROVALS if a in actions), None),
             "upload_form": RosterUploadForm(),
             "person_form": person_form or PersonForm(),
             "document_form": DocumentForm(),
@@ -164,7 +164,7 @@ def _application_page(request, reference, person_form=None):
             "comment_form": CommentForm(),
             "report": report,
             "diff": diff,
-            "roster_open": application.status in ROSTER_OPEN,
+            "roster_open": application.status in ApplicationStatus.EDITABLE,
             "share_problem": services.roster_share_problem(application) if editable else None,
             "job": job,
             "changes": changes,

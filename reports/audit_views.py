@@ -19,7 +19,7 @@ from enrollment.models import Member
 from mutualaid.audit import logged_file
 from mutualaid.lib.idcard import IdNumberError, mask_account, mask_id, mask_ids_in, validate_id
 from mutualaid.lib.spreadsheet import workbook_bytes
-from mutualaid.models import ACTION_LABELS, AuditLog, audit
+from mutualaid.models import AuditAction, AuditLog, audit
 from mutualaid.scoping import is_city
 from reports.personal_data import person_record
 
@@ -41,7 +41,7 @@ class AuditFilterForm(forms.Form):
     subject = forms.CharField(label="对象", required=False, max_length=100,
                               widget=forms.TextInput(attrs={"placeholder": "编号、名称、记录号或身份证号码"}))  # fmt: skip
     action = forms.ChoiceField(label="操作", required=False,
-                               choices=[("", "全部"), *sorted(ACTION_LABELS.items(), key=lambda kv: kv[1])])  # fmt: skip
+                               choices=[("", "全部"), *sorted(AuditAction.choices, key=lambda kv: kv[1])])  # fmt: skip
     start = forms.DateField(label="从", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="到", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

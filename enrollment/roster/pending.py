@@ -91,7 +91,7 @@ def _delete_file(name: str) -> None:
 
 def cleanup(*, now=None, keep: timedelta = KEEP) -> dict:
     """Delete stale uploads and unreferenced roster files; returns what was deleted."""
-    from enrollment.models import ROSTER_OPEN, RosterUpload
+    from enrollment.models import ApplicationStatus, RosterUpload
     from mutualaid.models import Job, JobStatus
 
     now = now or timezone.now()
@@ -107,7 +107,7 @@ def cleanup(*, now=None, keep: timedelta = KEEP) -> dict:
         if str(upload.pk) not in busy
         and (
             upload.uploaded_at < now - keep
-            or (upload.application is not None and upload.application.status not in ROSTER_OPEN)
+            or (upload.application is not None and upload.application.status not in ApplicationStatus.EDITABLE)
         )
     ]
     with transaction.atomic():
