@@ -102,7 +102,7 @@ def find_header_by(rows: list[list], aliases: dict, *, required) -> Sheet:
 
 
 def _known_columns(rows: list, columns: dict[str, int]) -> tuple[list, dict[str, int]]:
-    """Only the columns the header names: a sheet 100 columns wide costs what its seven known ones do."""
+    """Only the columns the header names: what a 100-column sheet holds beyond them is never looked at again."""
     kept = sorted(set(columns.values()))
     width = kept[-1] + 1
     if kept == list(range(width)) and all(len(row) == width for row in rows):
