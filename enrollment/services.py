@@ -139,22 +139,31 @@ def _shown(field: str, value) -> str:
     return mask_account(value) if field == "bank_account" else str(value)
 
 
-def declared_changes(application: Application, *, limit: int = 200) -> tuple[list[dict], int]:
+def declared_changes(application: Application, *, viewer, limit: int = 200) -> tuple[list[dict], int]:
     """The people whose roster line declares something other than their record holds, with old → new
-    per field, for the district and centre reviewers (the record changes at centre approval)."""
+    per field, for the district and centre reviewers (the record changes at centre approval). The old
+    values of a person registered in another district are the centre's to see, not this district's."""
+    from mutualaid.scoping import district_of, is_city
+
+    own_district = None if is_city(viewer) else getattr(district_of(viewer), "pk", None)
     condition = Q()
     for line_field, member_field, _label in DECLARED_DETAILS:
         condition |= _differs(line_field, member_field)
-    lines = application.lines.filter(condition).select_related("member").order_by("row_number")
+    lines = application.lines.filter(condition).select_related("member__unit").order_by("row_number")
     changes = []
     for line in lines[:limit]:
+        unit = line.member.unit
+        old_shown = own_district is None or (unit is not None and unit.district_id == own_district)
         fields = [
-            {"label": label, "old": _shown(member_field, getattr(line.member, member_field)),
+            {"label": label, "old": _shown(member_field, getattr(line.member, member_field)) if old_shown else "（其他辖区登记，不显示）",
              "new": _shown(member_field, getattr(line, line_field))}
             for line_field, member_field, label in DECLARED_DETAILS
             if getattr(line, line_field) not in (None, "") and getattr(line, line_field) != getattr(line.member, member_field)
         ]  # fmt: skip
-        changes.append({"line": line, "member": line.member, "fields": fields})
+        # Someone registered by another unit (changing employer, §4 — or a mistake): say so, since the
+        # phone on record is how a member signs in and the account is where the money goes.
+        changes.append({"line": line, "member": line.member, "fields": fields,
+                        "other_unit": line.member.unit_id != application.unit_id})  # fmt: skip
     return changes, lines.count()
 
 

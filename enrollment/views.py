@@ -37,7 +37,7 @@ from mutualaid.audit import logged_file
 from mutualaid.jobs import as_shown
 from mutualaid.models import AuditLog, Job
 from mutualaid.refusals import attempt, refusal_text
-from mutualaid.scoping import Role, get_visible_or_404, role_of, unit_of
+from mutualaid.scoping import CITY_ROLES, Role, get_visible_or_404, role_of, unit_of
 from mutualaid.uploads import serve_document
 
 # Above this size a roster is validated and written by the worker, with a progress bar.
@@ -139,7 +139,7 @@ def _application_page(request, reference, person_form=None):
     # the clerk does not (the old values may be another unit's).
     changes, change_count = [], 0
     if role != Role.CLERK and application.status in ApplicationStatus.IN_REVIEW:
-        changes, change_count = services.declared_changes(application)
+        changes, change_count = services.declared_changes(application, viewer=request.user)
     return render(
         request,
         "enrollment/application.html",
@@ -168,6 +168,8 @@ def _application_page(request, reference, person_form=None):
             "share_problem": services.roster_share_problem(application) if editable else None,
             "job": job,
             "changes": changes,
+            # A person still registered with another unit has no member page for this unit's people.
+            "sees_every_member": role in CITY_ROLES,
             "change_count": change_count,
             **invoice_context(request, application),
         },

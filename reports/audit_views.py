@@ -103,14 +103,14 @@ def _changes(entry: AuditLog, *, full: bool = False) -> list[tuple[str, str, str
     """(field, old, new) from a trigger's row or a service's ``changes``, for the page and the export;
     ID and account numbers masked as in lists unless ``full`` (a logged reveal, the logged export)."""
     data = entry.data or {}
+    labels = _column_labels(entry.content_type.model_class() if entry.content_type_id else None)
     if "old" in data or "new" in data:
         old, new = data.get("old") or {}, data.get("new") or {}
-        labels = _column_labels(entry.content_type.model_class() if entry.content_type_id else None)
         return [(labels.get(key, key), _shown(key, _text(old.get(key)), full=full),
                  _shown(key, _text(new.get(key)), full=full)) for key in sorted(set(old) | set(new))]  # fmt: skip
     changes = data.get("changes") or {}
     if isinstance(changes, dict):
-        return [(key, _shown(key, _text(pair[0]), full=full), _shown(key, _text(pair[1]), full=full))
+        return [(labels.get(key, key), _shown(key, _text(pair[0]), full=full), _shown(key, _text(pair[1]), full=full))
                 for key, pair in changes.items() if isinstance(pair, list)]  # fmt: skip
     return []
 

@@ -105,14 +105,20 @@ def test_the_declared_details_reach_the_record_at_centre_approval_shown_as_old_a
     url = reverse("enrollment:application", args=[application.reference])
     clerk_page = login(clerk_u002).get(url).text
     assert "会员档案将更新" not in clerk_page and "13806310002" not in clerk_page  # nothing of U001's record
+    li_na = Member.objects.get(id_number=LI_NA)
+    assert f'href="/members/{li_na.pk}/"' not in clerk_page  # her page is U001's: no link that ends in 404
+    assert "Include with record" not in clerk_page  # a template's comment never reaches the page
     district_page = login(district_wd).get(url).text
-    assert "会员档案将更新（1 人）" in district_page
-    assert "手机号：13806310002 → <strong>13900000000</strong>" in district_page
-    assert "困难职工：否 → <strong>是</strong>" in district_page
-    assert "银行卡号：6222 **** **** 0241 → <strong>6217 **** **** 0017</strong>" in district_page
-    assert "6217000000000000017" not in district_page
+    assert "会员档案将更新（1 人）" in district_page and "原属其他单位" in district_page
+    # 李娜 is registered in 环翠区: 文登区's office sees what the roster declares, not her record.
+    assert "手机号：（其他辖区登记，不显示） → <strong>13900000000</strong>" in district_page
+    assert "13806310002" not in district_page and "6222 **** **** 0241" not in district_page
     services.application_district_approve(actor=district_wd, application=application)
-    assert "会员档案将更新（1 人）" in login(handler).get(url).text
+    centre_page = login(handler).get(url).text
+    assert "手机号：13806310002 → <strong>13900000000</strong>" in centre_page
+    assert "困难职工：否 → <strong>是</strong>" in centre_page
+    assert "银行卡号：6222 **** **** 0241 → <strong>6217 **** **** 0017</strong>" in centre_page
+    assert "6217000000000000017" not in centre_page
     assert li_na_record() == ("李娜", "13806310002", False, "6222199008200241")
     services.application_centre_approve(actor=handler, application=application)
     assert li_na_record() == ("李娜", "13900000000", True, "6217000000000000017")
@@ -128,7 +134,7 @@ def test_a_blank_cell_declares_nothing(login, clerk_u002, district_wd, handler):
     member = Member.objects.get(id_number="371002196601100379")  # 王强, needy
     application = acc_draft(clerk_u002)
     upload(login(clerk_u002), application, [[1, "王强", member.id_number, member.insurance_card, "1", "", "", "", ""]])
-    assert not services.declared_changes(application)[1]
+    assert not services.declared_changes(application, viewer=clerk_u002)[1]
     services.application_update(actor=clerk_u002, application=application, declared_staff=3)
     services.application_submit(actor=clerk_u002, application=application)
     services.application_district_approve(actor=district_wd, application=application)

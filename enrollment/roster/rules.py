@@ -33,7 +33,7 @@ ERROR_CODES = {
     "occupation_ineligible": "职业不在本项目范围内",
     "needy_ineligible": "本项目仅限困难职工",
     "name_mismatch": "身份证号码已登记为其他姓名",
-    "bank_account_invalid": "银行卡号应为 10–30 位数字",
+    "bank_account_invalid": "银行卡号有误（10–30 位数字，并填写开户行）",
     "value_too_long": "单元格内容过长（医保卡号、手机号、职业最多 30 个字符）",
     "control_character": "单元格含有不可见的控制字符（如 NUL）",
 }
