@@ -178,7 +178,7 @@ def apply_declared_details(*, actor, application: Application) -> int:
                    has_basic_insurance = COALESCE(l.has_basic_insurance, m.has_basic_insurance),
                    needy = COALESCE(l.needy, m.needy),
                    occupation = COALESCE(NULLIF(l.occupation, ''), m.occupation),
-                   bank_name = CASE WHEN l.bank_account <> '' THEN l.bank_name ELSE m.bank_name END,
+                   bank_name = COALESCE(NULLIF(l.bank_name, ''), m.bank_name),
                    bank_account = COALESCE(NULLIF(l.bank_account, ''), m.bank_account)
                FROM enrollment_rosterline l
                WHERE l.application_id = %s AND l.member_id = m.id
@@ -186,7 +186,7 @@ def apply_declared_details(*, actor, application: Application) -> int:
                       COALESCE(l.has_basic_insurance, m.has_basic_insurance), COALESCE(l.needy, m.needy),
                       COALESCE(NULLIF(l.occupation, ''), m.occupation),
                       COALESCE(NULLIF(l.bank_account, ''), m.bank_account),
-                      CASE WHEN l.bank_account <> '' THEN l.bank_name ELSE m.bank_name END)
+                      COALESCE(NULLIF(l.bank_name, ''), m.bank_name))
                      IS DISTINCT FROM (m.phone, m.insurance_card, m.has_basic_insurance, m.needy, m.occupation,
                                        m.bank_account, m.bank_name)""",
             [application.pk],

@@ -130,17 +130,22 @@ def test_the_declared_details_reach_the_record_at_centre_approval_shown_as_old_a
 
 
 def test_a_blank_cell_declares_nothing(login, clerk_u002, district_wd, handler):
-    """A roster without the 困难职工 column (or with the cell blank) leaves the flag as recorded."""
+    """A roster without the 困难职工 column (or with the cell blank) leaves the flag as recorded, and a
+    bank named without an account changes nothing (the two go together)."""
     member = Member.objects.get(id_number="371002196601100379")  # 王强, needy
     application = acc_draft(clerk_u002)
-    upload(login(clerk_u002), application, [[1, "王强", member.id_number, member.insurance_card, "1", "", "", "", ""]])
+    upload(
+        login(clerk_u002),
+        application,
+        [[1, "王强", member.id_number, member.insurance_card, "1", "", "", "另一家银行", ""]],
+    )
     assert not services.declared_changes(application, viewer=clerk_u002)[1]
     services.application_update(actor=clerk_u002, application=application, declared_staff=3)
     services.application_submit(actor=clerk_u002, application=application)
     services.application_district_approve(actor=district_wd, application=application)
     services.application_centre_approve(actor=handler, application=application)
     member.refresh_from_db()
-    assert member.needy and member.phone == "13806310003"
+    assert member.needy and member.phone == "13806310003" and member.bank_name == "中国工商银行威海分行"
 
 
 def test_a_bad_bank_account_in_the_roster_is_a_row_error(clerk_u002):

@@ -236,6 +236,8 @@ def read_person(row: RosterRow, raw, cell, problem, *, present, today: date, def
             problem(row, "bank_account", "bank_account_invalid", str(exc))
     if row.bank_account and not row.bank_name:
         problem(row, "bank_name", "bank_account_invalid", "填写了银行卡号，请同时填写开户行。")
+    elif not row.bank_account:
+        row.bank_name = ""  # a bank without an account declares nothing: the pair goes together
     shares_raw = cell(raw, "shares")
     shares_text = text(shares_raw)
     if shares_text == "":
