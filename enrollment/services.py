@@ -35,7 +35,7 @@ from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.dates import add_days
 from mutualaid.lib.idcard import mask_account
 from mutualaid.models import audit, audit_many
-from mutualaid.scoping import CITY_ROLES, Role, require
+from mutualaid.scoping import CITY_ROLES, Role, district_of, is_city, require
 from mutualaid.uploads import document_fields
 from mutualaid.workflow import transition
 
@@ -143,8 +143,6 @@ def declared_changes(application: Application, *, viewer, limit: int = 200) -> t
     """The people whose roster line declares something other than their record holds, with old → new
     per field, for the district and centre reviewers (the record changes at centre approval). The old
     values of a person registered in another district are the centre's to see, not this district's."""
-    from mutualaid.scoping import district_of, is_city
-
     own_district = None if is_city(viewer) else getattr(district_of(viewer), "pk", None)
     condition = Q()
     for line_field, member_field, _label in DECLARED_DETAILS:
