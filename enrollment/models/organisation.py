@@ -1,0 +1,145 @@
+"""Who takes part: districts (办事处), units (基层工会) and their members, one row per person."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from mutualaid.lib.bank import normalise_account
+from mutualaid.lib.idcard import IdNumberError, mask_id, validate_id
+from mutualaid.lib.uscc import UsccError, validate_uscc
+from mutualaid.roles import Role, role_of, unit_of
+from mutualaid.scoping import ScopedQuerySet
+
+
+class Sex(models.TextChoices):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+
+
+class DistrictQuerySet(ScopedQuerySet):
+    unit_path = None  # a clerk sees the district of their unit, see visible_to
+    district_path = ""
+
+    def visible_to(self, user):
+        if role_of(user) == Role.CLERK:
+            unit = unit_of(user)
+            return self.filter(pk=unit.district_id) if unit else self.none()
+        return super().visible_to(user)
+
+
+class District(models.Model):
+    code = models.CharField("编码", max_length=10, unique=True)
+    name = models.CharField("名称", max_length=50)
+
+    objects = DistrictQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "办事处（区市）"
+        verbose_name_plural = "办事处（区市）"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class UnitQuerySet(ScopedQuerySet):
+    unit_path = ""
+    district_path = "district"
+
+
+class Unit(models.Model):
+    code = models.CharField("单位编码", max_length=20, unique=True)
+    name = models.CharField("单位名称", max_length=100)
+    uscc = models.CharField(
+        "统一社会信用代码", max_length=18, blank=True, help_text="18 位；工会联合会等无代码的单位可不填。"
+    )
+    district = models.ForeignKey(District, verbose_name="所属办事处", on_delete=models.PROTECT, related_name="units")
+    address = models.CharField("单位地址", max_length=200, blank=True)
+    chair_name = models.CharField("工会主席姓名", max_length=30, blank=True)
+    chair_phone = models.CharField("工会主席联系方式", max_length=30, blank=True)
+    contact_name = models.CharField("经办人姓名", max_length=30, blank=True)
+    contact_phone = models.CharField("经办人联系方式", max_length=30, blank=True)
+    declared_staff = models.PositiveIntegerField("在职人数", default=0)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("最后修改", auto_now=True)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "单位"
+        verbose_name_plural = "单位"
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["uscc"], condition=~Q(uscc=""), name="unit_uscc_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def clean(self):
+        if self.uscc:
+            try:
+                self.uscc = validate_uscc(self.uscc)
+            except UsccError as exc:
+                raise ValidationError({"uscc": exc.message}) from exc
+
+
+class MemberQuerySet(ScopedQuerySet):
+    pass
+
+
+class Member(models.Model):
+    """One row per person, keyed by the 18-character resident ID number."""
+
+    id_number = models.CharField("身份证号码", max_length=18, unique=True)
+    name = models.CharField("姓名", max_length=30)
+    sex = models.CharField("性别", max_length=1, choices=Sex.choices)
+    birth_date = models.DateField("出生日期")
+    unit = models.ForeignKey(
+        Unit, verbose_name="所在单位", null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    phone = models.CharField("手机号", max_length=30, blank=True)
+    insurance_card = models.CharField("医保卡号", max_length=30, blank=True)
+    has_basic_insurance = models.BooleanField("参加基本医保", default=True)
+    needy = models.BooleanField("困难职工", default=False)
+    occupation = models.CharField("职业", max_length=30, blank=True)
+    bank_name = models.CharField("开户行", max_length=60, blank=True)
+    bank_account = models.CharField("银行卡号", max_length=40, blank=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "会员"
+        verbose_name_plural = "会员"
+        ordering = ["id_number"]
+
+    def __str__(self):
+        return f"{self.name}（{self.masked_id}）"
+
+    @property
+    def masked_id(self) -> str:
+        return mask_id(self.id_number)
+
+    def age_on(self, day: date) -> int:
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+    def clean(self):
+        try:
+            info = validate_id(self.id_number, today=date.today())
+        except IdNumberError as exc:
+            raise ValidationError({"id_number": exc.message}) from exc
+        self.id_number = info.number
+        self.birth_date = info.birth_date
+        if not self.sex:
+            self.sex = info.sex
+        elif self.sex != info.sex:
+            raise ValidationError({"sex": "性别与身份证号码不符。"})
+        try:
+            self.bank_account = normalise_account(self.bank_account)
+        except ValueError as exc:
+            raise ValidationError({"bank_account": str(exc)}) from exc

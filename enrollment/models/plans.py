@@ -1,0 +1,275 @@
+"""What a period offers: its plans with their whole benefit schedule, and the disease catalogues."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from enrollment.models.fields import MONEY, ZERO, money_field
+from enrollment.models.organisation import Sex
+from mutualaid.lib.money import format_yuan
+from mutualaid.scoping import CityWideQuerySet
+
+
+class Period(models.Model):
+    number = models.PositiveSmallIntegerField("期数", unique=True)
+    name = models.CharField("名称", max_length=30, help_text="如：第十六期")
+    coverage_start = models.DateField("保障起始日")
+    coverage_end = models.DateField("保障终止日")
+    enrollment_start = models.DateField("参保受理起始日")
+    enrollment_end = models.DateField("参保受理截止日")
+
+    objects = CityWideQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "期次"
+        verbose_name_plural = "期次"
+        ordering = ["-number"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.coverage_start and self.coverage_end and self.coverage_end <= self.coverage_start:
+            errors["coverage_end"] = "保障终止日必须晚于起始日。"
+        if self.enrollment_start and self.enrollment_end and self.enrollment_end < self.enrollment_start:
+            errors["enrollment_end"] = "受理截止日不能早于起始日。"
+        if errors:
+            raise ValidationError(errors)
+
+    def previous(self):
+        return Period.objects.filter(number__lt=self.number).order_by("-number").first()
+
+
+class Catalogue(models.Model):
+    code = models.CharField("目录编码", max_length=10, unique=True)
+    name = models.CharField("目录名称", max_length=60)
+
+    objects = CityWideQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "疾病目录"
+        verbose_name_plural = "疾病目录"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class CatalogueItem(models.Model):
+    catalogue = models.ForeignKey(Catalogue, on_delete=models.CASCADE, related_name="items", verbose_name="目录")
+    code = models.CharField("编码", max_length=10)
+    name = models.CharField("名称", max_length=60)
+
+    objects = CityWideQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "目录条目"
+        verbose_name_plural = "目录条目"
+        ordering = ["catalogue", "code"]
+        constraints = [models.UniqueConstraint(fields=["catalogue", "code"], name="catalogue_item_code_unique")]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class PlanKind(models.TextChoices):
+    REIMBURSEMENT = "REIMBURSEMENT", "住院医疗费用补偿"
+    ALLOWANCE = "ALLOWANCE", "住院津贴"
+    LUMP_SUM = "LUMP_SUM", "特定疾病一次性给付"
+    ACCIDENT = "ACCIDENT", "意外伤害"
+
+
+class Plan(models.Model):
+    """One plan of one period with its whole benefit schedule (DOMAIN.md §4-6)."""
+
+    period = models.ForeignKey(Period, verbose_name="期次", on_delete=models.PROTECT, related_name="plans")
+    code = models.CharField("项目代码", max_length=10, help_text="跨期稳定，如 MED、DD")
+    name = models.CharField("项目名称", max_length=60)
+    kind = models.CharField("给付类型", max_length=20, choices=PlanKind.choices)
+    description = models.TextField("说明", blank=True)
+    # Premium and shares
+    premium = money_field("每份会费（元）")
+    union_subsidy = money_field("工会补贴/份（元）")
+    max_shares = models.PositiveSmallIntegerField(
+        "最多份数（统一份数时）", default=1, validators=[MinValueValidator(1)]
+    )
+    max_shares_mixed = models.PositiveSmallIntegerField(
+        "最多份数（份数不统一时）", null=True, blank=True, help_text="空 = 与上一项相同"
+    )
+    uniform_shares_required = models.BooleanField("同一申请须统一份数", default=False)
+    renewal_keeps_shares = models.BooleanField("续保可保留上期份数", default=True)
+    exclusive_group = models.CharField("互斥组", max_length=20, blank=True, help_text="同组项目同一期只能参加一个")
+    # Eligibility
+    min_age = models.PositiveSmallIntegerField("最低年龄", default=16)
+    max_age = models.PositiveSmallIntegerField("最高年龄", default=60)
+    requires_basic_insurance = models.BooleanField("须参加基本医保", default=True)
+    requires_insurance_proof = models.BooleanField(
+        "申请须附社会保险缴纳证明", default=False, help_text="勾选后，单位提交申请前须上传社会保险缴纳证明。"
+    )
+    sex_required = models.CharField("限定性别", max_length=1, choices=Sex.choices, blank=True)
+    needy_required = models.BooleanField("仅限困难职工", default=False)
+    occupations = models.JSONField("限定职业", default=list, blank=True, help_text='如 ["快递员", "外卖配送员"]')
+    participation_rate = models.DecimalField(
+        "最低参保比例",
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("1"))],
+        help_text="如 0.80；空 = 不要求",
+    )
+    participation_all_below = models.PositiveSmallIntegerField("在职人数少于此数须全员参加", null=True, blank=True)
+    # Periods of time
+    waiting_days = models.PositiveSmallIntegerField("免责期（天，疾病）", default=0)
+    claim_deadline_days = models.PositiveSmallIntegerField("保障期满后申领期限（天）", default=180)
+    # REIMBURSEMENT
+    deductible = money_field("起付线（元）")
+    cap = models.DecimalField(
+        "每保障期最高给付（元）", null=True, blank=True, validators=[MinValueValidator(ZERO)], **MONEY
+    )
+    priority = models.PositiveSmallIntegerField("补偿顺序", default=1, help_text="同一次住院多个医疗项目时，小者先赔")
+    # ALLOWANCE
+    day_rate = money_field("日津贴（元）")
+    high_day_rate = money_field("目录疾病日津贴（元）")
+    high_rate_catalogue = models.ForeignKey(
+        Catalogue, verbose_name="高额津贴疾病目录", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    accident_day_rate = models.DecimalField(
+        "意外日津贴（元）", null=True, blank=True, validators=[MinValueValidator(ZERO)], **MONEY
+    )
+    traffic_day_rate = models.DecimalField(
+        "交通事故日津贴（元）", null=True, blank=True, validators=[MinValueValidator(ZERO)], **MONEY
+    )
+    stay_day_cap = models.PositiveSmallIntegerField("每次住院最多天数", null=True, blank=True)
+    coverage_day_cap = models.PositiveSmallIntegerField("每保障期最多天数", null=True, blank=True)
+    # LUMP_SUM
+    condolence = money_field("慰问金（元）")
+    # ACCIDENT parts
+    death_per_share = money_field("意外身故/份（元）")
+    disability_per_share = money_field("意外伤残/份（元）")
+    accident_medical_cap_per_share = money_field("意外医疗限额/份（元）")
+    accident_medical_deductible = money_field("意外医疗免赔额（元）", default=Decimal("100.00"))
+    accident_medical_rate = models.DecimalField(
+        "意外医疗给付比例",
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.80"),
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("1"))],
+    )
+
+    objects = CityWideQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "保障项目"
+        verbose_name_plural = "保障项目"
+        ordering = ["period", "priority", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "code"], name="plan_code_unique_per_period"),
+            models.CheckConstraint(condition=Q(premium__gte=0) & Q(union_subsidy__gte=0), name="plan_money_nonneg"),
+            models.CheckConstraint(condition=Q(min_age__lte=models.F("max_age")), name="plan_age_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.period.name} {self.code} {self.name}"
+
+    @property
+    def mixed_max_shares(self) -> int:
+        return self.max_shares_mixed or self.max_shares
+
+    @property
+    def clerk_premium(self) -> Decimal:
+        """What the unit pays per share after the union subsidy."""
+        return self.premium - self.union_subsidy
+
+    def clean(self):
+        errors: dict[str, str] = {}
+        if self.union_subsidy is not None and self.premium is not None and self.union_subsidy > self.premium:
+            errors["union_subsidy"] = "工会补贴不能高于会费。"
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            errors["max_age"] = "最高年龄不能小于最低年龄。"
+        if self.max_shares_mixed and self.max_shares_mixed > self.max_shares:
+            errors["max_shares_mixed"] = "份数不统一时的上限不能高于统一份数时的上限。"
+        if self.kind == PlanKind.ACCIDENT and self.waiting_days:
+            errors["waiting_days"] = "意外伤害项目不设免责期。"
+        if self.kind == PlanKind.REIMBURSEMENT and self.cap is None:
+            errors["cap"] = "医疗费用补偿项目必须设置最高给付。"
+        if self.kind == PlanKind.ALLOWANCE and not self.day_rate:
+            errors["day_rate"] = "住院津贴项目必须设置日津贴。"
+        if self.high_rate_catalogue_id and not self.high_day_rate:
+            errors["high_day_rate"] = "设置了高额津贴疾病目录，须填写目录疾病日津贴。"
+        if self.high_day_rate and not self.high_rate_catalogue_id:
+            errors["high_rate_catalogue"] = "填写了目录疾病日津贴，须选择疾病目录。"
+        if self.stay_day_cap and self.coverage_day_cap and self.stay_day_cap > self.coverage_day_cap:
+            errors["stay_day_cap"] = "每次住院最多天数不能超过每保障期最多天数。"
+        if not isinstance(self.occupations, list) or not all(isinstance(o, str) for o in self.occupations):
+            errors["occupations"] = '限定职业应为文字列表，如 ["快递员"]。'
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_tiers(self, tiers: list[tuple[Decimal | None, Decimal]]) -> None:
+        """Check a tier table (ascending bounds, one open-ended last band, rates 0-100%)."""
+        if self.kind != PlanKind.REIMBURSEMENT:
+            if tiers:
+                raise ValidationError("只有医疗费用补偿项目设置分段比例。")
+            return
+        if not tiers:
+            raise ValidationError("医疗费用补偿项目至少需要一个分段。")
+        previous = self.deductible or ZERO
+        for index, (up_to, rate) in enumerate(tiers):
+            last = index == len(tiers) - 1
+            if rate is None or rate < 0 or rate > 1:
+                raise ValidationError(f"第 {index + 1} 段：给付比例应在 0 到 1 之间。")
+            if up_to is None and not last:
+                raise ValidationError("只有最后一段可以不设上限。")
+            if up_to is not None and up_to <= previous:
+                raise ValidationError(
+                    f"第 {index + 1} 段：分段上限 {format_yuan(up_to)} 元必须高于起付线和上一段上限 "
+                    f"{format_yuan(previous)} 元。请按从低到高的顺序填写各段上限。"
+                )
+            if up_to is not None:
+                previous = up_to
+
+
+class PlanTier(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="tiers")
+    up_to = models.DecimalField(
+        "累计合规费用上限（元）",
+        null=True,
+        blank=True,
+        help_text="空 = 以上全部",
+        validators=[MinValueValidator(ZERO)],
+        **MONEY,
+    )
+    rate = models.DecimalField(
+        "给付比例",
+        max_digits=4,
+        decimal_places=3,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("1"))],
+    )
+
+    class Meta:
+        verbose_name = "分段比例"
+        verbose_name_plural = "分段比例"
+        ordering = [models.F("up_to").asc(nulls_last=True)]
+
+    def __str__(self):
+        return f"≤{self.up_to or '∞'}: {self.rate:%}"
+
+
+class PlanLumpSum(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="lump_sums")
+    item = models.ForeignKey(CatalogueItem, verbose_name="疾病/手术", on_delete=models.PROTECT)
+    amount_per_share = money_field("每份给付（元）")
+
+    class Meta:
+        verbose_name = "一次性给付标准"
+        verbose_name_plural = "一次性给付标准"
+        ordering = ["item__code"]
+        constraints = [models.UniqueConstraint(fields=["plan", "item"], name="lump_sum_item_unique_per_plan")]
+
+    def __str__(self):
+        return f"{self.item.code} {self.amount_per_share}"
