@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -38,6 +39,12 @@ class ClaimStatus(models.TextChoices):
     RETURNED = "returned", "已退回"
     REJECTED = "rejected", "不予给付"
     CLOSED = "closed", "结案，不予给付"
+
+    # The named groups below, declared for the type checker (annotations are not members).
+    EDITABLE: ClassVar[frozenset["ClaimStatus"]]
+    OPEN: ClassVar[frozenset["ClaimStatus"]]
+    FINISHED: ClassVar[frozenset["ClaimStatus"]]
+    COUNTED: ClassVar[frozenset["ClaimStatus"]]
 
 
 # Named state groups, written once. Still with its filer: the details and documents can change.
@@ -250,7 +257,7 @@ class DocumentKind(models.TextChoices):
 D = DocumentKind
 # What must be attached before a claim is submitted (DOMAIN.md §3): each entry is satisfied
 # by any one of its kinds. "surgery" applies to a diagnosis whose catalogue item is an operation.
-REQUIRED_DOCUMENTS = {
+REQUIRED_DOCUMENTS: dict[str, list[tuple[DocumentKind, ...]]] = {
     "hospital_stay": [(D.DISCHARGE_SUMMARY,), (D.INVOICE,), (D.SETTLEMENT,)],
     "diagnosis": [(D.DIAGNOSIS_CERTIFICATE, D.PATHOLOGY_REPORT)],
     "surgery": [(D.SURGERY_RECORD,)],

@@ -6,7 +6,9 @@ transaction, row locks where totals change, an audit row, the object returned.
 
 import io
 import logging
+from collections.abc import Collection
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -62,7 +64,7 @@ def _require_stage(claim: Claim, role: Role, action: str) -> None:
         raise ValidationError(f"该申领当前为“{claim.get_status_display()}”，不在{role.label}审核环节，不能办理。")
 
 
-def _role_check(actor, claim: Claim, roles: set[Role]):
+def _role_check(actor, claim: Claim, roles: Collection[str]):
     require(actor, roles, unit=claim.unit)
 
 
@@ -516,7 +518,8 @@ def claim_approve(*, actor, claim: Claim, comment: str = "") -> Claim:
         claim.save()
         return claim
     _store_result(claim, result, inputs)
-    amount = checked
+    # The handler's figure; without one, the engine's, which the recheck above just confirmed.
+    amount = checked if checked is not None else result.payable
     if amount >= ORIGINALS_THRESHOLD and not claim.originals_received_at:
         raise ValidationError(f"给付金额 {yuan(amount)} 达到 {yuan(ORIGINALS_THRESHOLD)}，须先登记收到纸质原件。")
     claim.approved_amount = amount
@@ -592,7 +595,7 @@ def payout_batch_create(*, actor, claims) -> PayoutBatch:
     batch = PayoutBatch.objects.create(
         reference=f"{prefix}-{count + 1:02d}",
         created_by=actor,
-        total=sum((c.approved_amount for c in locked), ZERO),
+        total=sum((_approved_amount(c) for c in locked), ZERO),
         claim_count=len(locked),
     )
     Claim.objects.filter(pk__in=pks).update(payout_batch=batch)
@@ -654,6 +657,13 @@ def payout_line_bounce(*, actor, batch: PayoutBatch, claim: Claim, reason: str) 
     return claim
 
 
+def _approved_amount(claim: Claim) -> Decimal:
+    """What a payout pays for ``claim``: the amount approval set (a batch takes approved claims only)."""
+    if claim.approved_amount is None:  # only a write behind the services' back gets here
+        raise ValidationError(f"申领 {claim.reference} 没有核准金额，不能支付。")
+    return claim.approved_amount
+
+
 def payout_file(batch: PayoutBatch) -> bytes:
     """The bank payment file: one row per claim (payee, account, amount, reference).
 
@@ -665,7 +675,7 @@ def payout_file(batch: PayoutBatch) -> bytes:
     from mutualaid.lib.spreadsheet import safe_text
 
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]  # the one sheet a new workbook has
     sheet.title = "支付明细"
     sheet.append(["序号", "收款人", "开户行", "收款账号", "金额", "申领编号", "单位"])
     claims = list(batch.claims.select_related("unit").order_by("reference"))
@@ -675,13 +685,13 @@ def payout_file(batch: PayoutBatch) -> bytes:
     for index, claim in enumerate(claims, start=1):
         sheet.append(
             [index, safe_text(claim.payee_name), safe_text(claim.payee_bank), safe_text(claim.payee_account),
-             claim.approved_amount, safe_text(claim.reference), safe_text(claim.unit.name)]
+             _approved_amount(claim), safe_text(claim.reference), safe_text(claim.unit.name)]
         )  # fmt: skip
         sheet.cell(row=index + 1, column=4).number_format = "@"
         sheet.cell(row=index + 1, column=5).number_format = "0.00"
     total_row = len(claims) + 2
     sheet.cell(row=total_row, column=4, value="合计")
-    sheet.cell(row=total_row, column=5, value=sum((c.approved_amount for c in claims), ZERO)).number_format = "0.00"
+    sheet.cell(row=total_row, column=5, value=sum((_approved_amount(c) for c in claims), ZERO)).number_format = "0.00"
     for column, width in zip("ABCDEFG", (6, 12, 20, 24, 14, 22, 30), strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()

@@ -195,8 +195,9 @@ def _missing(schedule: Schedule, claim: ClaimFacts) -> list[str]:
 def _inconsistency(claim: ClaimFacts) -> str | None:
     if claim.admitted and claim.discharged and claim.discharged < claim.admitted:
         return f"出院日期 {claim.discharged} 早于入院日期 {claim.admitted}"
-    if claim.kind == DISABILITY and not 1 <= claim.disability_grade <= 10:
-        return f"伤残等级 {claim.disability_grade} 无效，应为 1 至 10 级"
+    grade = claim.disability_grade  # present for a disability: _missing ran first
+    if claim.kind == DISABILITY and grade is not None and not 1 <= grade <= 10:
+        return f"伤残等级 {grade} 无效，应为 1 至 10 级"
     for name, label in _MONEY_FIELDS:
         if getattr(claim, name) < 0:
             return f"{label}不能为负数"
@@ -392,7 +393,9 @@ def _allowance(
     refusal = _waiting(d, schedule, coverage, claim, event)
     if refusal:
         return refusal
-    nights = (claim.discharged - claim.admitted).days
+    discharged = claim.discharged
+    assert discharged is not None  # guaranteed by _missing for an allowance
+    nights = (discharged - event).days  # event: the day of admission
     days = max(1, nights)
     d.note(
         f"住院 {claim.admitted} 至 {claim.discharged}，共 {days} 天" + ("（不足 1 天按 1 天计）" if nights < 1 else "")
@@ -518,6 +521,7 @@ def _disability(
     if per_share <= 0:
         return d.refuse(r.NOT_COVERED_BENEFIT, "本项目不设意外伤残给付")
     grade = claim.disability_grade
+    assert grade is not None  # guaranteed by _missing
     ratio = Decimal(11 - grade) / 10
     full = per_share * coverage.shares * ratio
     d.note(

@@ -100,7 +100,7 @@ def _load(hint: Any, raw: Any) -> Any:
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(_load(args[0], item) for item in raw)
         return tuple(_load(arg, item) for arg, item in zip(args, raw, strict=True))
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         hints = typing.get_type_hints(hint)
         return hint(**{name: _load(hints[name], value) for name, value in raw.items()})
     raise TypeError(f"cannot load {hint!r}")

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -27,6 +28,12 @@ class ApplicationStatus(models.TextChoices):
     RETURNED = "returned", "已退回"
     REJECTED = "rejected", "未通过"
     WITHDRAWN = "withdrawn", "已撤回"
+
+    # The named groups below, declared for the type checker (annotations are not members).
+    EDITABLE: ClassVar[frozenset["ApplicationStatus"]]
+    IN_REVIEW: ClassVar[frozenset["ApplicationStatus"]]
+    CLOSED: ClassVar[frozenset["ApplicationStatus"]]
+    LIVE: ClassVar[frozenset["ApplicationStatus"]]
 
 
 # Named state groups, written once. The roster can still change: a draft, or one returned to the

@@ -9,7 +9,7 @@ def chinese_number(n: int) -> str:
     if not 0 < n < 10000:
         return str(n)
     digits = [int(d) for d in str(n)]
-    out = []
+    out: list[str] = []
     zero_pending = False
     for position, digit in enumerate(digits):
         unit = _UNITS[len(digits) - position - 1]

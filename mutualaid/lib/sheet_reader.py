@@ -163,12 +163,15 @@ def _sheet_parts(archive: zipfile.ZipFile) -> list[str]:
         workbook = b"".join(_read_small(archive, name) for name in names["xl/workbook.xml"])
         rels = b"".join(_read_small(archive, name) for name in names["xl/_rels/workbook.xml.rels"])
         first = _SHEET.search(workbook)
-        key = _SHEET_ID.search(b" " + first.group(1))
-        wanted = key.group(1) if key.group(1) is not None else key.group(2)
-        targets = {attrs.get(b"Id"): attrs.get(b"Target", b"") for attrs in map(_attributes,
-                   (m.group(1) for m in _RELATIONSHIP.finditer(rels)))}  # fmt: skip
-        target = targets[wanted].decode("utf-8").replace("\\", "/")
-    except (AttributeError, KeyError, UnicodeDecodeError):
+        key = _SHEET_ID.search(b" " + first.group(1)) if first else None
+        if key is None:  # no <sheet>, or one without its relationship id: which part is first is unknown
+            target = None
+        else:
+            wanted = key.group(1) if key.group(1) is not None else key.group(2)
+            targets = {attrs.get(b"Id"): attrs.get(b"Target", b"") for attrs in map(_attributes,
+                       (m.group(1) for m in _RELATIONSHIP.finditer(rels)))}  # fmt: skip
+            target = targets[wanted].decode("utf-8").replace("\\", "/")
+    except (KeyError, UnicodeDecodeError):
         target = None
     if target is not None:
         path = target[1:] if target.startswith("/xl/") else target if target.startswith("xl/") else f"xl/{target}"
@@ -281,7 +284,7 @@ def _cfb_streams(data: bytes, wanted=("workbook", "book")) -> list[bytes]:
             fat.extend(struct.unpack(f"<{size // 4}I", sector(index)))
 
     def chain(start: int, table: list[int]) -> list[int]:
-        found = []
+        found: list[int] = []
         while start not in (_FREE, _END):
             if start >= len(table) or len(found) > len(table):
                 raise SheetRefused(DAMAGED)
