@@ -107,6 +107,8 @@ class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(ClaimDocument)
 class ClaimDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("claim", "kind", "original_name", "size", "uploaded_by", "uploaded_at")
+    # In reading order (the shared fields of StoredDocument would otherwise come first).
+    fields = ("claim", "kind", "file", "original_name", "content_type", "size", "uploaded_by")
     list_filter = ("kind",)
     search_fields = ("claim__reference", "original_name")
     list_select_related = ("claim", "uploaded_by")

@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from enrollment.models import MONEY, ZERO, Coverage, Member, Plan, Unit, money_field
 from mutualaid.scoping import CityOnlyQuerySet, Role, ScopedQuerySet
-from mutualaid.uploads import random_path
+from mutualaid.uploads import StoredDocument, stored_document_path
 from mutualaid.workflow import Workflow
 
 # Claims of this amount or more need the paper originals before approval.
@@ -272,22 +272,22 @@ class ClaimDocumentQuerySet(ScopedQuerySet):
     district_path = "claim__unit__district"
 
 
-def claim_document_path(instance, filename):
-    """A random stored name: nothing about the claim or the original file is guessable from it."""
-    return random_path("claims", filename)
+# The name migration 0001 gives the claim documents' upload path: the one every stored scan shares
+# (a random name: nothing about the claim or the original file is guessable from it).
+claim_document_path = stored_document_path
 
 
-class ClaimDocument(models.Model):
+class ClaimDocument(StoredDocument):
+    upload_folder = "claims"
+
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField("材料类型", max_length=30, choices=DocumentKind.choices)
-    file = models.FileField("文件", upload_to=claim_document_path)
-    original_name = models.CharField("文件名", max_length=200)
+    # Its own default filled the rows kept before the type was recorded (migration 0002); dropping it
+    # would be a migration for nothing, as every upload sets the type it checked.
     content_type = models.CharField("文件类型", max_length=40, default="application/pdf")
-    size = models.PositiveIntegerField("大小（字节）")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.PROTECT, related_name="+"
     )
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     objects = ClaimDocumentQuerySet.as_manager()
 

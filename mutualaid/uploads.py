@@ -1,15 +1,18 @@
 """Scanned documents people upload (claim papers, certificates, transfer slips).
 
 One set of rules for every such file: PDF, JPEG or PNG by content, an extension
-that agrees with the content, a size limit, a random stored name; and one way to
-hand it back: Django's ``FileResponse`` (it builds ``Content-Disposition`` for
-Chinese names), never sniffed, never run.
+that agrees with the content, a size limit, a random stored name; one record of it,
+``StoredDocument``, which the application, claim and registration documents extend;
+and one way to hand it back: Django's ``FileResponse`` (it builds
+``Content-Disposition`` for Chinese names), never sniffed, never run.
 """
 
 import uuid
 from pathlib import PurePath
+from typing import ClassVar
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import FileResponse
 
 SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
@@ -52,7 +55,34 @@ def random_path(folder: str, filename: str) -> str:
     return f"{folder}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
 
 
-def serve_document(request, document) -> FileResponse:
+def stored_document_path(instance: "StoredDocument", filename: str) -> str:
+    """Where a stored scan goes: a random name in its model's ``upload_folder``."""
+    return random_path(instance.upload_folder, filename)
+
+
+class StoredDocument(models.Model):
+    """What every stored scan keeps: the file, under a random name in the model's ``upload_folder``;
+    the name it was uploaded under, its content type as checked, its size (``document_fields`` gives
+    these four from an upload) and when it came. Each document adds what it belongs to, and, where
+    it has them, its kind (each with its own list) and who uploaded it (a registering union has no
+    account yet)."""
+
+    upload_folder: ClassVar[str]
+
+    file = models.FileField("文件", upload_to=stored_document_path)
+    original_name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField("文件类型", max_length=40)
+    size = models.PositiveIntegerField("大小（字节）")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.original_name
+
+
+def serve_document(request, document: StoredDocument) -> FileResponse:
     """A stored scan, viewed in the browser (PDF and images) or, with ``?download=1``, downloaded under
     its original name. Every opening is logged: these are workers' medical records."""
     from mutualaid.models import audit

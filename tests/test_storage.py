@@ -1,6 +1,7 @@
 """Documents on shared storage: with a bucket configured, every scan goes to S3-compatible storage
 (so any number of web and worker machines see it) and still only comes out through the scoped view."""
 
+import re
 from pathlib import Path
 
 import boto3
@@ -13,7 +14,7 @@ from moto import mock_aws
 from claims import services
 from claims.models import ClaimDocument
 from demo.documents import PDF
-from enrollment.models import Coverage
+from enrollment.models import ApplicationDocument, Coverage, RegistrationDocument
 from tests.helpers import production_settings
 
 BUCKET = "mutualaid-documents"
@@ -58,3 +59,14 @@ def test_the_bucket_is_configured_from_the_environment():
     code = "from django.conf import settings; s = settings.STORAGES['default']; print(s['BACKEND'], s['OPTIONS']['bucket_name'], s['OPTIONS']['default_acl'])"
     output = production_settings(code, DJANGO_S3_BUCKET="docs", DJANGO_S3_ENDPOINT_URL="https://minio.example.org")
     assert output.split() == ["storages.backends.s3.S3Storage", "docs", "private"]
+
+
+@pytest.mark.parametrize(
+    ("model", "folder"),
+    [(ApplicationDocument, "applications"), (ClaimDocument, "claims"), (RegistrationDocument, "registrations")],
+)
+def test_every_kind_of_scan_is_stored_under_a_random_name_in_its_own_folder(model, folder):
+    """The three documents share one upload path (mutualaid.uploads.StoredDocument): the stored name
+    tells nothing about the person or the file, and each kind keeps to the folder it always had."""
+    stored = model._meta.get_field("file").generate_filename(model(), "王芳 工会法人资格证书.PDF")
+    assert re.fullmatch(rf"{folder}/[0-9a-f]{{32}}\.pdf", stored)

@@ -15,7 +15,7 @@ from enrollment.models.organisation import Member, Unit
 from enrollment.models.plans import Plan
 from mutualaid.roles import CITY_ROLES, Role
 from mutualaid.scoping import ScopedQuerySet
-from mutualaid.uploads import random_path
+from mutualaid.uploads import StoredDocument, random_path, stored_document_path
 from mutualaid.workflow import Workflow
 
 
@@ -286,23 +286,20 @@ class ApplicationDocumentQuerySet(ScopedQuerySet):
     district_path = "application__unit__district"
 
 
-def application_document_path(instance, filename):
-    return random_path("applications", filename)
+# The name migration 0006 gives the documents' upload path: the one every stored scan shares.
+application_document_path = stored_document_path
 
 
-class ApplicationDocument(models.Model):
+class ApplicationDocument(StoredDocument):
     """A scan the unit attaches to its application: the social-insurance proof, a transfer slip."""
+
+    upload_folder = "applications"
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField("材料类型", max_length=30, choices=ApplicationDocumentKind.choices)
-    file = models.FileField("文件", upload_to=application_document_path)
-    original_name = models.CharField("文件名", max_length=200)
-    content_type = models.CharField("文件类型", max_length=40)
-    size = models.PositiveIntegerField("大小（字节）")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.PROTECT, related_name="+"
     )
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     objects = ApplicationDocumentQuerySet.as_manager()
 

@@ -6,7 +6,7 @@ from django.db import models
 from enrollment.models.organisation import District, Unit
 from mutualaid.roles import CITY_ROLES, Role, role_of
 from mutualaid.scoping import ScopedQuerySet
-from mutualaid.uploads import random_path
+from mutualaid.uploads import StoredDocument, stored_document_path
 from mutualaid.workflow import Workflow
 
 
@@ -83,19 +83,16 @@ class RegistrationDocumentQuerySet(ScopedQuerySet):
         return self.none() if role_of(user) == Role.CLERK else super().visible_to(user)
 
 
-def registration_document_path(instance, filename):
-    return random_path("registrations", filename)
+# The name migration 0006 gives the certificates' upload path: the one every stored scan shares.
+registration_document_path = stored_document_path
 
 
-class RegistrationDocument(models.Model):
+class RegistrationDocument(StoredDocument):
     """A certificate a registering union sends (工会法人资格证书 and the like)."""
 
+    upload_folder = "registrations"
+
     registration = models.ForeignKey(UnitRegistration, on_delete=models.CASCADE, related_name="documents")
-    file = models.FileField("文件", upload_to=registration_document_path)
-    original_name = models.CharField("文件名", max_length=200)
-    content_type = models.CharField("文件类型", max_length=40)
-    size = models.PositiveIntegerField("大小（字节）")
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     objects = RegistrationDocumentQuerySet.as_manager()
 
@@ -103,6 +100,3 @@ class RegistrationDocument(models.Model):
         verbose_name = "注册证明材料"
         verbose_name_plural = "注册证明材料"
         ordering = ["registration", "uploaded_at"]
-
-    def __str__(self):
-        return self.original_name
