@@ -151,7 +151,8 @@ REGISTRATION = Kind(
     district_id=lambda r: r.district_id,
 )  # fmt: skip
 MEMBER = Kind("member", MEMBER_VALUES, member=lambda m: m, unit_id=lambda m: m.unit_id)
-DIGEST = Kind("digest", DIGEST_VALUES, link=lambda d: reverse("claims:list") + "?deadline=late",
+# The digest's subject is the claim list's filter it links to: "late", or "near" when nothing is late.
+DIGEST = Kind("digest", DIGEST_VALUES, link=lambda d: reverse("claims:list") + f"?deadline={d}",
               unit_id=lambda d: None, district_id=lambda d: None, member=lambda d: None)  # fmt: skip
 
 
