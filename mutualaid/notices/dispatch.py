@@ -194,7 +194,8 @@ def kick_sender() -> None:
     from procrastinate.contrib.django import app
 
     try:
-        app.configure_task(SEND_TASK, queue="notices", queueing_lock="send_notices").defer()
+        with transaction.atomic():  # a savepoint: a refused duplicate leaves any outer transaction usable
+            app.configure_task(SEND_TASK, queue="notices", queueing_lock="send_notices").defer()
     except exceptions.AlreadyEnqueued:
         pass
     except Exception:  # the queue being down must not break the action; the minute's sweep sends them
