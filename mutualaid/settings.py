@@ -184,7 +184,11 @@ if S3_BUCKET:
 
 # Background jobs: any number of `manage.py procrastinate worker` processes take jobs from
 # PostgreSQL. Workers need a direct connection (not a transaction-pooling proxy).
-PROCRASTINATE_WORKER_DEFAULTS = {"queues": ["jobs", "notices"], "concurrency": int(os.environ.get("WORKER_CONCURRENCY", "1"))}
+# The "notices" queue carries the SMS (mutualaid/notices) and the morning deadline digest.
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "queues": ["jobs", "notices"],
+    "concurrency": int(os.environ.get("WORKER_CONCURRENCY", "1")),
+}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -15,10 +15,9 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from claims import services as claim_services
-from claims.models import Claim
 from demo.records import DEMO_PASSWORD
 from enrollment import services
-from enrollment.models import Application, Coverage, Member, Plan, UnitRegistration
+from enrollment.models import Coverage, Member, Plan, UnitRegistration
 from enrollment.payments import statement_import
 from enrollment.registration import registration_approve, registration_return
 from mutualaid import notices
