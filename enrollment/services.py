@@ -728,7 +728,12 @@ def activate_ready(actor, applications: list[Application]) -> list[Application]:
     # The unit's clerks (one message per application) and every member (one per coverage) are told;
     # the messages are written here in a few bulk inserts and sent by the worker after the commit.
     notices.emit_many("application_effective", ready, actor=actor)
-    coverages = Coverage.objects.filter(application__in=ready).select_related("member", "plan__period")
+    coverages = (
+        Coverage.objects.filter(application__in=ready)
+        .select_related("member", "plan__period")
+        .only("shares", "renewed_shares", "effective_from", "member__phone", "member__notices_opted_out",
+              "member__name", "plan__name", "plan__waiting_days", "plan__period__name")
+    )  # fmt: skip
     notices.emit_many("coverage_effective", coverages, actor=actor, context=lambda c: {"waiting": waiting_words(c)})
     return ready
 

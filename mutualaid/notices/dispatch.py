@@ -165,7 +165,7 @@ def emit_many(event: str, subjects, *, actor=None, comment: str = "", data=None,
             if phone and (spec.essential or member is None or not member.notices_opted_out):
                 add(NoticeChannel.SMS, f"{spec.name}_phone", spec.phone_sms, values, phone=phone,
                     member=member if member is not None else None)  # fmt: skip
-        for profile in clerks.get(spec.kind.unit_id(subject), ()):
+        for profile in clerks.get(spec.kind.unit_id(subject), ()) if clerks else ():
             if actor is not None and getattr(actor, "pk", None) == profile.user_id:
                 continue  # nobody is told what they just did themselves
             if spec.clerk_app:
