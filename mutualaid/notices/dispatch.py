@@ -103,6 +103,15 @@ def _city_staff(roles) -> list:
 # --- Emitting --------------------------------------------------------------------------------------
 
 
+def _event(name: str) -> Event:
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise LookupError(
+            f"unknown notice event {name!r}: every event is a row of mutualaid/notices/events.py"
+        ) from None
+
+
 def on_transition(*, actor, obj, action: str, comment: str = "", data=None) -> list[Notice]:
     """Called by ``mutualaid.workflow.transition`` for every state change: the event of that action, if any."""
     event = BY_ACTION.get((obj._meta.label, action))
@@ -115,7 +124,7 @@ def emit(event: str, subject=None, *, actor=None, comment: str = "", data=None, 
     """Record the messages of ``event`` about ``subject`` (or the fact named after the event's kind:
     ``emit("member_phone_changed", member=m, old_phone=..., new_phone=...)``); other facts join
     ``context``, which the texts may read."""
-    kind = BY_NAME[event].kind.name
+    kind = _event(event).kind.name
     if subject is None:
         subject = facts.pop(kind, None)
     context = {**(context or {}), **facts}
@@ -126,9 +135,9 @@ def emit_many(event: str, subjects, *, actor=None, comment: str = "", data=None,
     """The same event for many subjects at once (a statement import completing a thousand invoices):
     recipients found in one query per kind, every message in one insert, one job for all the SMS.
     ``context`` is a dict for all, or a function of the subject giving each its own."""
+    spec = _event(event)
     if _muted.get():
         return []
-    spec = BY_NAME[event]
     subjects = list(subjects)
     if not subjects:
         return []
