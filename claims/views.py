@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims import engine, services
+from claims.deadlines import PAYMENT_WORKING_DAYS, deadline_of, late_filter, near_filter
 from claims.forms import (
     BounceForm,
     CheckForm,
@@ -33,6 +34,8 @@ from mutualaid.uploads import serve_document
 
 # What each reviewer works on by default: their stage in the workflow's table.
 QUEUE_FOR_ROLE = services.STAGE_OF_ROLE
+# The payment deadline's filters (the centre's home and the morning digest link here).
+DEADLINE_FILTERS = {"late": ("已逾期未支付", late_filter), "near": ("5 个工作日内到期", near_filter)}
 
 
 def _days_in_queue(claim: Claim, today: date) -> int | None:
@@ -48,6 +51,10 @@ def claim_list(request):
     role = role_of(request.user)
     claims = Claim.objects.visible_to(request.user).select_related("member", "plan__period", "unit")
     default_status = QUEUE_FOR_ROLE.get(role, "")
+    deadline = request.GET.get("deadline", "")
+    if deadline in DEADLINE_FILTERS:  # across every stage, unless a status is asked for too
+        claims = claims.filter(DEADLINE_FILTERS[deadline][1](timezone.localdate()))
+        default_status = ""
     status = request.GET.get("status", default_status)
     if status and status in ClaimStatus.values:
         claims = claims.filter(status=status)
@@ -60,10 +67,15 @@ def claim_list(request):
         elif 4 <= len(digits) < 18 and digits.rstrip("X").isdigit():
             found |= Q(member__id_number__endswith=digits)  # the last digits people read off a card
         claims = claims.filter(found)
-    claims = claims.order_by("queue_since", "pk") if status in QUEUE_FOR_ROLE.values() else claims.order_by("-pk")
+    if deadline in DEADLINE_FILTERS:
+        claims = claims.order_by("submitted_at", "pk")
+    elif status in QUEUE_FOR_ROLE.values():
+        claims = claims.order_by("queue_since", "pk")
+    else:
+        claims = claims.order_by("-pk")
     page = Paginator(claims, 50).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    rows = [(claim, _days_in_queue(claim, today)) for claim in page]
+    rows = [(claim, deadline_of(claim, today)) for claim in page]
     return render(
         request,
         "claims/list.html",
@@ -73,7 +85,9 @@ def claim_list(request):
             "status": status,
             "query": query,
             "statuses": ClaimStatus.choices,
-            "limit": QUEUE_WORKING_DAYS_LIMIT,
+            "deadline": deadline if deadline in DEADLINE_FILTERS else "",
+            "deadline_filters": [(key, label) for key, (label, _) in DEADLINE_FILTERS.items()],
+            "payment_days": PAYMENT_WORKING_DAYS,
         },
     )
 
@@ -194,6 +208,8 @@ def claim_detail(request, reference):
             "warnings": services.claim_warnings(claim, request.user) if claim.status != "paid" else [],
             "duplicates": services.duplicate_claims(claim).exists() if can["submit"] else False,
             "days_in_queue": _days_in_queue(claim, timezone.localdate()),
+            "deadline": deadline_of(claim),
+            "payment_days": PAYMENT_WORKING_DAYS,
             "limit": QUEUE_WORKING_DAYS_LIMIT,
             "document_form": DocumentForm(),
             "comment_form": CommentForm(),

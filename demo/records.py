@@ -40,6 +40,8 @@ USERS = [
     ("centre_handler", "centre_handler", None, None),
     ("centre_head", "centre_head", None, None),
 ]
+# Every clerk's account has a mobile number for notices and password resets (DOMAIN.md §7).
+STAFF_PHONES = {f"clerk_u00{k}": f"1390631000{k}" for k in range(1, 5)}
 DEMO_PASSWORD = "mutualaid-demo"  # noqa: S105 - documented demo credential
 
 PERIODS = [

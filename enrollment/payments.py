@@ -304,11 +304,13 @@ def _settle(actor, application: Application) -> None:
 
 
 def _settle_many(actor, applications: list[Application]) -> None:
-    """Recount what each invoice received and refunded; approved invoices now fully paid take effect."""
-    from enrollment.services import activate_ready
+    """Recount what each invoice received and refunded; approved invoices now fully paid take effect,
+    and the clerks of the others completed now are told they are paid in full."""
+    from enrollment.services import activate_ready, tell_paid_in_full
 
     if not applications:
         return
+    owed_before = {a.pk: a.balance for a in applications}
     with connection.cursor() as cursor:
         cursor.execute(
             """UPDATE enrollment_application a SET
@@ -323,7 +325,8 @@ def _settle_many(actor, applications: list[Application]) -> None:
         totals = {pk: (paid, refunded) for pk, paid, refunded in cursor.fetchall()}
     for application in applications:
         application.amount_paid, application.amount_refunded = totals[application.pk]
-    activate_ready(actor, applications)
+    activated = activate_ready(actor, applications)
+    tell_paid_in_full(actor, applications, owed_before=owed_before, activated=activated)
 
 
 def _lock_line(line_id: int) -> StatementLine:

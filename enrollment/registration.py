@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from enrollment.models import RegistrationDocument, RegistrationStatus, Unit, UnitRegistration
 from enrollment.payments import normalise_name
+from mutualaid import notices
 from mutualaid.lib.uscc import UsccError, validate_uscc
 from mutualaid.models import StaffProfile, audit
 from mutualaid.scoping import CITY_ROLES, Role, is_city, require, role_of
@@ -74,6 +75,7 @@ def registration_submit(*, details: dict, certificates: list, address: str | Non
     _store(registration, checked)
     audit(actor=None, obj=registration, action="create", to_state=registration.status,
           comment=f"{registration.name}（{registration.district.name}）")  # fmt: skip
+    notices.emit("registration_submitted", registration)
     return registration
 
 
@@ -193,6 +195,8 @@ def registration_approve(
     registration.reason = ""
     registration.save()
     audit(actor=actor, obj=unit, action="create", comment=f"单位注册审核通过，经办人账号 {username}")
+    # The registration form promised "审核结果和账号会通过此手机号通知您": the account name, never the password.
+    notices.emit("registration_approved", registration, actor=actor, username=username)
     return unit, username, password
 
 

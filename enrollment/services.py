@@ -30,6 +30,7 @@ from enrollment.models import (
 )
 from enrollment.roster.rules import check_day, person_problems, roster_share_problems
 from enrollment.roster.validate import renewed_shares
+from mutualaid import notices
 from mutualaid.audit import acting_as, recorded_by_service
 from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.dates import add_days
@@ -656,12 +657,23 @@ def payment_record(
     )
     audit(actor=actor, obj=application, action="payment", comment=f"到账 {amount}", data={"paid_on": str(paid_on)})
     application.save(update_fields=["amount_paid"])
-    _activate_if_ready(actor, application)
+    activated = _activate_if_ready(actor, application)
+    tell_paid_in_full(actor, [application], owed_before={application.pk: application.amount_due - (
+        application.amount_paid - amount - application.amount_refunded)}, activated=activated)  # fmt: skip
     return payment
 
 
-def _activate_if_ready(actor, application: Application) -> None:
-    activate_ready(actor, [application])
+def tell_paid_in_full(actor, applications, *, owed_before: dict, activated) -> None:
+    """The clerks learn that an invoice is paid in full (DOMAIN.md §13) when a payment completes it; one
+    whose application took effect at the same time says so in its own message (application_effective)."""
+    activated = {application.pk for application in activated}
+    completed = [a for a in applications
+                 if a.pk not in activated and owed_before.get(a.pk, ZERO) > 0 and a.balance <= 0]  # fmt: skip
+    notices.emit_many("invoice_paid", completed, actor=actor)
+
+
+def _activate_if_ready(actor, application: Application) -> list[Application]:
+    return activate_ready(actor, [application])
 
 
 def activate_ready(actor, applications: list[Application]) -> list[Application]:
@@ -713,8 +725,32 @@ def activate_ready(actor, applications: list[Application]) -> list[Application]:
                WHERE a.id = ANY(%s)""",
             [CoverageStatus.ACTIVE, [a.pk for a in ready]],
         )
+    # The unit's clerks (one message per application) and every member (one per coverage) are told;
+    # the messages are written here in a few bulk inserts and sent by the worker after the commit.
+    notices.emit_many("application_effective", ready, actor=actor)
+    coverages = (
+        Coverage.objects.filter(application__in=ready)
+        .select_related("member", "plan__period")
+        .only("shares", "renewed_shares", "effective_from", "member__phone", "member__notices_opted_out",
+              "member__name", "plan__name", "plan__waiting_days", "plan__period__name")
+    )  # fmt: skip
+    notices.emit_many("coverage_effective", coverages, actor=actor, context=lambda c: {"waiting": waiting_words(c)})
     return ready
 
 
 def waiting_ends(coverage: Coverage) -> date:
     return add_days(coverage.effective_from, coverage.plan.waiting_days)
+
+
+def waiting_words(coverage: Coverage) -> str:
+    """When a new coverage starts paying, in the words of the member's SMS: renewed shares never wait,
+    new ones wait the plan's days (illness; accidents never wait, DOMAIN.md §4)."""
+    if not coverage.plan.waiting_days:
+        return "无等待期"
+    new = coverage.shares - coverage.renewed_shares
+    if new <= 0:
+        return "续保无等待期"
+    ends = waiting_ends(coverage).isoformat()
+    if coverage.renewed_shares:
+        return f"续保的 {coverage.renewed_shares} 份无等待期，新增的 {new} 份 {ends} 起可申请疾病互助金"
+    return f"{ends} 起发生的疾病可申请互助金"

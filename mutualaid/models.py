@@ -5,6 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 
 
@@ -53,6 +54,13 @@ class AuditAction(models.TextChoices):
     REVEAL_ID = "reveal_id", "查看完整身份证号"
     REVEAL_AUDIT = "reveal_audit", "查看操作记录中的完整号码"
     PIPL_ACCESS = "pipl_access", "个人信息查询"
+    NOTICE_OPT_OUT = "notice_opt_out", "退订通知短信"
+    NOTICE_OPT_IN = "notice_opt_in", "恢复通知短信"
+    NOTICE_RETRY = "notice_retry", "重新发送短信"
+    CODE_SENT = "code_sent", "发送验证码"
+    CODE_FAILED = "code_failed", "验证码错误"
+    CODE_LOCKED = "code_locked", "验证码错误次数过多，锁定"
+    PASSWORD_RESET = "password_reset", "通过短信验证码重设密码"
 
 
 # The old name, kept for callers: action -> Chinese label.
@@ -295,3 +303,143 @@ class StaffProfile(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.unit or self.district or '市中心'}"
+
+
+# --- Notices: every message the system sends, and the codes it sends by SMS --------------------------
+
+
+class NoticeChannel(models.TextChoices):
+    SMS = "sms", "短信"
+    APP = "app", "站内消息"
+
+
+class NoticeStatus(models.TextChoices):
+    QUEUED = "queued", "待发送"
+    RETRYING = "retrying", "发送失败，等待重试"
+    FAILED = "failed", "发送失败"
+    SENT = "sent", "已发送"
+
+
+NoticeStatus.PENDING = frozenset({NoticeStatus.QUEUED, NoticeStatus.RETRYING})
+
+
+class NoticeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The centre sees every message sent (the send log); everyone else their own in-app messages."""
+        from mutualaid.scoping import is_city, role_of
+
+        if role_of(user) is None:
+            return self.none()
+        if is_city(user):
+            return self.all()
+        return self.filter(user=user, channel=NoticeChannel.APP)
+
+    def inbox(self, user):
+        """A person's own in-app messages (the 消息 page), whoever they are."""
+        return self.visible_to(user).filter(user=user, channel=NoticeChannel.APP)
+
+
+class Notice(models.Model):
+    """One message to one person on one channel, as it was rendered, with what became of it.
+
+    Written in the transaction of the action that caused it (so a rolled-back action leaves no
+    message and a committed one cannot lose its message); SMS are then sent by the worker.
+    """
+
+    event = models.CharField("事件", max_length=40)
+    template = models.CharField("模板", max_length=60)
+    channel = models.CharField("渠道", max_length=5, choices=NoticeChannel.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="接收账号", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="notices",
+    )  # fmt: skip
+    member = models.ForeignKey(
+        "enrollment.Member", verbose_name="接收会员", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    phone = models.CharField("手机号", max_length=20, blank=True)
+    text = models.TextField("内容")
+    params = models.JSONField("模板变量", default=dict, blank=True)
+    link = models.CharField("链接", max_length=300, blank=True)
+    subject = models.CharField("事项", max_length=100, blank=True)
+    status = models.CharField("状态", max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField("发送次数", default=0)
+    provider_answer = models.TextField("服务商回复", blank=True)
+    provider_id = models.CharField("服务商流水号", max_length=100, blank=True)
+    created_at = models.DateTimeField("产生时间", default=timezone.now, db_index=True)
+    next_attempt_at = models.DateTimeField("下次发送", null=True, blank=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "消息"
+        verbose_name_plural = "消息"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "channel", "read_at"], name="notice_inbox_idx"),
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(status__in=["queued", "retrying"]), name="notice_due_idx"
+            ),
+            models.Index(fields=["status", "-created_at"], name="notice_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.template} → {self.recipient_label}"
+
+    @property
+    def recipient_label(self) -> str:
+        """To whom, as the send log shows it: the account, or the mobile number with its middle hidden."""
+        if self.user_id:
+            return self.user.get_full_name() or self.user.get_username()
+        return masked_phone(self.phone)
+
+
+def masked_phone(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else phone
+
+
+class VerificationCode(models.Model):
+    """One request for an SMS code (a member signing in, a forgotten password), answered or not.
+
+    A request for a person nobody knows is recorded too (without a code), so the limits count the
+    same whoever asks. Who asked is kept as a keyed hash (``subject``): the table holds no ID numbers.
+    """
+
+    purpose = models.CharField("用途", max_length=30)
+    subject = models.CharField("申请人（散列）", max_length=64)
+    phone = models.CharField("手机号", max_length=20, blank=True)
+    address = models.GenericIPAddressField("申请地址", null=True, blank=True)
+    code_hash = models.CharField("验证码（散列）", max_length=64, blank=True)
+    created_at = models.DateTimeField("申请时间", default=timezone.now)
+    expires_at = models.DateTimeField("有效期至")
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "短信验证码"
+        verbose_name_plural = "短信验证码"
+        indexes = [
+            models.Index(fields=["purpose", "subject", "created_at"], name="code_subject_idx"),
+            models.Index(fields=["purpose", "address", "created_at"], name="code_address_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.purpose} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CodeLock(models.Model):
+    """Wrong codes in a row for one person and purpose; five lock them out for 30 minutes."""
+
+    purpose = models.CharField("用途", max_length=30)
+    subject = models.CharField("申请人（散列）", max_length=64)
+    failures = models.PositiveSmallIntegerField("连续错误次数", default=0)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "验证码锁定"
+        verbose_name_plural = "验证码锁定"
+        constraints = [models.UniqueConstraint(fields=["purpose", "subject"], name="code_lock_unique")]
+
+    def __str__(self):
+        return f"{self.purpose} {self.locked_until or ''}"

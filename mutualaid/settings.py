@@ -184,11 +184,28 @@ if S3_BUCKET:
 
 # Background jobs: any number of `manage.py procrastinate worker` processes take jobs from
 # PostgreSQL. Workers need a direct connection (not a transaction-pooling proxy).
-PROCRASTINATE_WORKER_DEFAULTS = {"queues": ["jobs"], "concurrency": int(os.environ.get("WORKER_CONCURRENCY", "1"))}
+# The "notices" queue carries the SMS (mutualaid/notices) and the morning deadline digest.
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "queues": ["jobs", "notices"],
+    "concurrency": int(os.environ.get("WORKER_CONCURRENCY", "1")),
+}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Notices (mutualaid/notices): how SMS leave (console | file | aliyun | tencent; README "Notices"), how
+# fast the worker sends them, and the year calendar the payment deadline counts working days on.
+SMS_BACKEND = os.environ.get("DJANGO_SMS_BACKEND", "console")
+SMS_FILE_PATH = os.environ.get("DJANGO_SMS_FILE_PATH", str(BASE_DIR / "sms"))
+SMS_SIGN_NAME = os.environ.get("DJANGO_SMS_SIGN_NAME", "")
+try:
+    SMS_RATE = float(os.environ.get("DJANGO_SMS_RATE", "10"))
+except ValueError as exc:
+    raise ImproperlyConfigured("DJANGO_SMS_RATE must be a number of messages per second, e.g. 10") from exc
+if SMS_RATE <= 0:
+    raise ImproperlyConfigured("DJANGO_SMS_RATE must be a number of messages per second above 0")
+HOLIDAYS_FILE = os.environ.get("DJANGO_HOLIDAYS_FILE", "")
 
 # Claim documents: scans and photos of invoices, PDFs of discharge summaries.
 CLAIM_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024

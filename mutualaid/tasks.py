@@ -6,7 +6,8 @@ import time
 
 from procrastinate.contrib.django import app
 
-from mutualaid import jobs
+from mutualaid import jobs, notices
+from mutualaid.notices.dispatch import SEND_TASK
 
 
 @app.task(name=jobs.RUN_JOB_TASK, queue="jobs", pass_context=False)
@@ -26,3 +27,16 @@ def queue_check(job, progress):
     """Does nothing but say which worker ran it, once: `manage.py queue_check` shows the workers are alive."""
     time.sleep(float(job.params.get("seconds", 0)))
     return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+@app.task(name=SEND_TASK, queue="notices", queueing_lock="send_notices", pass_context=False)
+def send_notices() -> dict:
+    """The SMS an action left waiting (one job however many), sent at the provider's rate."""
+    return notices.send_due()
+
+
+@app.periodic(cron="* * * * *", periodic_id="send_due_notices")
+@app.task(name="mutualaid.send_due_notices", queue="notices", queueing_lock="send_due_notices", pass_context=False)
+def send_due_notices(timestamp: int) -> dict:
+    """Every minute: the retries whose time has come (and anything a lost job left behind)."""
+    return notices.send_due()

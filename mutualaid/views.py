@@ -1,5 +1,6 @@
+from django import forms
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import get_user_model, password_validation, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
@@ -7,9 +8,11 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from mutualaid import passwords
 from mutualaid.jobs import as_shown, job_retry
+from mutualaid.lib.phones import clean_phone
 from mutualaid.models import Job, audit
 from mutualaid.scoping import get_visible_or_404
 
@@ -112,3 +115,82 @@ def password_change(request):
         messages.success(request, "密码已修改，请牢记新密码。")
         return redirect("home")
     return render(request, "registration/password_change.html", {"form": form, "first": first})
+
+
+# --- Forgotten passwords: a code by SMS to the account's mobile number ---------------------------------
+
+
+class ForgotForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150)
+    phone = forms.CharField(label="账号登记的手机号", max_length=20)
+
+    def clean_phone(self):
+        try:
+            return clean_phone(self.cleaned_data["phone"], mobile_only=True)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+class ResetForm(forms.Form):
+    code = forms.CharField(label="短信验证码", max_length=6, min_length=6)
+    new_password1 = forms.CharField(label="新密码", widget=forms.PasswordInput, strip=False)
+    new_password2 = forms.CharField(label="再次输入新密码", widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args, username: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.username = username
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("new_password1"), data.get("new_password2")
+        if first and second and first != second:
+            self.add_error("new_password2", "两次输入的新密码不一致。")
+        elif first:
+            # Judged against the name typed, for every name alike: the rules never tell whether it exists.
+            try:
+                password_validation.validate_password(first, user=get_user_model()(username=self.username))
+            except forms.ValidationError as exc:
+                self.add_error("new_password1", exc)
+        return data
+
+
+def _client_address(request) -> str | None:
+    from axes.helpers import get_client_ip_address
+
+    return get_client_ip_address(request) or None
+
+
+@require_http_methods(["GET", "POST"])
+def password_forgot(request):
+    form = ForgotForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        username, phone = form.cleaned_data["username"].strip(), form.cleaned_data["phone"]
+        refusal = passwords.reset_request(username=username, phone=phone, address=_client_address(request))
+        if refusal:
+            form.add_error(None, refusal)
+        else:
+            request.session["password_reset"] = {"username": username, "phone": phone}
+            messages.success(request, passwords.answer(phone))
+            return redirect("password_forgot_code")
+    return render(request, "registration/password_forgot.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def password_forgot_code(request):
+    pending = request.session.get("password_reset")
+    if not pending:
+        return redirect("password_forgot")
+    form = ResetForm(request.POST or None, username=pending["username"])
+    if request.method == "POST" and form.is_valid():
+        _user, refusal = passwords.reset_confirm(
+            username=pending["username"], phone=pending["phone"], code=form.cleaned_data["code"],
+            password=form.cleaned_data["new_password1"],
+        )  # fmt: skip
+        if refusal:
+            form.add_error("code", refusal)
+        else:
+            del request.session["password_reset"]
+            messages.success(request, "密码已重设，请用新密码登录。")
+            return redirect("login")
+    return render(request, "registration/password_forgot_code.html",
+                  {"form": form, "phone_tail": pending["phone"][-4:]})  # fmt: skip

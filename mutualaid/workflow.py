@@ -98,11 +98,15 @@ class Workflow:
 def transition(*, actor, obj, action: str, comment: str = "", data=None) -> str:
     """Move ``obj`` along its model's workflow and append the audit row; returns the old state.
 
-    The caller saves ``obj`` inside the same transaction.
+    The caller saves ``obj`` inside the same transaction. Whoever the change concerns is told
+    (``mutualaid.notices``: the event of ``action``, if the table has one), in the same transaction,
+    so the message exists exactly when the change does.
     """
+    from mutualaid import notices
     from mutualaid.models import audit
 
     source = obj.status
     obj.status = type(obj).workflow.target(action, source)
     audit(actor=actor, obj=obj, action=action, from_state=source, to_state=obj.status, comment=comment, data=data)
+    notices.on_transition(actor=actor, obj=obj, action=action, comment=comment, data=data)
     return source

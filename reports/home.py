@@ -4,10 +4,19 @@ in reports, the app that reads the others; the ground floor imports no app)."""
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from claims.deadlines import deadline_of, late_filter, near_filter
 from claims.models import Claim, ClaimStatus
-from enrollment.models import Application, ApplicationStatus, Coverage, CoverageStatus
+from enrollment.models import (
+    Application,
+    ApplicationStatus,
+    Coverage,
+    CoverageStatus,
+    RegistrationStatus,
+    UnitRegistration,
+)
 from mutualaid.scoping import Role, role_of, unit_of
 
 
@@ -45,4 +54,25 @@ def home(request):
             unpaid=Count("pk", filter=Q(status=ApplicationStatus.CENTRE_APPROVED)),
         )
         context.update(claim_counts=claim_counts, application_counts=application_counts)
+        if role == Role.DISTRICT:
+            # What waits for the office: unions asking to be registered, applications to review.
+            registrations = UnitRegistration.objects.visible_to(user).filter(status=RegistrationStatus.PENDING)
+            context.update(
+                registrations_waiting=registrations.count(),
+                oldest_registrations=registrations.order_by("submitted_at")[:5],
+                oldest_applications=applications.filter(status=ApplicationStatus.SUBMITTED).order_by("submitted_at")[
+                    :5
+                ],
+            )
+        else:
+            # Claims past or near the 30-working-day payment deadline, oldest first.
+            today = timezone.localdate()
+            late = claims.filter(late_filter(today)).select_related("unit")
+            near = claims.filter(near_filter(today)).select_related("unit")
+            context.update(
+                late_count=late.count(),
+                near_count=near.count(),
+                deadline_rows=[(claim, deadline_of(claim, today))
+                               for claim in (late.order_by("submitted_at", "pk")[:8] or near.order_by("submitted_at", "pk")[:8])],
+            )  # fmt: skip
     return render(request, "home.html", context)

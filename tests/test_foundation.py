@@ -69,11 +69,29 @@ def test_audit_rows_cannot_be_changed_or_deleted(db):
         entry.delete()
 
 
+def _sms_and_calendar_configured(tmp_path) -> dict:
+    """A deployment that sends real SMS (every template registered) and knows this year's and next
+    year's holidays (a year the package does not know yet comes from DJANGO_HOLIDAYS_FILE; made-up
+    days here, the check only asks that the year be known)."""
+    import json
+    from datetime import date
+
+    from mutualaid.notices.backends import template_variable
+    from mutualaid.notices.events import sms_templates
+
+    year = date.today().year
+    calendar = tmp_path / "holidays.json"
+    calendar.write_text(json.dumps({str(y): {"holidays": [f"{y}-01-01"], "workdays": []} for y in (year, year + 1)}))
+    templates = {template_variable(name): f"SMS_{k:09d}" for k, name in enumerate(sms_templates())}
+    return dict(DJANGO_SMS_BACKEND="aliyun", ALIBABA_CLOUD_ACCESS_KEY_ID="id", ALIBABA_CLOUD_ACCESS_KEY_SECRET="secret",
+                DJANGO_SMS_SIGN_NAME="职工互助保障", DJANGO_HOLIDAYS_FILE=str(calendar), **templates)  # fmt: skip
+
+
 def test_deploy_check_is_clean_with_production_settings(tmp_path):
     env = dict(
         DJANGO_DEBUG="0", DJANGO_SECRET_KEY="k" * 20 + "-Zx9!q@W#e$R%t^Y&u*I(o)P_a+S=d-F" + "m" * 20,
         DJANGO_ALLOWED_HOSTS="mutualaid.example.org", DATABASE_URL="postgres://postgres@127.0.0.1:5432/mutualaid",
-        DJANGO_STATIC_ROOT=str(tmp_path / "static"),
+        DJANGO_STATIC_ROOT=str(tmp_path / "static"), **_sms_and_calendar_configured(tmp_path),
     )  # fmt: skip
     # Before collectstatic every page would be a 500: the check says so.
     result = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
