@@ -68,9 +68,10 @@ def load_calendar(extra: Mapping | str | Path | None = None) -> WorkingCalendar:
     holidays = set(constants.holidays)
     workdays = set(constants.workdays)
     years = {day.year for day in holidays}
-    if isinstance(extra, str | Path):
-        extra = json.loads(Path(extra).read_text(encoding="utf-8"))
-    for year, days in (extra or {}).items():
+    published: Mapping = (
+        json.loads(Path(extra).read_text(encoding="utf-8")) if isinstance(extra, str | Path) else extra or {}
+    )
+    for year, days in published.items():
         year = int(year)
         holidays = {d for d in holidays if d.year != year} | _dates(days.get("holidays", ()))
         workdays = {d for d in workdays if d.year != year} | _dates(days.get("workdays", ()))
