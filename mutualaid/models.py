@@ -61,6 +61,11 @@ class AuditAction(models.TextChoices):
     CODE_FAILED = "code_failed", "验证码错误"
     CODE_LOCKED = "code_locked", "验证码错误次数过多，锁定"
     PASSWORD_RESET = "password_reset", "通过短信验证码重设密码"
+    PHONE = "phone", "登记手机号"
+    MEMBER_LOGIN = "member_login", "职工本人登录"
+    MEMBER_LOGOUT = "member_logout", "职工本人退出登录"
+    MEMBER_FILE = "member_file", "职工本人提交"
+    RETURN_TO_MEMBER = "return_to_member", "退回职工本人"
 
 
 # The old name, kept for callers: action -> Chinese label.

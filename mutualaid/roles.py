@@ -36,6 +36,9 @@ ROLE_LABELS = {
 }
 ROLE_GROUPS = dict(ROLE_LABELS)
 CITY_ROLES = {Role.CENTRE_HANDLER, Role.CENTRE_HEAD, Role.ADMIN}
+# The member themself, signed in at /me/ with an SMS code (DOMAIN.md §13): no account, no group, never
+# a staff role. The claim workflow names it for the steps a member takes (filing, sending again).
+MEMBER = "member"
 
 
 def role_of(user) -> Role | None:

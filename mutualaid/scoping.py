@@ -33,6 +33,9 @@ class ScopedQuerySet(models.QuerySet):
 
     unit_path = "unit"
     district_path = "unit__district"
+    # From the row to the ``Member`` it is about ("" when the row is the member), for the member's own
+    # pages at /me/; None: nothing of this kind is a member's to see.
+    member_path: str | None = None
 
     def _lookup(self, path: str) -> str:
         return f"{path}__pk" if path else "pk"
@@ -52,6 +55,12 @@ class ScopedQuerySet(models.QuerySet):
                 return self.none()
             return self.filter(**{self._lookup(self.unit_path): unit.pk})
         return self.none()
+
+    def owned_by(self, member):
+        """What a member signed in at /me/ sees: their own rows, nothing else (no staff role reaches here)."""
+        if member is None or member.pk is None or self.member_path is None:
+            return self.none()
+        return self.filter(**{self._lookup(self.member_path): member.pk})
 
 
 class CityOnlyQuerySet(models.QuerySet):
@@ -74,6 +83,14 @@ def get_visible_or_404(queryset_or_model, user, **lookup):
         queryset = queryset_or_model.objects.all()
     try:
         return queryset.visible_to(user).get(**lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404("记录不存在") from exc
+
+
+def get_owned_or_404(queryset, member, **lookup):
+    """The member's own record, or 404 for anything else (another person's, or none at all)."""
+    try:
+        return queryset.owned_by(member).get(**lookup)
     except queryset.model.DoesNotExist as exc:
         raise Http404("记录不存在") from exc
 

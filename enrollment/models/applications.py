@@ -234,6 +234,8 @@ class CoverageStatus(models.TextChoices):
 
 
 class CoverageQuerySet(ScopedQuerySet):
+    member_path = "member"
+
     def active(self):
         return self.filter(status=CoverageStatus.ACTIVE)
 

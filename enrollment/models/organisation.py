@@ -87,7 +87,7 @@ class Unit(models.Model):
 
 
 class MemberQuerySet(ScopedQuerySet):
-    pass
+    member_path = ""  # a member signed in at /me/ sees their own record
 
 
 class Member(models.Model):
