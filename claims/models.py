@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from enrollment.models import MONEY, ZERO, Coverage, Member, Plan, Unit, money_field
+from mutualaid.roles import MEMBER
 from mutualaid.scoping import CityOnlyQuerySet, Role, ScopedQuerySet
 from mutualaid.uploads import StoredDocument, stored_document_path
 from mutualaid.workflow import Workflow
@@ -31,6 +32,10 @@ class Cause(models.TextChoices):
 
 class ClaimStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
+    # Filed by the member from their phone (/me/, DOMAIN.md §13): with the unit's clerk, who completes
+    # and submits it (the unit's opinion, §3's first step) or sends it back to the member.
+    MEMBER_FILED = "member_filed", "职工本人提交，待单位确认"
+    MEMBER_RETURNED = "member_returned", "已退回职工本人补充"
     SUBMITTED = "submitted", "待办事处审核"
     DISTRICT_APPROVED = "district_approved", "待中心审核"
     CENTRE_CHECKED = "centre_checked", "待负责人审批"
@@ -49,6 +54,8 @@ class ClaimStatus(models.TextChoices):
 
 # Named state groups, written once. Still with its filer: the details and documents can change.
 ClaimStatus.EDITABLE = frozenset({ClaimStatus.DRAFT, ClaimStatus.RETURNED})
+# Filed by the member and not yet submitted by the unit: with the clerk, or back with the member.
+ClaimStatus.FROM_MEMBER = frozenset({ClaimStatus.MEMBER_FILED, ClaimStatus.MEMBER_RETURNED})
 # Under review: waiting for the district office, the handler or the head.
 ClaimStatus.OPEN = frozenset({ClaimStatus.SUBMITTED, ClaimStatus.DISTRICT_APPROVED, ClaimStatus.CENTRE_CHECKED})
 # Decided for good: nothing more to check or pay.
@@ -63,6 +70,8 @@ PAYERS = {Role.CENTRE_HANDLER, Role.CENTRE_HEAD}
 
 
 class ClaimQuerySet(ScopedQuerySet):
+    member_path = "member"
+
     def counted(self):
         return self.filter(status__in=COUNTED_STATUSES)
 
@@ -74,6 +83,11 @@ class Claim(models.Model):
         # acts: the district office at submitted, the handler at district_approved, the head at
         # centre_checked (an approval that pays nothing closes; a changed amount goes back).
         ("submit", ClaimStatus.EDITABLE, "submitted", "提交申领", {Role.CLERK, Role.CENTRE_HANDLER}),
+        # A member's own claim (DOMAIN.md §13): the member files it (and sends it again once returned to
+        # them); the unit's clerk completes and submits it, or returns it to the member with a reason.
+        ("member_file", ("draft", "member_returned"), "member_filed", "职工本人提交", {MEMBER}),
+        ("submit", ("member_filed",), "submitted", "提交申领", {Role.CLERK}),
+        ("return_to_member", ("member_filed",), "member_returned", "退回职工本人", {Role.CLERK}),
         ("district_approve", ("submitted",), "district_approved", "办事处审核通过", {Role.DISTRICT}),
         ("centre_check", ("district_approved",), "centre_checked", "中心经办人审核", {Role.CENTRE_HANDLER}),
         ("approve", ("centre_checked",), "approved", "中心负责人审批", {Role.CENTRE_HEAD}),
@@ -270,6 +284,7 @@ REQUIRED_DOCUMENTS: dict[str, list[tuple[DocumentKind, ...]]] = {
 class ClaimDocumentQuerySet(ScopedQuerySet):
     unit_path = "claim__unit"
     district_path = "claim__unit__district"
+    member_path = "claim__member"
 
 
 # The name migration 0001 gives the claim documents' upload path: the one every stored scan shares

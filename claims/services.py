@@ -29,13 +29,15 @@ from claims.models import (
 )
 from claims.rules import REASON_LABELS, RULES_VERSION, Result
 from claims.rules.serialize import dump_result
-from enrollment.models import ZERO, CatalogueItem, Coverage, Member
+from enrollment.models import ZERO, CatalogueItem, Coverage, CoverageStatus, Member, Unit
+from mutualaid import notices
 from mutualaid.audit import recorded_by_service
 from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.money import format_yuan
 from mutualaid.lib.phones import clean_phone
 from mutualaid.models import audit
-from mutualaid.scoping import Role, require
+from mutualaid.roles import MEMBER
+from mutualaid.scoping import Role, require, role_of
 from mutualaid.uploads import document_fields
 from mutualaid.workflow import transition
 
@@ -47,6 +49,16 @@ EDITABLE_FIELDS = (
     "payee_name", "payee_bank", "payee_account", "payee_reason", "phone", "unit_opinion",
 )  # fmt: skip
 PAYEE_FIELDS = ("payee_name", "payee_bank", "payee_account")
+# What a member fills in on their phone (/me/): the event, the money, where to pay it. The payee is the
+# member themself; the contact phone, the unit's opinion and the invoice numbers are the clerk's.
+MEMBER_FIELDS = (
+    "kind", "cause", "admitted", "discharged", "event_date", "diagnosis", "diagnosis_text", "disability_grade",
+    "hospital", "total_cost", "basic_insurance_paid", "other_paid", "excluded_self_pay", "payee_bank", "payee_account",
+)  # fmt: skip
+# A member files for a stay, a diagnosis or an accident's disability; a death is filed by the unit.
+MEMBER_KINDS = ("hospital_stay", "diagnosis", "disability")
+# Photos or scans a member sends at once (each at most settings.CLAIM_DOCUMENT_MAX_BYTES).
+MEMBER_MAX_FILES = 20
 
 # Which reviewer acts at which stage (DOMAIN.md §3), as the workflow's table says: nobody acts
 # outside their stage.
@@ -66,6 +78,14 @@ def _require_stage(claim: Claim, role: Role, action: str) -> None:
 
 def _role_check(actor, claim: Claim, roles: Collection[str]):
     require(actor, roles, unit=claim.unit)
+
+
+def may_edit(role, claim: Claim) -> bool:
+    """Whoever may submit the claim now may still change its details and documents (the workflow's
+    table says who: the filer of a draft or a returned claim, the unit's clerk for a member's claim)."""
+    return Claim.workflow.may(role, "submit", claim.status) or (
+        role == Role.ADMIN and claim.status in ClaimStatus.EDITABLE
+    )
 
 
 def _lock(claim: Claim) -> Claim:
@@ -156,7 +176,7 @@ def payee_problem(claim: Claim) -> str | None:
     submission, each review step and the payout batch with the same words. A draft paid to the
     member counts the member's account on record, which submission copies onto it."""
     name, account = claim.payee_name, claim.payee_account
-    draft = claim.status in ClaimStatus.EDITABLE
+    draft = claim.status in ClaimStatus.EDITABLE | ClaimStatus.FROM_MEMBER
     if draft and not account and (name or claim.member.name) == claim.member.name:
         name, account = claim.member.name, claim.member.bank_account
     missing = [label for value, label in ((name, "收款人"), (account, "收款账号")) if not value]
@@ -198,6 +218,23 @@ def _check_payee(actor, claim: Claim, *, reason_changed: bool) -> None:
         )
 
 
+def _numbered(coverage: Coverage, *, created_by) -> Claim:
+    """A new, unsaved claim on ``coverage`` with the next number of its unit, plan and period."""
+    Member.objects.select_for_update().filter(pk=coverage.member_id).exists()
+    Unit.objects.select_for_update().filter(pk=coverage.unit_id).exists()  # serialises numbering
+    seq = (Claim.objects.filter(plan=coverage.plan, unit=coverage.unit).aggregate(m=Max("seq"))["m"] or 0) + 1
+    return Claim(
+        reference=Claim.make_reference(coverage.plan, coverage.unit, seq),
+        seq=seq,
+        coverage=coverage,
+        member=coverage.member,
+        plan=coverage.plan,
+        unit=coverage.unit,
+        created_by=created_by,
+        phone=coverage.member.phone,
+    )
+
+
 @transaction.atomic
 @recorded_by_service
 def claim_create(*, actor, coverage: Coverage, **details) -> Claim:
@@ -205,22 +242,7 @@ def claim_create(*, actor, coverage: Coverage, **details) -> Claim:
     coverage = Coverage.objects.select_related("plan__period", "unit", "member").get(pk=coverage.pk)
     require(actor, {Role.CLERK, Role.CENTRE_HANDLER, Role.ADMIN}, unit=coverage.unit, message="您没有录入申领的权限。")
     details = _clean_details(details)
-    Member.objects.select_for_update().filter(pk=coverage.member_id).exists()
-    from enrollment.models import Unit
-
-    Unit.objects.select_for_update().filter(pk=coverage.unit_id).exists()  # serialises numbering
-    seq = (Claim.objects.filter(plan=coverage.plan, unit=coverage.unit).aggregate(m=Max("seq"))["m"] or 0) + 1
-    member = coverage.member
-    claim = Claim(
-        reference=Claim.make_reference(coverage.plan, coverage.unit, seq),
-        seq=seq,
-        coverage=coverage,
-        member=member,
-        plan=coverage.plan,
-        unit=coverage.unit,
-        created_by=actor,
-        phone=member.phone,
-    )
+    claim = _numbered(coverage, created_by=actor)
     for field, value in details.items():
         if value in ("", None) and field in ("phone", "unit_opinion"):
             continue  # left blank: the member's phone, the default opinion
@@ -239,7 +261,7 @@ def claim_create(*, actor, coverage: Coverage, **details) -> Claim:
 def claim_update(*, actor, claim: Claim, **details) -> Claim:
     claim = _lock(claim)
     _role_check(actor, claim, {Role.CLERK, Role.CENTRE_HANDLER, Role.ADMIN})
-    if claim.status not in ClaimStatus.EDITABLE:
+    if not may_edit(role_of(actor), claim):
         raise ValidationError("申领已提交，不能修改。")
     details = _clean_details(details)
     reason_changed = details.get("payee_reason", claim.payee_reason) != claim.payee_reason
@@ -263,7 +285,7 @@ def claim_attach(*, actor, claim: Claim, kind: str, upload) -> ClaimDocument:
 
     claim = _lock(claim)
     _role_check(actor, claim, {Role.CLERK, Role.CENTRE_HANDLER, Role.ADMIN})
-    if claim.status not in ClaimStatus.EDITABLE:
+    if not may_edit(role_of(actor), claim):
         raise ValidationError("申领已提交，不能再上传材料；被退回后可以补充。")
     if kind not in DocumentKind.values:
         raise ValidationError("请选择材料类型。")
@@ -359,10 +381,13 @@ def claim_submit(*, actor, claim: Claim, duplicate_reason: str = "") -> Claim:
     claim = _lock(claim)
     _role_check(actor, claim, Claim.workflow.roles("submit"))
     Claim.workflow.target("submit", claim.status)
+    if not Claim.workflow.may(role_of(actor), "submit", claim.status):
+        raise PermissionDenied("职工本人提交的申领由所在单位的经办人确认后提交。")
+    from_member = claim.status == ClaimStatus.MEMBER_FILED
     missing = missing_documents(claim)
     if missing:
         raise ValidationError(f"还缺少以下材料，请上传后再提交：{'、'.join(missing)}。")
-    from_member = _default_payee(claim)
+    member_account = _default_payee(claim)
     _require_payee(claim)
     duplicate_reason = duplicate_reason.strip()
     duplicates = list(duplicate_claims(claim).values_list("reference", flat=True))
@@ -377,10 +402,12 @@ def claim_submit(*, actor, claim: Claim, duplicate_reason: str = "") -> Claim:
     result, inputs = engine.estimate(claim)
     _store_result(claim, result, inputs)
     data = {"estimate": str(result.payable), "decision": result.decision}
-    if from_member:
+    if member_account:
         data["payee_account"] = "会员登记的银行账户"
     _transition(actor, claim, "submit", data=data)
     claim.save()
+    if from_member:
+        notices.emit("claim_received_by_unit", claim=claim)
     return claim
 
 
@@ -498,7 +525,8 @@ def claim_approve(*, actor, claim: Claim, comment: str = "") -> Claim:
     Member.objects.select_for_update().get(pk=claim.member_id)  # the member's ledger
     if claim.admitted and claim.plan.kind == "REIMBURSEMENT":
         waiting = engine.same_stay_claims(claim).filter(
-            plan__priority__lt=claim.plan.priority, status__in=sorted(ClaimStatus.EDITABLE | ClaimStatus.OPEN)
+            plan__priority__lt=claim.plan.priority,
+            status__in=sorted(ClaimStatus.EDITABLE | ClaimStatus.FROM_MEMBER | ClaimStatus.OPEN),
         )
         first = waiting.values_list("reference", flat=True).first()
         if first:
@@ -557,6 +585,105 @@ def claim_return(*, actor, claim: Claim, reason: str) -> Claim:
 @recorded_by_service
 def claim_reject(*, actor, claim: Claim, reason: str) -> Claim:
     return _close(actor, claim, "reject", reason)
+
+
+@transaction.atomic
+@recorded_by_service
+def claim_return_to_member(*, actor, claim: Claim, reason: str) -> Claim:
+    """The unit's clerk sends a member's own claim back to them, saying what is missing or wrong."""
+    claim = _close(actor, claim, "return_to_member", reason)
+    notices.emit("claim_returned_to_member", claim=claim, reason=claim.last_comment)
+    return claim
+
+
+# --- A member's own claims (/me/, DOMAIN.md §13) ----------------------------------------------
+
+
+def check_member_uploads(uploads) -> None:
+    """Every file a member sends, checked before anything is stored: at most 20 at once, each a PDF, JPEG
+    or PNG (by content and extension) of at most 10 MB, under a document kind the claim knows."""
+    from django.conf import settings
+
+    if len(uploads) > MEMBER_MAX_FILES:
+        raise ValidationError(f"一次最多上传 {MEMBER_MAX_FILES} 个文件，您选择了 {len(uploads)} 个。")
+    for kind, upload in uploads:
+        if kind not in DocumentKind.values:
+            raise ValidationError("请选择材料类型。")
+        document_fields(upload, max_bytes=settings.CLAIM_DOCUMENT_MAX_BYTES)
+
+
+def _store_member_uploads(claim: Claim, uploads, by: dict) -> None:
+    from django.conf import settings
+
+    for kind, upload in uploads:
+        document = ClaimDocument.objects.create(
+            claim=claim, kind=kind, uploaded_by=None,
+            **document_fields(upload, max_bytes=settings.CLAIM_DOCUMENT_MAX_BYTES),
+        )  # fmt: skip
+        audit(actor=None, obj=claim, action="attach", data=by,
+              comment=f"{document.get_kind_display()}：{document.original_name}（职工本人上传）")  # fmt: skip
+
+
+def _member_transition(member: Member, claim: Claim, comment: str = "") -> None:
+    if not Claim.workflow.may(MEMBER, "member_file", claim.status):
+        raise ValidationError(f"该申领当前为“{claim.get_status_display()}”，不能由本人提交。")
+    _transition(None, claim, "member_file", comment, data={"by_member": member.pk})
+
+
+@transaction.atomic
+@recorded_by_service
+def claim_member_file(*, member: Member, coverage: Coverage, uploads=(), **details) -> Claim:
+    """A member files a claim on their own coverage from their phone: it goes to the clerk of the unit
+    that enrolled them as 职工本人提交，待单位确认, paid to the member (their account on record unless they
+    type another), with the photos they took."""
+    coverage = (
+        Coverage.objects.owned_by(member).filter(pk=coverage.pk, status=CoverageStatus.ACTIVE)
+        .select_related("plan__period", "unit", "member").first()
+    )  # fmt: skip
+    if coverage is None:
+        raise PermissionDenied("只能为本人的有效保障申领。")
+    unknown = set(details) - set(MEMBER_FIELDS)
+    if unknown:
+        raise ValueError(f"not a member's claim fields: {sorted(unknown)}")
+    if details.get("kind") not in MEMBER_KINDS:
+        raise ValidationError({"kind": "请选择申领类型：住院、确诊/手术或意外伤残。"})
+    details = _clean_details(details)
+    uploads = list(uploads)
+    check_member_uploads(uploads)
+    claim = _numbered(coverage, created_by=None)
+    for field, value in details.items():
+        setattr(claim, field, value)
+    claim.payee_name = member.name
+    _default_payee(claim)
+    claim.save()
+    result, inputs = engine.estimate(claim)
+    _store_result(claim, result, inputs)
+    by = {"by_member": member.pk}
+    audit(actor=None, obj=claim, action="create", to_state=claim.status, data=by)
+    _store_member_uploads(claim, uploads, by)
+    _member_transition(member, claim)
+    claim.save()
+    notices.emit("member_claim_filed", claim=claim)
+    return claim
+
+
+@transaction.atomic
+@recorded_by_service
+def claim_member_resend(*, member: Member, claim: Claim, uploads=(), comment: str = "") -> Claim:
+    """A member adds documents to the claim their unit returned to them and sends it to the clerk again."""
+    claim = _lock(claim)
+    if claim.member_id != member.pk:
+        raise PermissionDenied("只能办理本人的申领。")
+    if not Claim.workflow.may(MEMBER, "member_file", claim.status) or claim.status == ClaimStatus.DRAFT:
+        raise ValidationError(f"该申领当前为“{claim.get_status_display()}”，不能由本人重新提交。")
+    uploads = list(uploads)
+    check_member_uploads(uploads)
+    by = {"by_member": member.pk}
+    _store_member_uploads(claim, uploads, by)
+    _member_transition(member, claim, (comment or "").strip()[:300])
+    claim.save()
+    notices.emit("member_claim_filed", claim=claim)
+    return claim
 
 
 # --- Payouts ---------------------------------------------------------------------------

@@ -117,7 +117,7 @@ def claim_create(request):
 @require_http_methods(["GET", "POST"])
 def claim_edit(request, reference):
     claim = get_visible_or_404(Claim, request.user, reference=reference)
-    if claim.status not in ClaimStatus.EDITABLE:
+    if not services.may_edit(role_of(request.user), claim):
         messages.error(request, "申领已提交，不能修改。")
         return redirect("claims:detail", reference=reference)
     form = ClaimForm(request.POST or None, instance=claim, user=request.user)
@@ -185,6 +185,7 @@ def claim_detail(request, reference):
         and not claim.originals_received_at,
         "return": "return" in actions,
         "reject": "reject" in actions,
+        "return_to_member": "return_to_member" in actions,
     }
     # The head reads it as the approval blocker; the others where their own step is held.
     mine = bool(actions & {"submit", "district_approve", "centre_check"})
@@ -259,6 +260,7 @@ ACTIONS = {
     "approve": (services.claim_approve, CommentForm, "已审批，待支付。"),
     "return": (services.claim_return, ReasonForm, "已退回，申领人可修改后重新提交。"),
     "reject": (services.claim_reject, ReasonForm, "已作不予给付处理。"),
+    "return_to_member": (services.claim_return_to_member, ReasonForm, "已退回职工本人，职工补充后会重新提交。"),
 }
 
 

@@ -35,6 +35,8 @@ def home(request):
             applications=applications.order_by("-plan__period__number", "plan__priority", "seq")[:30],
             awaiting_payment=applications.filter(status=ApplicationStatus.CENTRE_APPROVED),
             claims=claims.order_by("-pk")[:20],
+            # Members' own claims from their phones, waiting for the unit's confirmation (DOMAIN.md §13).
+            member_filed=claims.filter(status=ClaimStatus.MEMBER_FILED).order_by("queue_since", "pk")[:50],
             covered=Coverage.objects.visible_to(user)
             .filter(status=CoverageStatus.ACTIVE)
             .values("plan__period__number")
