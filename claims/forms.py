@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import forms
 
 from claims.models import Claim, ClaimKind, DocumentKind
-from claims.services import EDITABLE_FIELDS
+from claims.services import EDITABLE_FIELDS, MEMBER_FIELDS, MEMBER_KINDS, MEMBER_MAX_FILES
 from enrollment.models import Coverage, CoverageStatus
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -58,33 +58,127 @@ class ClaimForm(forms.ModelForm):
         return (self.cleaned_data.get("diagnosis") or "").strip().upper()
 
     def clean(self):
-        data = super().clean()
-        kind = data.get("kind")
-        if kind == "hospital_stay":
-            for field, label in (("admitted", "入院日期"), ("discharged", "出院日期")):
-                if not data.get(field):
-                    self.add_error(field, f"住院申领须填写{label}。")
-        elif kind in ("diagnosis", "disability", "death") and not data.get("event_date"):
-            self.add_error("event_date", "请填写确诊、事故或身故日期。")
-        if kind == "disability" and not data.get("disability_grade"):
-            self.add_error("disability_grade", "伤残申领须填写伤残等级（1–10 级）。")
-        if data.get("admitted") and data.get("discharged") and data["discharged"] < data["admitted"]:
-            self.add_error("discharged", "出院日期不能早于入院日期。")
-        return data
+        return _check_kind(self, super().clean())
 
     def details(self) -> dict:
-        details = {name: self.cleaned_data.get(name) for name in EDITABLE_FIELDS if name in self.cleaned_data}
-        for name in MONEY_FIELDS:
-            if details.get(name) is None:
-                details[name] = Decimal("0")
-        return details
+        return _details(self, EDITABLE_FIELDS)
 
     def error_lines(self) -> list[str]:
-        return [
-            f"{self.fields[name].label}：{error}" if name in self.fields else error
-            for name, errors in self.errors.items()
-            for error in errors
-        ]
+        return _error_lines(self)
+
+
+def _check_kind(form, data: dict) -> dict:
+    """The dates and grade each kind of claim needs, the same on the clerk's form and the member's."""
+    kind = data.get("kind")
+    if kind == "hospital_stay":
+        for field, label in (("admitted", "入院日期"), ("discharged", "出院日期")):
+            if not data.get(field):
+                form.add_error(field, f"住院申领须填写{label}。")
+    elif kind in ("diagnosis", "disability", "death") and not data.get("event_date"):
+        form.add_error("event_date", "请填写确诊、事故或身故日期。")
+    if kind == "disability" and not data.get("disability_grade"):
+        form.add_error("disability_grade", "伤残申领须填写伤残等级（1–10 级）。")
+    if data.get("admitted") and data.get("discharged") and data["discharged"] < data["admitted"]:
+        form.add_error("discharged", "出院日期不能早于入院日期。")
+    return data
+
+
+def _details(form, names) -> dict:
+    details = {name: form.cleaned_data.get(name) for name in names if name in form.cleaned_data}
+    for name in MONEY_FIELDS:
+        if name in details and details[name] is None:
+            details[name] = Decimal("0")
+    return details
+
+
+def _error_lines(form) -> list[str]:
+    return [
+        f"{form.fields[name].label}：{error}" if name in form.fields else error
+        for name, errors in form.errors.items()
+        for error in errors
+    ]
+
+
+# Where a member's photos go: one picker per kind of document, so the clerk's checklist is ticked by them.
+MEMBER_DOCUMENT_KINDS = {
+    "hospital_stay": (DocumentKind.DISCHARGE_SUMMARY, DocumentKind.INVOICE, DocumentKind.SETTLEMENT),
+    "diagnosis": (DocumentKind.DIAGNOSIS_CERTIFICATE, DocumentKind.PATHOLOGY_REPORT, DocumentKind.SURGERY_RECORD),
+    "disability": (DocumentKind.DISABILITY_APPRAISAL,),
+    "always": (DocumentKind.ID_CARD, DocumentKind.BANK_CARD, DocumentKind.OTHER),
+}
+
+
+def member_document_kinds(kind: str | None = None) -> list[tuple[str, str, str]]:
+    """(kind, label, the claim kinds it belongs to) for each picker on the member's form."""
+    rows = []
+    for claim_kind, kinds in MEMBER_DOCUMENT_KINDS.items():
+        if kind and claim_kind not in (kind, "always"):
+            continue
+        rows += [(k.value, k.label, "" if claim_kind == "always" else claim_kind) for k in kinds]
+    return rows
+
+
+def member_uploads(files) -> list[tuple[str, object]]:
+    """The files of a member's form as (document kind, file), from the pickers named ``doc_<kind>``."""
+    uploads = []
+    for kind in DocumentKind.values:
+        uploads += [(kind, upload) for upload in files.getlist(f"doc_{kind}")]
+    return uploads
+
+
+class MemberClaimForm(forms.ModelForm):
+    """A member's own claim from their phone: which of their coverages, the event, the money, and an
+    account other than the one on record if they want."""
+
+    coverage = forms.ModelChoiceField(queryset=Coverage.objects.none(), label="保障项目", empty_label="请选择")
+
+    class Meta:
+        model = Claim
+        fields = ("coverage", *MEMBER_FIELDS)
+        widgets = {"admitted": DATE, "discharged": DATE, "event_date": DATE}
+        labels = {"payee_bank": "开户行", "payee_account": "银行卡号"}
+        help_texts = {
+            "excluded_self_pay": "结算单上的全自费、不予报销部分。",
+            "other_paid": "大病保险、商业保险等其他渠道已报销的金额。",
+            "diagnosis": "目录疾病填编码，如 DD01；不清楚可不填，由单位经办人补充。",
+        }
+
+    def __init__(self, *args, coverages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["coverage"].queryset = coverages
+        self.fields["coverage"].label_from_instance = lambda c: (
+            f"{c.plan.period.name} {c.plan.name}{'（' + str(c.shares) + '份）' if c.shares > 1 else ''}"
+        )
+        self.fields["kind"].choices = [("", "请选择"), *((k, dict(ClaimKind.choices)[k]) for k in MEMBER_KINDS)]
+        for name in MONEY_FIELDS:
+            self.fields[name].required = False
+            self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "0.01", "min": "0"})
+        self.fields["disability_grade"].widget.attrs.update({"min": 1, "max": 10, "inputmode": "numeric"})
+        self.fields["diagnosis"].widget.attrs.update({"autocapitalize": "characters", "list": "diagnosis-codes"})
+        self.fields["payee_account"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+        self.fields["payee_bank"].required = self.fields["payee_account"].required = False
+
+    def clean_diagnosis(self):
+        return (self.cleaned_data.get("diagnosis") or "").strip().upper()
+
+    def clean(self):
+        return _check_kind(self, super().clean())
+
+    def details(self) -> dict:
+        return _details(self, MEMBER_FIELDS)
+
+    def error_lines(self) -> list[str]:
+        return _error_lines(self)
+
+
+class MemberResendForm(forms.Form):
+    comment = forms.CharField(
+        label="补充说明", required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="可说明补充了哪些材料，单位经办人会看到。",
+    )  # fmt: skip
+
+
+MEMBER_FILES_HELP = f"JPG、PNG 或 PDF，每个不超过 10 MB，一次最多 {MEMBER_MAX_FILES} 个。"
 
 
 class DocumentForm(forms.Form):

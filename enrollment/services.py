@@ -35,6 +35,7 @@ from mutualaid.audit import acting_as, recorded_by_service
 from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.dates import add_days
 from mutualaid.lib.idcard import mask_account
+from mutualaid.lib.phones import clean_phone
 from mutualaid.models import audit, audit_many
 from mutualaid.scoping import CITY_ROLES, Role, district_of, is_city, require
 from mutualaid.uploads import document_fields
@@ -168,7 +169,12 @@ def declared_changes(application: Application, *, viewer, limit: int = 200) -> t
 
 def apply_declared_details(*, actor, application: Application) -> int:
     """At centre approval: what the application's roster declares becomes the people's record (the audit
-    triggers keep old and new of each changed member, and who approved). Returns the people changed."""
+    triggers keep old and new of each changed member, and who approved). Returns the people changed. A
+    member whose mobile number changes is told so on the old one (the notices module sends it)."""
+    old_phones = dict(
+        application.lines.filter(_differs("phone", "phone")).exclude(member__phone="")
+        .values_list("member_id", "member__phone")
+    )  # fmt: skip
     with acting_as(actor, f"审核通过 {application.reference}"), connection.cursor() as cursor:
         cursor.execute(
             """UPDATE enrollment_member m SET
@@ -190,7 +196,11 @@ def apply_declared_details(*, actor, application: Application) -> int:
                                        m.bank_account, m.bank_name)""",
             [application.pk],
         )
-        return cursor.rowcount
+        changed = cursor.rowcount
+    for member in Member.objects.filter(pk__in=list(old_phones)):
+        notices.emit("member_phone_changed", member=member, old_phone=old_phones[member.pk], new_phone=member.phone,
+                     actor=actor)  # fmt: skip
+    return changed
 
 
 # --- Members --------------------------------------------------------------------------
@@ -224,6 +234,29 @@ def member_set_bank_account(*, actor, member: Member, bank_name: str, bank_accou
         member.save(update_fields=list(changes))
         audit(actor=actor, obj=member, action="bank_account", comment=f"{bank_name} {mask_account(bank_account)}",
               data={"changes": changes})  # fmt: skip
+    return member
+
+
+@transaction.atomic
+def member_set_phone(*, actor, member: Member, phone: str) -> Member:
+    """The member's mobile number on record (how they sign in to their own pages and get notices),
+    recorded by the clerk of the member's unit; a changed number is told to the old one."""
+    member = Member.objects.select_for_update(of=("self",)).select_related("unit").get(pk=member.pk)
+    if member.unit is None:
+        raise PermissionDenied("该会员没有所在单位，手机号由单位经办人登记。")
+    require(actor, {Role.CLERK}, unit=member.unit, message="会员的手机号由所在单位的经办人登记。")
+    try:
+        phone = clean_phone(phone, mobile_only=True)
+    except ValueError as exc:
+        raise ValidationError({"phone": str(exc)}) from exc
+    old = member.phone
+    if phone != old:
+        member.phone = phone
+        member.save(update_fields=["phone"])
+        audit(actor=actor, obj=member, action="phone", comment=f"{old or '（未登记）'} → {phone}",
+              data={"changes": {"phone": [old, phone]}})  # fmt: skip
+        if old:
+            notices.emit("member_phone_changed", member=member, old_phone=old, new_phone=phone, actor=actor)
     return member
 
 
@@ -754,3 +787,30 @@ def waiting_words(coverage: Coverage) -> str:
     if coverage.renewed_shares:
         return f"续保的 {coverage.renewed_shares} 份无等待期，新增的 {new} 份 {ends} 起可申请疾病互助金"
     return f"{ends} 起发生的疾病可申请互助金"
+
+
+@dataclass(frozen=True)
+class ShareGroup:
+    """Shares of one coverage that become payable on the same day."""
+
+    shares: int
+    payable_from: date
+    renewed: bool
+
+
+def share_groups(coverage: Coverage) -> list[ShareGroup]:
+    """When each share of a coverage becomes payable (DOMAIN.md §4, as the engine applies it): shares
+    renewed from last period at once, added shares and new members after the waiting period."""
+    renewed = min(coverage.renewed_shares, coverage.shares)
+    new = coverage.shares - renewed
+    if coverage.plan.waiting_days <= 0:
+        return [ShareGroup(coverage.shares, coverage.effective_from, renewed > 0)]
+    groups = [ShareGroup(renewed, coverage.effective_from, True)] if renewed else []
+    if new:
+        groups.append(ShareGroup(new, waiting_ends(coverage), False))
+    return groups
+
+
+def claim_deadline(coverage: Coverage) -> date:
+    """The last day a claim on this coverage may be submitted (DOMAIN.md §5)."""
+    return add_days(coverage.effective_to, coverage.plan.claim_deadline_days)

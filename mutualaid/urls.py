@@ -32,6 +32,8 @@ urlpatterns = [
     path("members/<int:pk>/", member_views.member_detail, name="member"),
     path("members/<int:pk>/id/", member_views.member_reveal_id, name="member_reveal_id"),
     path("members/<int:pk>/bank/", member_views.member_bank_account, name="member_bank_account"),
+    path("members/<int:pk>/phone/", member_views.member_phone, name="member_phone"),
+    path("me/", include("claims.me_urls")),  # the members' own pages (DOMAIN.md §13)
     path("audit/", audit_views.audit_list, name="audit"),
     path("audit/person/", audit_views.person_request, name="audit_person"),
     path("audit/<int:pk>/reveal/", audit_views.audit_reveal, name="audit_reveal"),

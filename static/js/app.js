@@ -13,7 +13,10 @@
   const estimate = () => {
     clearTimeout(timer);
     timer = setTimeout(async () => {
-      const response = await fetch(form.dataset.estimateUrl, { method: "POST", body: new FormData(form),
+      // The figures only: photos chosen on a member's form are sent once, with the claim itself.
+      const data = new FormData(form);
+      for (const [name, value] of Array.from(data.entries())) if (value instanceof File) data.delete(name);
+      const response = await fetch(form.dataset.estimateUrl, { method: "POST", body: data,
         headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" });
       if (response.ok) box.innerHTML = await response.text();
     }, 400);
