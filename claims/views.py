@@ -116,6 +116,8 @@ def claim_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def claim_edit(request, reference):
+    if role_of(request.user) not in (Role.CLERK, Role.CENTRE_HANDLER, Role.ADMIN):
+        raise PermissionDenied  # reviewers never edit a claim: they return it
     claim = get_visible_or_404(Claim, request.user, reference=reference)
     if not services.may_edit(role_of(request.user), claim):
         messages.error(request, "申领已提交，不能修改。")

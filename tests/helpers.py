@@ -7,6 +7,7 @@ from urllib.parse import urljoin
 
 from claims import services
 from demo.documents import attach_required
+from enrollment.member_signin import start_session
 
 
 def submit(actor, claim, **kwargs):
@@ -81,3 +82,16 @@ def press(client, url: str, button: str, *, action: str | None = None, **fields)
     form = next(f for f in forms_on(page.content.decode())
                 if button in f["buttons"] and (action is None or f["action"] == action))  # fmt: skip
     return client.post(urljoin(url, form["action"] or url), {**form["data"], **fields})
+
+
+def as_member(client, member):
+    """Sign ``client`` in to the members' pages (/me/) as ``member``, as the SMS code would: a fresh
+    session holding the member's key and nothing else."""
+    from django.conf import settings
+
+    client.logout()
+    session = client.session
+    start_session(session, member)
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return client

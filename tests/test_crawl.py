@@ -6,6 +6,10 @@ district's people (names, ID numbers), references or amounts. Then every form
 post any role was shown is replayed by every clerk and district officer who
 could not open the page it came from, and must be refused without changing
 anything.
+
+Members signed in to their own pages (/me/) crawl them the same way: each sees their own records
+and nobody else's (not even a colleague's in the same unit), no staff page opens for them, and the
+forms of other members' and of staff pages are refused to them without changing anything.
 """
 
 import io
@@ -24,8 +28,11 @@ from django.test import Client, override_settings
 from pypdf import PdfReader
 
 from claims import services as claim_services
-from enrollment.models import Coverage
+from claims.models import Claim
+from enrollment.models import Coverage, Member
+from mutualaid.lib.idcard import mask_id
 from mutualaid.models import AuditLog
+from tests.helpers import as_member
 
 MAX_PAGES = 400
 SKIP_PREFIXES = ("/admin/", "/accounts/logout", "/static/", "/media/")
@@ -54,6 +61,9 @@ OFFICERS = {
 }
 SCOPED = {**CLERKS, **OFFICERS}
 CITY = ["centre_handler", "centre_head"]
+# Members at /me/: two colleagues in U001 (one with a paid claim, one with a claim returned to him), one
+# with nothing claimed yet, and one of another unit.
+MEMBERS = ["张伟", "王强", "李娜", "刘洋"]
 
 
 def foreign_markers(own_units: set[str]) -> list[str]:
@@ -168,6 +178,34 @@ def claims_in_every_unit():
         )
 
 
+def member_markers(name: str) -> list[str]:
+    """What must never reach member ``name``: everyone else's name and ID number (masked or not, same
+    unit or not), other units, and every claim reference that is not theirs."""
+    own_id, own_unit = PEOPLE[name]
+    markers = []
+    for other, (id_number, _) in PEOPLE.items():
+        if other != name:
+            markers += [other, id_number, mask_id(id_number)]
+    for code, (unit_name, _) in UNITS.items():
+        if code != own_unit:
+            markers += [unit_name, f"-{code}-"]
+    return markers + list(Claim.objects.exclude(member__id_number=own_id).values_list("reference", flat=True))
+
+
+def members_claims():
+    """A member's claim waiting for the unit (张伟) and one the clerk returned to the member (王强)."""
+    clerk = User.objects.get(username="clerk_u001")
+    for name, returned in (("张伟", False), ("王强", True)):
+        member = Member.objects.get(id_number=PEOPLE[name][0])
+        coverage = Coverage.objects.get(member=member, plan__period__number=16, plan__code="MED")
+        claim = claim_services.claim_member_file(
+            member=member, coverage=coverage, kind="hospital_stay", admitted=date(2026, 9, 2),
+            discharged=date(2026, 9, 6), hospital="威海市立医院",
+        )  # fmt: skip
+        if returned:
+            claim_services.claim_return_to_member(actor=clerk, claim=claim, reason="请补拍出院小结")
+
+
 @pytest.fixture(scope="module")
 def crawls(django_db_setup, django_db_blocker):
     """Every role's crawl, made once for the module (it is a fifth of the suite's time) inside a
@@ -176,10 +214,15 @@ def crawls(django_db_setup, django_db_blocker):
                     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # fmt: skip
     with override_settings(STORAGES=plain_static), django_db_blocker.unblock(), transaction.atomic():
         claims_in_every_unit()
+        members_claims()
         client, done = Client(), {}
         for username in [*SCOPED, *CITY]:
             client.force_login(User.objects.get(username=username))
             done[username] = crawl(client)
+            client.logout()
+        for name in MEMBERS:
+            as_member(client, Member.objects.get(id_number=PEOPLE[name][0]))
+            done[f"member:{name}"] = crawl(client, "/me/")
             client.logout()
         yield done
         transaction.set_rollback(True)
@@ -228,7 +271,70 @@ def test_foreign_form_posts_are_refused_and_change_nothing(crawls, client, db):
             before = AuditLog.objects.count()
             response = client.post(action, data)
             replayed += 1
-            assert response.status_code in (400, 403, 404, 405), (username, action, response.status_code)
+            if urlsplit(action).path.startswith("/me/"):  # a member's page: staff are sent to its sign-in
+                assert response.status_code == 302 and response["Location"] == "/me/login/", (username, action)
+            else:
+                assert response.status_code in (400, 403, 404, 405), (username, action, response.status_code)
             assert AuditLog.objects.count() == before, (username, action)
         client.logout()
     assert replayed > 0
+
+
+def test_members_see_their_own_records_and_no_staff_page(crawls, client, db):
+    centre = crawls["centre_handler"]
+    for name in MEMBERS:
+        result = crawls[f"member:{name}"]
+        assert len(result.pages) >= 3, (name, result.pages)
+        # Every link a member is shown opens a member's page: none leads to a staff page or a refusal.
+        assert all(url.startswith("/me/") for url in result.pages), (name, result.pages)
+        assert all(status == 200 for status in result.pages.values()), (name, result.pages)
+        markers = member_markers(name)
+        for url, text in result.bodies.items():
+            leaked = [marker for marker in markers if marker in text]
+            assert not leaked, (name, url, leaked)
+        member = Member.objects.get(id_number=PEOPLE[name][0])
+        as_member(client, member)
+        # No staff page opens, whatever address a member types.
+        for url in centre.pages:
+            response = client.get(url)
+            assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), (name, url)
+        # Another member's records are 404.
+        others = {url for other in MEMBERS if other != name for url in crawls[f"member:{other}"].pages
+                  if url.startswith("/me/claims/") and "/new/" not in url}  # fmt: skip
+        assert others
+        for url in others:
+            assert client.get(url).status_code == 404, (name, url)
+        client.logout()
+    zhang = crawls["member:张伟"]
+    assert "/me/claims/15-DD-U001-C1/" in zhang.pages and "/me/claims/16-MED-U001-C2/" in zhang.pages
+    assert any("重新提交给单位经办人" in text for text in crawls["member:王强"].bodies.values())
+
+
+def test_members_forms_and_staff_forms_are_refused_across_and_change_nothing(crawls, client, db):
+    member_forms = {(page, action): data for name in MEMBERS for page, action, data in crawls[f"member:{name}"].forms
+                    if urlsplit(action).path != "/me/logout/"}  # fmt: skip
+    staff_forms = {(page, action): data for username in [*SCOPED, *CITY] for page, action, data in crawls[username].forms
+                   if not urlsplit(action).path.startswith(SKIP_PREFIXES)}  # fmt: skip
+    assert any("/send/" in action for _, action in member_forms) and staff_forms
+    replayed = 0
+    for name in MEMBERS:
+        as_member(client, Member.objects.get(id_number=PEOPLE[name][0]))
+        own_pages = crawls[f"member:{name}"].pages
+        for (page, action), data in member_forms.items():
+            if own_pages.get(page) == 200 or client.get(page).status_code == 200:
+                continue  # their own page, or one every member has (the overview, the new claim form)
+            before = AuditLog.objects.count()
+            response = client.post(action, data)
+            replayed += 1
+            assert response.status_code == 404, (name, action, response.status_code)
+            assert AuditLog.objects.count() == before, (name, action)
+        for (_page, action), data in staff_forms.items():
+            before = AuditLog.objects.count()
+            response = client.post(action, data)
+            replayed += 1
+            assert response.status_code in (302, 403, 404, 405), (name, action, response.status_code)
+            if response.status_code == 302:
+                assert response["Location"].startswith("/accounts/login/"), (name, action)
+            assert AuditLog.objects.count() == before, (name, action)
+        client.logout()
+    assert replayed > len(staff_forms)

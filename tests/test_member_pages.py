@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -23,6 +22,7 @@ from mutualaid import notices
 from mutualaid.lib.idcard import make_id
 from mutualaid.models import AuditLog
 from mutualaid.roles import MEMBER, Role
+from tests.helpers import as_member
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -72,15 +72,6 @@ def last_code(sms) -> str:
 
 def without_csrf(html: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
-
-
-def as_member(client, member):
-    client.logout()
-    session = client.session
-    member_signin.start_session(session, member)
-    session.save()
-    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
-    return client
 
 
 def zhang():
