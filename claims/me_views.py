@@ -42,10 +42,21 @@ from enrollment.services import claim_deadline, share_groups
 from mutualaid.lib.bank import account_tail
 from mutualaid.models import AuditLog
 from mutualaid.refusals import refusal_text
+from mutualaid.roles import MEMBER, Role
 from mutualaid.scoping import get_owned_or_404
 
 # Steps whose comment is a reason the member should read (why it came back, why nothing is paid).
 REASON_ACTIONS = {"return", "reject", "return_to_member", "close"}
+# Who takes a step, in the words a member knows: the workflow's table names the roles.
+OFFICES = {MEMBER: "本人", Role.CLERK: "单位经办人", Role.DISTRICT: "办事处", Role.CENTRE_HANDLER: "市中心",
+           Role.CENTRE_HEAD: "市中心", Role.ADMIN: "市中心"}  # fmt: skip
+
+
+def _who(action: str, source: str) -> str:
+    """The office that takes ``action`` from ``source``, as the workflow's table says ("" if several may)."""
+    transition = Claim.workflow.transitions.get(action)
+    offices = {OFFICES.get(role, "") for role in transition.by.get(source, ())} if transition else set()
+    return offices.pop() if len(offices) == 1 else ""
 
 
 class SignInForm(forms.Form):
@@ -198,7 +209,11 @@ def claim_detail(request, reference):
         Claim.objects.select_related("plan__period", "unit", "coverage", "payout_batch"), member, reference=reference
     )
     timeline = [
-        {"entry": entry, "reason": entry.comment if entry.action in REASON_ACTIONS else ""}
+        {
+            "entry": entry,
+            "who": _who(entry.action, entry.from_state),
+            "reason": entry.comment if entry.action in REASON_ACTIONS else "",
+        }
         for entry in AuditLog.objects.for_object(claim).exclude(from_state="")
     ]
     missing = services.missing_documents(claim) if claim.status not in ClaimStatus.FINISHED else []

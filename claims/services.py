@@ -621,7 +621,7 @@ def _store_member_uploads(claim: Claim, uploads, by: dict) -> None:
             **document_fields(upload, max_bytes=settings.CLAIM_DOCUMENT_MAX_BYTES),
         )  # fmt: skip
         audit(actor=None, obj=claim, action="attach", data=by,
-              comment=f"{document.get_kind_display()}：{document.original_name}（职工本人上传）")  # fmt: skip
+              comment=f"{document.get_kind_display()}：{document.original_name}")  # fmt: skip
 
 
 def _member_transition(member: Member, claim: Claim, comment: str = "") -> None:

@@ -121,7 +121,7 @@ def login(client):
 
 # Modules whose tests take minutes (or a browser): `make test-fast` skips them, `make test` runs all.
 SLOW_MODULES = {"test_crawl", "test_workers", "test_backup", "test_claim_concurrency", "test_payment_concurrency"}
-BROWSER_MODULES = {"test_e2e_enrollment"}
+BROWSER_MODULES = {"test_e2e_enrollment", "test_e2e_member"}
 
 
 def pytest_collection_modifyitems(config, items):
