@@ -8,6 +8,7 @@ Run it after `seed_demo --scale N` to see how the product behaves at volume:
 import statistics
 import time
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 from django.db import connection, reset_queries
@@ -15,7 +16,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from claims import engine
-from claims.models import Claim
+from claims.models import Claim, ClaimStatus
+from enrollment.member_signin import start_session
 from enrollment.models import Coverage, Member
 
 
@@ -45,10 +47,26 @@ class Command(BaseCommand):
             ("district_hc", "/reports/statistics/", "statistics, district office"),
             ("centre_handler", "/enrollment/payments/", "payments overview"),
         ]
+        # The members' own pages (/me/), as a member with a paid claim and one with a claim under review.
+        paid = Claim.objects.filter(status=ClaimStatus.PAID).select_related("member").order_by("-pk").first()
+        open_ = Claim.objects.filter(status=ClaimStatus.SUBMITTED).select_related("member").order_by("-pk").first()
+        pages += [
+            (None, "/me/login/", "member sign-in page"),
+            (paid.member, "/me/", "member overview (a paid claim)"),
+            (paid.member, f"/me/claims/{paid.reference}/", "member claim, paid"),
+            (open_.member, f"/me/claims/{open_.reference}/", "member claim, under review"),
+            (open_.member, "/me/claims/new/", "member claim form"),
+        ]
         self.stdout.write(f"{'page':<40} {'median ms':>10} {'max ms':>8} {'queries':>8}")
-        for username, url, label in pages:
+        for who, url, label in pages:
             client = Client(HTTP_HOST="localhost")
-            client.force_login(User.objects.get(username=username))
+            if isinstance(who, str):
+                client.force_login(User.objects.get(username=who))
+            elif who is not None:  # a member at /me/: their own session key, as the SMS code gives it
+                session = client.session
+                start_session(session, who)
+                session.save()
+                client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
             timings, queries = [], 0
             for _ in range(repeat):
                 reset_queries()
