@@ -84,7 +84,10 @@ def compute(user, *, period=None, plan=None, district=None) -> Statistics:
         r.due, r.subsidies, r.units = item["due"] or ZERO, item["subsidies"] or ZERO, item["units"]
         r.collected = (item["paid"] or ZERO) - (item["refunded"] or ZERO)
     waited = ExpressionWrapper(F("paid_at") - F("submitted_at"), output_field=DurationField())
-    claims = _filter(Claim.objects.visible_to(user).exclude(status=ClaimStatus.DRAFT), **where)
+    # Filed with the scheme: a draft, or a member's claim the unit has not submitted, is not (yet).
+    claims = _filter(
+        Claim.objects.visible_to(user).exclude(status__in=[ClaimStatus.DRAFT, *ClaimStatus.FROM_MEMBER]), **where
+    )
     for item in claims.values("plan").annotate(
         filed=Count("*"),
         paid_count=Count("pk", filter=Q(status=ClaimStatus.PAID)),

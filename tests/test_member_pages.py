@@ -478,3 +478,18 @@ def test_a_rosters_phone_reaches_the_record_at_centre_approval_and_the_old_numbe
     member = zhang()
     assert member.phone == "13900001111"
     assert events == [("member_phone_changed", {"member": member, "old_phone": "13806310001"})]
+
+
+def test_a_members_claim_counts_as_filed_once_the_unit_submits_it(clock, clerk_u001, handler):
+    from reports.statistics import compute
+
+    def filed():
+        return compute(handler, period=16).totals.claims_filed
+
+    before = filed()
+    claim = claim_services.claim_member_file(member=zhang(), coverage=zhang_med(), kind="hospital_stay",
+                                             admitted=date(2026, 8, 10), discharged=date(2026, 8, 20))  # fmt: skip
+    assert filed() == before  # with the unit, not yet with the scheme
+    attach_required(claim, clerk_u001)
+    claim_services.claim_submit(actor=clerk_u001, claim=claim)
+    assert filed() == before + 1
