@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
 from claims.models import Claim, ClaimDocument
-from enrollment.models import Coverage, Member, RosterLine
+from enrollment.models import Coverage, Member, MemberCode, RosterLine
 from mutualaid.models import AuditLog
 
 
@@ -59,11 +59,17 @@ def person_record(member: Member) -> list[Section]:
         for d in ClaimDocument.objects.filter(claim__member=member).select_related("claim").order_by("pk")
     ])  # fmt: skip
     history = Section("操作记录", ["时间", "操作人", "操作", "对象", "说明"], [
-        [entry.at, entry.actor.get_username() if entry.actor else "系统", entry.action_label, entry.object_repr,
-         entry.comment]
+        [entry.at, entry.actor.get_username() if entry.actor else "职工本人" if entry.data.get("by_member") else "系统",
+         entry.action_label, entry.object_repr, entry.comment]
         for entry in history_of(member, claims)
     ])  # fmt: skip
-    return [profile, coverages, lines, claim_rows, documents, history]
+    # Requests for a sign-in code to the members' pages made with this ID number (the codes themselves
+    # are kept only as hashes and are not part of it).
+    codes = Section("登录验证码申请", ["时间", "所填手机号", "来源地址", "已发送", "已使用"], [
+        [code.created_at, code.phone, code.client or "", _yes(bool(code.code_hash)), _yes(code.used_at is not None)]
+        for code in MemberCode.objects.filter(id_number=member.id_number).order_by("created_at")
+    ])  # fmt: skip
+    return [profile, coverages, lines, claim_rows, documents, history, codes]
 
 
 def history_of(member: Member, claims) -> list[AuditLog]:

@@ -493,3 +493,17 @@ def test_a_members_claim_counts_as_filed_once_the_unit_submits_it(clock, clerk_u
     attach_required(claim, clerk_u001)
     claim_services.claim_submit(actor=clerk_u001, claim=claim)
     assert filed() == before + 1
+
+
+def test_a_pipl_request_lists_the_sign_in_codes_asked_with_the_id_number(client, clock, sms, handler):
+    from tests.test_audit import sheet_rows
+
+    ask(client, *ZHANG, address="10.9.9.9")
+    ask(client, ZHANG[0], "13900009999", address="10.9.9.9")
+    client.force_login(handler)
+    response = client.post("/audit/person/", {"id_number": ZHANG[0], "reason": "本人申请", "format": "xlsx"})
+    rows = sheet_rows(response, "登录验证码申请")
+    assert [row[1:] for row in rows[1:]] == [
+        ("13806310001", "10.9.9.9", "是", "否"),
+        ("13900009999", "10.9.9.9", "否", "否"),
+    ]
