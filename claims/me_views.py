@@ -83,8 +83,10 @@ def _client(request) -> str | None:
 
 def _sign_in_page(request, form, *, sent: str = "", refusal: str = "", code_step: bool = False):
     """Step one asks for the ID number and phone; step two (once a code was asked for) for the code."""
-    return render(request, "me/login.html",
-                  {"form": form, "sent": sent, "refusal": refusal, "code_step": code_step or bool(sent)})  # fmt: skip
+    response = render(request, "me/login.html",
+                      {"form": form, "sent": sent, "refusal": refusal, "code_step": code_step or bool(sent)})  # fmt: skip
+    response["Cache-Control"] = "no-store, private"  # the second step holds the ID number typed
+    return response
 
 
 def _field_errors(form, exc: ValidationError) -> None:

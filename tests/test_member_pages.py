@@ -507,3 +507,10 @@ def test_a_pipl_request_lists_the_sign_in_codes_asked_with_the_id_number(client,
         ("13806310001", "10.9.9.9", "是", "否"),
         ("13900009999", "10.9.9.9", "否", "否"),
     ]
+
+
+def test_a_phone_on_record_written_with_dashes_or_spaces_still_signs_in(client, clock, sms):
+    Member.objects.filter(id_number=ZHANG[0]).update(phone="138-0631 0001")
+    ask(client, *ZHANG)
+    assert sms()[-1]["to"] == "13806310001"
+    assert enter(client, *ZHANG, last_code(sms)).status_code == 302
