@@ -228,7 +228,8 @@ def claim_detail(request, reference):
         "paid_on": _paid_on(claim) if claim.status == ClaimStatus.PAID else None,
         "account": account_tail(claim.payee_account),
         "reason_labels": services.reason_labels(claim.reasons),
-        "resend": claim.status == ClaimStatus.MEMBER_RETURNED,
+        # Sending it again is the member's step the workflow's table allows (a draft is never the member's).
+        "resend": claim.status != ClaimStatus.DRAFT and Claim.workflow.may(MEMBER, "member_file", claim.status),
         "resend_form": MemberResendForm(),
         "pickers": member_document_kinds(claim.kind),
         "files_help": MEMBER_FILES_HELP,

@@ -514,3 +514,13 @@ def test_a_phone_on_record_written_with_dashes_or_spaces_still_signs_in(client, 
     ask(client, *ZHANG)
     assert sms()[-1]["to"] == "13806310001"
     assert enter(client, *ZHANG, last_code(sms)).status_code == 302
+
+
+def test_the_overview_query_count_does_not_grow_with_claims(client, clock, django_assert_max_num_queries):
+    for day in (1, 11, 21):
+        claim_services.claim_member_file(member=zhang(), coverage=zhang_med(), kind="hospital_stay",
+                                         admitted=date(2026, 7, day), discharged=date(2026, 7, day + 3))  # fmt: skip
+    as_member(client, zhang())
+    with django_assert_max_num_queries(5):
+        page = client.get("/me/").text
+    assert page.count("职工本人提交，待单位确认") == 3
