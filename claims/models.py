@@ -47,6 +47,7 @@ class ClaimStatus(models.TextChoices):
 
     # The named groups below, declared for the type checker (annotations are not members).
     EDITABLE: ClassVar[frozenset["ClaimStatus"]]
+    FROM_MEMBER: ClassVar[frozenset["ClaimStatus"]]
     OPEN: ClassVar[frozenset["ClaimStatus"]]
     FINISHED: ClassVar[frozenset["ClaimStatus"]]
     COUNTED: ClassVar[frozenset["ClaimStatus"]]
