@@ -39,6 +39,7 @@ from enrollment.member_signin import (
 )
 from enrollment.models import CatalogueItem, Coverage, CoverageStatus
 from enrollment.services import claim_deadline, share_groups
+from mutualaid import notices
 from mutualaid.lib.bank import account_tail
 from mutualaid.models import AuditLog
 from mutualaid.refusals import refusal_text
@@ -201,6 +202,16 @@ def home(request):
         "payouts": payouts,
         "may_file": any(c["claimable"] for p in periods.values() for c in p["coverages"]),
     })  # fmt: skip
+
+
+@member_required
+@require_POST
+def notices_setting(request):
+    """The member turns their notice SMS off, or on again; sign-in codes come whatever they choose."""
+    opted_out = request.POST.get("opted_out") == "1"
+    notices.member_set_opt_out(actor=request.member, member=request.member, opted_out=opted_out)
+    messages.success(request, "已退订通知短信，登录验证码照常发送。" if opted_out else "已恢复接收通知短信。")
+    return redirect("me:home")
 
 
 @member_required

@@ -30,7 +30,6 @@ from claims.models import (
 from claims.rules import REASON_LABELS, RULES_VERSION, Result
 from claims.rules.serialize import dump_result
 from enrollment.models import ZERO, CatalogueItem, Coverage, CoverageStatus, Member, Unit
-from mutualaid import notices
 from mutualaid.audit import recorded_by_service
 from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.money import format_yuan
@@ -383,7 +382,6 @@ def claim_submit(*, actor, claim: Claim, duplicate_reason: str = "") -> Claim:
     Claim.workflow.target("submit", claim.status)
     if not Claim.workflow.may(role_of(actor), "submit", claim.status):
         raise PermissionDenied("职工本人提交的申领由所在单位的经办人确认后提交。")
-    from_member = claim.status == ClaimStatus.MEMBER_FILED
     missing = missing_documents(claim)
     if missing:
         raise ValidationError(f"还缺少以下材料，请上传后再提交：{'、'.join(missing)}。")
@@ -406,8 +404,6 @@ def claim_submit(*, actor, claim: Claim, duplicate_reason: str = "") -> Claim:
         data["payee_account"] = "会员登记的银行账户"
     _transition(actor, claim, "submit", data=data)
     claim.save()
-    if from_member:
-        notices.emit("claim_received_by_unit", claim=claim)
     return claim
 
 
@@ -590,10 +586,9 @@ def claim_reject(*, actor, claim: Claim, reason: str) -> Claim:
 @transaction.atomic
 @recorded_by_service
 def claim_return_to_member(*, actor, claim: Claim, reason: str) -> Claim:
-    """The unit's clerk sends a member's own claim back to them, saying what is missing or wrong."""
-    claim = _close(actor, claim, "return_to_member", reason)
-    notices.emit("claim_returned_to_member", claim=claim, reason=claim.last_comment)
-    return claim
+    """The unit's clerk sends a member's own claim back to them, saying what is missing or wrong (the
+    member is told by SMS, with the reason: the notices' table, on this action)."""
+    return _close(actor, claim, "return_to_member", reason)
 
 
 # --- A member's own claims (/me/, DOMAIN.md §13) ----------------------------------------------
@@ -661,9 +656,8 @@ def claim_member_file(*, member: Member, coverage: Coverage, uploads=(), **detai
     by = {"by_member": member.pk}
     audit(actor=None, obj=claim, action="create", to_state=claim.status, data=by)
     _store_member_uploads(claim, uploads, by)
-    _member_transition(member, claim)
+    _member_transition(member, claim)  # the unit's clerks are told (notices: member_claim_waiting)
     claim.save()
-    notices.emit("member_claim_filed", claim=claim)
     return claim
 
 
@@ -682,7 +676,6 @@ def claim_member_resend(*, member: Member, claim: Claim, uploads=(), comment: st
     _store_member_uploads(claim, uploads, by)
     _member_transition(member, claim, (comment or "").strip()[:300])
     claim.save()
-    notices.emit("member_claim_filed", claim=claim)
     return claim
 
 

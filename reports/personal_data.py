@@ -11,8 +11,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
 from claims.models import Claim, ClaimDocument
-from enrollment.models import Coverage, Member, MemberCode, RosterLine
-from mutualaid.models import AuditLog
+from enrollment.member_signin import PURPOSE as MEMBER_SIGN_IN
+from enrollment.models import Coverage, Member, RosterLine
+from mutualaid.models import AuditLog, VerificationCode
+from mutualaid.notices.codes import person_key
 
 
 @dataclass
@@ -66,8 +68,10 @@ def person_record(member: Member) -> list[Section]:
     # Requests for a sign-in code to the members' pages made with this ID number (the codes themselves
     # are kept only as hashes and are not part of it).
     codes = Section("登录验证码申请", ["时间", "所填手机号", "来源地址", "已发送", "已使用"], [
-        [code.created_at, code.phone, code.client or "", _yes(bool(code.code_hash)), _yes(code.used_at is not None)]
-        for code in MemberCode.objects.filter(id_number=member.id_number).order_by("created_at")
+        [code.created_at, code.phone, code.address or "", _yes(bool(code.code_hash)), _yes(code.used_at is not None)]
+        for code in VerificationCode.objects.filter(
+            purpose=MEMBER_SIGN_IN, subject=person_key(MEMBER_SIGN_IN, member.id_number)
+        ).order_by("created_at")
     ])  # fmt: skip
     return [profile, coverages, lines, claim_rows, documents, history, codes]
 

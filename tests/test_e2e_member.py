@@ -1,6 +1,7 @@
 """A member on their phone (headless Chromium at 390 px, with WeChat's user agent): 张伟 signs in with
 the code the SMS file backend received, finds his coverages and his paid claim, files a hospital stay
-with two photos; clerk_u001 finds it waiting, completes and submits it; 张伟 sees the new step.
+with two photos; clerk_u001 finds it waiting, completes and submits it; 张伟 sees the new step and gets
+an SMS for it.
 Screenshots go to $MEMBER_SHOTS (default /tmp/shots) as member-*.png."""
 
 import json
@@ -16,6 +17,7 @@ import time_machine
 from django.core.management import call_command
 
 from claims.models import Claim, ClaimStatus
+from mutualaid import notices
 from tests import test_e2e_enrollment as e2e
 
 SHOTS = Path(os.environ.get("MEMBER_SHOTS") or "/tmp/shots")  # noqa: S108 - where the brief looks
@@ -121,6 +123,12 @@ def test_a_member_signs_in_files_a_claim_and_sees_the_clerks_step(
         clerk.click("form button.primary:has-text('提交申领')")
         clerk.wait_for_selector("text=已提交，等待办事处审核")
         shot(clerk, "7-clerk-submitted")
+
+        # The worker sends what the step told the member (notices: claim_received, by SMS).
+        notices.send_due()
+        texts = [json.loads(line) for path in outbox.iterdir() for line in path.read_text().splitlines()]
+        received = [m for m in texts if m["template"] == "claim_received_member"]
+        assert [m["to"] for m in received] == ["13806310001"] and reference in received[0]["text"]
 
         phone.reload()
         progress = phone.locator("ol.progress").inner_text()
