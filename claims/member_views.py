@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from claims.models import Claim
 from enrollment.models import Coverage, Member
-from enrollment.services import member_set_bank_account
+from enrollment.services.members import member_set_bank_account
 from mutualaid.lib.bank import account_tail
 from mutualaid.lib.idcard import mask_account
 from mutualaid.models import AuditLog, audit

@@ -38,7 +38,7 @@ from enrollment.models import (
     StatementLine,
     Unit,
 )
-from enrollment.period_services import next_period_defaults, period_copy
+from enrollment.services.periods import period_copy, period_copy_defaults
 from mutualaid.admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin
 from mutualaid.importing import GuardedImportExportAdmin, SafeResource
 from mutualaid.models import StaffProfile, audit
@@ -297,7 +297,7 @@ class PeriodAdmin(PaidClaimsGuardMixin, admin.ModelAdmin):
                     )
                     return HttpResponseRedirect(reverse("admin:enrollment_period_change", args=[new_period.pk]))
         else:
-            form = PeriodCopyForm(initial=next_period_defaults(source))
+            form = PeriodCopyForm(initial=period_copy_defaults(source))
 
         plans = source.plans.annotate(tier_count=Count("tiers", distinct=True)).annotate(
             lump_sum_count=Count("lump_sums", distinct=True)

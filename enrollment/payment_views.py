@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from enrollment import payments
+from enrollment import services
 from enrollment.models import ZERO, Application, ApplicationStatus, BankStatement, LineStatus, Payment, StatementLine
 from enrollment.roster import UnreadableFile
 from mutualaid.lib.sheet_reader import MAX_COLUMNS, MAX_ROWS
@@ -107,7 +107,7 @@ def statement_upload(request):
         upload = form.cleaned_data["file"]
         data = upload.read()
         try:
-            preview = payments.statement_import(actor=request.user, data=data, filename=upload.name, dry_run=True)
+            preview = services.statement_import(actor=request.user, data=data, filename=upload.name, dry_run=True)
         except (UnreadableFile, PermissionDenied) as exc:
             form.add_error("file", str(exc))
         else:
@@ -131,7 +131,7 @@ def statement_confirm(request):
         data = handle.read()
     default_storage.delete(pending["file"])
     try:
-        result = payments.statement_import(actor=request.user, data=data, filename=pending["filename"])
+        result = services.statement_import(actor=request.user, data=data, filename=pending["filename"])
     except (UnreadableFile, PermissionDenied) as exc:
         messages.error(request, str(exc))
         return redirect("enrollment:statement_upload")
@@ -151,7 +151,7 @@ def queue(request):
     lines = StatementLine.objects.filter(status=LineStatus.WAITING).order_by("txn_date", "pk")
     page = Paginator(lines, 20).get_page(request.GET.get("page"))
     for line in page:
-        line.candidates = payments.candidates(line)
+        line.candidates = services.line_candidates(line)
     return render(request, "enrollment/payments/queue.html", {"page": page})
 
 
@@ -167,7 +167,7 @@ def line_action(request, pk, action):
     try:
         if action == "match":
             application = get_visible_or_404(Application, request.user, pk=_int(request.POST.get("application")))
-            payments.line_match(actor=request.user, line_id=line.pk, application_id=application.pk)
+            services.line_match(actor=request.user, line_id=line.pk, application_id=application.pk)
             messages.success(request, f"流水 {line.txn_no} 已计入申请 {application.reference}。")
         elif action == "split":
             parts = []
@@ -180,10 +180,10 @@ def line_action(request, pk, action):
                 if application is None:
                     raise ValidationError(f"没有编号为“{reference.strip()[:40]}”的申请。")
                 parts.append((application.pk, _money(amount)))
-            payments.line_split(actor=request.user, line_id=line.pk, parts=parts)
+            services.line_split(actor=request.user, line_id=line.pk, parts=parts)
             messages.success(request, f"流水 {line.txn_no} 已拆分到 {len(parts)} 个申请。")
         elif action == "not-ours":
-            payments.line_not_ours(actor=request.user, line_id=line.pk, reason=request.POST.get("reason", ""))
+            services.line_not_ours(actor=request.user, line_id=line.pk, reason=request.POST.get("reason", ""))
             messages.success(request, f"流水 {line.txn_no} 已标记为非缴费款项。")
         else:
             raise Http404
@@ -214,7 +214,7 @@ def _money(value) -> Decimal:
 def payment_undo(request, pk):
     _centre_only(request)
     payment = get_visible_or_404(Payment.objects.select_related("application"), request.user, pk=pk)
-    attempt(request, lambda: payments.payment_undo(actor=request.user, payment_id=payment.pk,
+    attempt(request, lambda: services.payment_undo(actor=request.user, payment_id=payment.pk,
                                                    reason=request.POST.get("reason", "")),
             "已撤销这笔到账，流水回到待人工匹配。")  # fmt: skip
     return redirect(reverse("enrollment:application", args=[payment.application.reference]) + "#invoice")
@@ -229,7 +229,7 @@ def refund(request, reference):
     if not form.is_valid():
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
     else:
-        attempt(request, lambda: payments.refund_record(actor=request.user, application_id=application.pk,
+        attempt(request, lambda: services.refund_record(actor=request.user, application_id=application.pk,
                                                         **form.cleaned_data), "已登记退款。")  # fmt: skip
     return redirect(reverse("enrollment:application", args=[reference]) + "#invoice")
 

@@ -35,7 +35,7 @@ def roster_import_job(job, progress):
 
     from enrollment.models import Application, Plan, RosterUpload, RosterUploadKind, Unit
     from enrollment.roster import UnreadableFile, group_errors
-    from enrollment.rosters import import_roster
+    from enrollment.services.rosters import roster_import
 
     params = job.params
     upload = RosterUpload.objects.filter(pk=params.get("upload")).first()
@@ -44,7 +44,7 @@ def roster_import_job(job, progress):
         raise ValidationError("上传的文件已过期删除，请重新上传人员手册。")
     application = Application.objects.filter(pk=params["application"]).first() if params["application"] else None
     try:
-        result = import_roster(
+        result = roster_import(
             actor=job.created_by, plan=Plan.objects.select_related("period").get(pk=params["plan"]),
             unit=Unit.objects.get(pk=params["unit"]), data=data, filename=params["filename"],
             shares=params["shares"], staff=params["staff"], application=application, progress=progress,

@@ -22,8 +22,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from claims.models import Claim, ClaimDocument, PayoutBatch
-from enrollment import payments
 from enrollment.models import Application, Coverage, Member, Payment, Plan, Refund, StatementLine
+from enrollment.services import payments
 from mutualaid.models import ACTION_LABELS, AuditLog, audit
 from mutualaid.roles import Role
 from mutualaid.workflow import Workflow

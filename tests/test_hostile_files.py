@@ -19,7 +19,7 @@ from django.urls import reverse
 from enrollment.models import Member, RosterLine, StatementLine
 from enrollment.roster import UnreadableFile
 from enrollment.roster.reading import find_header
-from enrollment.rosters import import_roster
+from enrollment.services.rosters import roster_import
 from mutualaid.lib.sheet_reader import MAX_COLUMNS, MAX_ROWS, SheetRefused, check_extent
 from mutualaid.models import Job
 from tests.test_enrollment_pages import create, upload
@@ -104,7 +104,7 @@ def test_one_row_or_one_column_past_the_limit_is_refused_and_the_limit_itself_is
     plan, unit = Plan.objects.get(period__number=16, code="ACC"), Unit.objects.get(code="U003")
     for ref, text in ((f"A{MAX_ROWS + 1}", "200,001 行"), ("CW1", "101 列")):
         with pytest.raises(UnreadableFile, match=text):
-            import_roster(actor=clerk_u003, plan=plan, unit=unit, data=far_cell(ref), filename="名单.xlsx")
+            roster_import(actor=clerk_u003, plan=plan, unit=unit, data=far_cell(ref), filename="名单.xlsx")
     check_extent(far_cell(f"CV{MAX_ROWS}"))  # exactly at the limits: read (not here: 20 million cells)
 
 
@@ -180,7 +180,7 @@ def test_nul_bytes_and_overlong_cells_are_row_errors_with_excel_row_numbers(logi
             assert sheet["E5"].value == "C\ufffd4" and sheet["E5"].fill.start_color.rgb.endswith("FFC7CE")
             assert len(sheet["B3"].value) == 32_767
     rows[1] = row(2, name="张" * 100_000)
-    result = import_roster(actor=clerk_u003, plan=application.plan, unit=application.unit, data=csv_bytes(rows),
+    result = roster_import(actor=clerk_u003, plan=application.plan, unit=application.unit, data=csv_bytes(rows),
                            filename="名单.csv", dry_run=True)  # fmt: skip
     # csv_bytes: the header is Excel row 1, so the five people are rows 2 to 6
     assert {(error.row, error.code) for error in result.errors} == {

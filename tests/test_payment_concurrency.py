@@ -11,8 +11,8 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
 
-from enrollment import payments
 from enrollment.models import Application, Payment, StatementLine
+from enrollment.services import payments
 from tests.test_payments import line, run
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -64,7 +64,7 @@ def test_the_payment_pages_are_the_centres_only(login, clerk_u003, district_rc):
 
 
 def test_undo_and_refund_from_the_application_page(login, handler):
-    from enrollment.payments import statement_import
+    from enrollment.services.payments import statement_import
 
     statement_import(actor=handler, data=statement([line("R1", 30, memo="16-ALW-U002-1", payer="文登示例商店")]),
                      filename="a.xlsx")  # fmt: skip
@@ -104,7 +104,8 @@ def test_overpaid_invoices_wait_on_the_payments_page_with_what_to_refund(login, 
     from datetime import date
     from decimal import Decimal
 
-    from enrollment import payments, services
+    from enrollment import services
+    from enrollment.services import payments
 
     fem = Application.objects.get(reference="16-FEM-U003-1")  # due 50.00
     services.payment_record(actor=handler, application=fem, amount=Decimal("80.00"), paid_on=date(2026, 11, 20))

@@ -14,11 +14,10 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from enrollment import payments
 from enrollment.models import Application, BankStatement, Coverage, LineStatus, Payment, StatementLine
-from enrollment.payments import StatementRefused, statement_import
 from enrollment.roster import UnreadableFile
-from enrollment.services import waiting_ends
+from enrollment.services import payments, waiting_ends
+from enrollment.services.payments import StatementRefused, statement_import
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -136,7 +135,7 @@ def test_a_dry_run_previews_and_writes_nothing(handler):
 def test_candidates_rank_the_invoice_whose_amount_and_payer_agree_first(handler):
     run(handler, [line("M1", 100, memo="工会会费", payer="荣成示例水产合作社工会")])
     waiting = StatementLine.objects.get(txn_no="M1")
-    found = payments.candidates(waiting)
+    found = payments.line_candidates(waiting)
     best = found[0]
     assert best["application"].reference == "16-MED-U003-1" and best["amount"] and best["payer_part"]
     payments.line_match(actor=handler, line_id=waiting.pk, application_id=best["application"].pk)

@@ -1,7 +1,7 @@
 """The roster machinery (人员手册): read a file, normalise and check every row, write at COPY speed,
 and the workbooks a clerk downloads. Nothing here is a use case and nothing imports the services:
 the use cases that run it (import a file, add a person, renew last period's list) are in
-``enrollment.rosters``.
+``enrollment.services.rosters``.
 """
 
 from enrollment.roster.reading import LABELS, UnreadableFile

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from enrollment.models import Application, ApplicationStatus, District, Plan, Unit
-from enrollment.payments import statement_import
+from enrollment.services.payments import statement_import
 
 
 class Rollback(Exception):

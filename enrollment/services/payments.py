@@ -8,12 +8,12 @@ command line (``import_bank_statement``) and the tests call the same functions.
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from enrollment.models import (
@@ -21,8 +21,10 @@ from enrollment.models import (
     Application,
     ApplicationStatus,
     BankStatement,
+    CoverageStatus,
     LineStatus,
     Payment,
+    Plan,
     Refund,
     StatementLine,
 )
@@ -305,8 +307,6 @@ def _settle(actor, application: Application) -> None:
 
 def _settle_many(actor, applications: list[Application]) -> None:
     """Recount what each invoice received and refunded; approved invoices now fully paid take effect."""
-    from enrollment.services import activate_ready
-
     if not applications:
         return
     with connection.cursor() as cursor:
@@ -324,6 +324,56 @@ def _settle_many(actor, applications: list[Application]) -> None:
     for application in applications:
         application.amount_paid, application.amount_refunded = totals[application.pk]
     activate_ready(actor, applications)
+
+
+def activate_ready(actor, applications: list[Application]) -> list[Application]:
+    """Approved and fully paid → effective, with coverages from the day after (or the coverage
+    start), for any number of applications in a few set-based statements (a statement import may
+    complete thousands of invoices at once). The caller holds the transaction and the row locks."""
+    ready = [a for a in applications
+             if a.status == ApplicationStatus.CENTRE_APPROVED and a.amount_paid >= a.amount_due]  # fmt: skip
+    if not ready:
+        return []
+    last_paid = dict(
+        Payment.objects.filter(application__in=ready, undone_at__isnull=True)
+        .values("application")
+        .annotate(last=Max("paid_on"))
+        .values_list("application", "last")
+    )
+    coverage_start = dict(
+        Plan.objects.filter(pk__in={a.plan_id for a in ready}).values_list("pk", "period__coverage_start")
+    )
+    audits = []
+    for application in ready:
+        approved_on = timezone.localdate(application.centre_approved_at)
+        ready_on = max(d for d in (approved_on, last_paid.get(application.pk)) if d is not None)
+        application.effective_on = max(coverage_start[application.plan_id], ready_on + timedelta(days=1))
+        application.paid_on = last_paid.get(application.pk) or approved_on
+        source, application.status = application.status, Application.workflow.target("activate", application.status)
+        audits.append({"obj": application, "action": "activate", "from_state": source, "to_state": application.status,
+                       "data": {"effective_on": str(application.effective_on)}})  # fmt: skip
+    audit_many(actor=actor, entries=audits)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """UPDATE enrollment_application a SET status = %s, effective_on = v.effective_on, paid_on = v.paid_on
+               FROM unnest(%s::bigint[], %s::date[], %s::date[]) AS v(id, effective_on, paid_on)
+               WHERE a.id = v.id""",
+            [ApplicationStatus.EFFECTIVE, [a.pk for a in ready], [a.effective_on for a in ready],
+             [a.paid_on for a in ready]],
+        )  # fmt: skip
+        cursor.execute(
+            """INSERT INTO enrollment_coverage (member_id, plan_id, application_id, unit_id, shares, renewed_shares,
+                                                effective_from, effective_to, status)
+               SELECT l.member_id, a.plan_id, a.id, a.unit_id, l.shares, l.renewed_shares, a.effective_on,
+                      period.coverage_end, %s
+               FROM enrollment_rosterline l
+               JOIN enrollment_application a ON a.id = l.application_id
+               JOIN enrollment_plan plan ON plan.id = a.plan_id
+               JOIN enrollment_period period ON period.id = plan.period_id
+               WHERE a.id = ANY(%s)""",
+            [CoverageStatus.ACTIVE, [a.pk for a in ready]],
+        )
+    return ready
 
 
 def _lock_line(line_id: int) -> StatementLine:
@@ -466,7 +516,7 @@ def refund_record(*, actor, application_id: int, amount: Decimal, refunded_on: d
 # --- The manual queue -----------------------------------------------------------------------
 
 
-def candidates(line: StatementLine, limit: int = 5) -> list[dict]:
+def line_candidates(line: StatementLine, limit: int = 5) -> list[dict]:
     """Open invoices for a waiting line, best first, with the parts that agree marked: the amount
     (equal to what is owed), the payer (the unit's name), the memo (names the reference or unit)."""
     memo = line.memo.translate(FULL_WIDTH).upper()

@@ -2,19 +2,31 @@
 
 They run the machinery in ``enrollment.roster`` (read, normalise, validate over the whole sheet, write).
 
-One entry point, ``import_roster``, serves the page, the command line and the
+One entry point, ``roster_import``, serves the page, the command line and the
 background worker alike. A roster with any error writes nothing (DOMAIN.md §9).
 """
 
+import time
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from enrollment.models import Application, ApplicationStatus, Coverage, CoverageStatus, RosterLine
 from enrollment.roster.reading import LABELS, Sheet, UnreadableFile, find_header, read_rows
+from enrollment.roster.rules import check_day, is_uniform, person_problems
 from enrollment.roster.validate import RosterRow, RowError, validate_rows
 from enrollment.roster.writing import analyze, write_roster
+from enrollment.services.applications import (
+    ShareLine,
+    application_create,
+    require_editable,
+    roster_share_problem,
+    share_lines,
+)
+from mutualaid.models import audit
+from mutualaid.scoping import CITY_ROLES, Role, require
 
 ANALYZE_ABOVE = 5000
 
@@ -44,8 +56,6 @@ class RosterResult:
 
 
 def _open_draft(plan, unit):
-    from enrollment.models import Application, ApplicationStatus
-
     return (
         Application.objects.filter(plan=plan, unit=unit, status__in=sorted(ApplicationStatus.EDITABLE))
         .order_by("-seq")
@@ -54,9 +64,6 @@ def _open_draft(plan, unit):
 
 
 def _target_application(*, actor, plan, unit, application, staff):
-    from enrollment.models import Application, ApplicationStatus
-    from enrollment.services import application_create
-
     if application is not None:
         application = Application.objects.select_for_update().get(pk=application.pk)
         if application.unit_id != unit.pk or application.plan_id != plan.pk:
@@ -75,7 +82,7 @@ def _target_application(*, actor, plan, unit, application, staff):
     return application_create(actor=actor, plan=plan, unit=unit, declared_staff=staff or unit.declared_staff or 0)
 
 
-def import_roster(*, actor, plan, unit, data: bytes, filename: str, shares: int | None = None,
+def roster_import(*, actor, plan, unit, data: bytes, filename: str, shares: int | None = None,
                   staff: int | None = None, dry_run: bool = False, application=None, progress=None) -> RosterResult:  # fmt: skip
     """Import a roster file into the unit's draft application for ``plan``.
 
@@ -84,12 +91,6 @@ def import_roster(*, actor, plan, unit, data: bytes, filename: str, shares: int 
     created or its roster replaced, in one transaction. ``actor`` None means the
     command line, run by the operator; a person is checked like the page checks them.
     """
-    import time
-
-    from enrollment.models import ApplicationStatus
-    from mutualaid.models import audit
-    from mutualaid.scoping import CITY_ROLES, Role, require
-
     if actor is not None:
         require(actor, CITY_ROLES | {Role.CLERK}, unit=unit, message="只有本单位经办人或市中心可以导入人员手册。")
     if application is not None and application.status not in ApplicationStatus.EDITABLE:
@@ -160,13 +161,9 @@ PERSON_FIELDS = ("name", "sex", "id_number", "card", "phone", "shares", "basic",
                  "bank_account")  # fmt: skip
 
 
-def add_person(*, actor, application, person: dict) -> dict[str, list[str]]:
+def roster_add_person(*, actor, application, person: dict) -> dict[str, list[str]]:
     """Add one person typed into the page to a draft's roster, through the very checks a file
     goes through (one row of a sheet). Returns the person's problems (field -> messages), or {}."""
-    from enrollment.models import Application
-    from enrollment.services import ShareLine, _editable, roster_share_problem, share_lines
-    from mutualaid.models import audit
-    from mutualaid.scoping import CITY_ROLES, Role, require
 
     def cell(value):
         return ("是" if value else "否") if isinstance(value, bool) else value
@@ -180,7 +177,7 @@ def add_person(*, actor, application, person: dict) -> dict[str, list[str]]:
             Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
         )
         require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit, message="只有本单位经办人可以修改名单。")
-        _editable(application)
+        require_editable(application)
         rows, errors = validate_rows(
             sheet, plan=application.plan, application_id=application.pk, default_shares=1,
             today=timezone.localdate(),
@@ -240,14 +237,10 @@ def roster_diff(application, rows: list[RosterRow]) -> dict:
 
 
 @transaction.atomic
-def renewal_prefill(*, actor, plan, unit):
+def roster_renew(*, actor, plan, unit):
     """续保上期名单: the unit's draft for ``plan``, pre-filled with last period's members of the
     same plan code in this unit who held it to its end, shares kept (all renewed). People already
     enrolled for this plan elsewhere are left out and counted."""
-    from enrollment.models import Coverage, CoverageStatus, RosterLine
-    from mutualaid.models import audit
-    from mutualaid.scoping import CITY_ROLES, Role, require
-
     require(actor, CITY_ROLES | {Role.CLERK}, unit=unit)
     previous = plan.period.previous()
     application = _target_application(
@@ -260,8 +253,6 @@ def renewal_prefill(*, actor, plan, unit):
                                 effective_to__gte=previous.coverage_end)
         .select_related("member").order_by("member__name")
     )  # fmt: skip
-    from enrollment.roster.rules import check_day, is_uniform, person_problems
-
     on = check_day(plan, timezone.localdate())
     uniform = is_uniform([c.shares for c in held] + list(application.lines.values_list("shares", flat=True)))
     eligible = [

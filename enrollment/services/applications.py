@@ -1,14 +1,15 @@
-"""Enrollment use cases: one function each, one transaction, one audit row.
+"""An application's use cases: create and edit the draft, attach its papers, submit, review at each
+stage, withdraw; the share rules as the roster stands, and what its roster declares about people.
 
-Views, admin actions, commands and the demo seeder call these; none of them
-changes an application's status or creates a coverage by itself.
+One function each, one transaction, one audit row. Views, admin actions, commands and the demo
+seeder call these; none of them changes an application's status or creates a coverage by itself.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
@@ -30,11 +31,11 @@ from enrollment.models import (
 )
 from enrollment.roster.rules import check_day, person_problems, roster_share_problems
 from enrollment.roster.validate import renewed_shares
+from enrollment.services.payments import activate_ready
 from mutualaid.audit import acting_as, recorded_by_service
-from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.dates import add_days
 from mutualaid.lib.idcard import mask_account
-from mutualaid.models import audit, audit_many
+from mutualaid.models import audit
 from mutualaid.scoping import CITY_ROLES, Role, district_of, is_city, require
 from mutualaid.uploads import document_fields
 from mutualaid.workflow import transition
@@ -192,40 +193,6 @@ def apply_declared_details(*, actor, application: Application) -> int:
         return cursor.rowcount
 
 
-# --- Members --------------------------------------------------------------------------
-
-
-@transaction.atomic
-def member_set_bank_account(*, actor, member: Member, bank_name: str, bank_account: str) -> Member:
-    """The member's own account for payouts (开户行, 银行卡号), recorded by the clerk of the
-    member's unit; a claim whose payee is the member takes it when its own account is left blank."""
-    member = Member.objects.select_for_update(of=("self",)).select_related("unit").get(pk=member.pk)
-    if member.unit is None:
-        raise PermissionDenied("该会员没有所在单位，银行账户由单位经办人登记。")
-    require(actor, {Role.CLERK}, unit=member.unit, message="会员的银行账户由所在单位的经办人登记。")
-    bank_name = " ".join((bank_name or "").split())
-    try:
-        bank_account = normalise_account(bank_account)
-    except ValueError as exc:
-        raise ValidationError({"bank_account": str(exc)}) from exc
-    problems = {}
-    if not bank_name:
-        problems["bank_name"] = "请填写开户行，如：中国工商银行威海分行。"
-    if not bank_account:
-        problems["bank_account"] = "请填写银行卡号。"
-    if problems:
-        raise ValidationError(problems)
-    before = {"bank_name": member.bank_name, "bank_account": member.bank_account}
-    after = {"bank_name": bank_name, "bank_account": bank_account}
-    changes = {name: [before[name], value] for name, value in after.items() if before[name] != value}
-    if changes:
-        member.bank_name, member.bank_account = bank_name, bank_account
-        member.save(update_fields=list(changes))
-        audit(actor=actor, obj=member, action="bank_account", comment=f"{bank_name} {mask_account(bank_account)}",
-              data={"changes": changes})  # fmt: skip
-    return member
-
-
 # --- Applications --------------------------------------------------------------------
 
 
@@ -264,7 +231,7 @@ def application_create(
     return application
 
 
-def _editable(application: Application):
+def require_editable(application: Application):
     if application.status not in ApplicationStatus.EDITABLE:
         raise ValidationError("申请已提交，名单已冻结，不能再修改。")
 
@@ -273,7 +240,7 @@ def _editable(application: Application):
 def application_add_member(*, actor, application: Application, member: Member, shares: int = 1) -> RosterLine:
     application = Application.objects.select_for_update().select_related("plan__period").get(pk=application.pk)
     require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit)
-    _editable(application)
+    require_editable(application)
     renewed = renewed_shares_for(member, application.plan)
     problems = [
         p.message
@@ -342,7 +309,7 @@ def roster_share_problem(application: Application, lines: list[ShareLine] | None
 def _lock_draft(actor, application: Application) -> Application:
     application = Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
     require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit, message="只有本单位经办人可以修改申请。")
-    _editable(application)
+    require_editable(application)
     return application
 
 
@@ -438,7 +405,7 @@ def application_attach(*, actor, application: Application, kind: str, upload) ->
     application = Application.objects.select_for_update().select_related("unit").get(pk=application.pk)
     require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit, message="只有本单位经办人可以上传材料。")
     if kind == ApplicationDocumentKind.INSURANCE_PROOF:
-        _editable(application)
+        require_editable(application)
     elif kind == ApplicationDocumentKind.TRANSFER_SLIP:
         if application.status not in (ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE):
             raise ValidationError("市中心审核通过、确定应缴金额后，才能上传转账凭证。")
@@ -662,58 +629,6 @@ def payment_record(
 
 def _activate_if_ready(actor, application: Application) -> None:
     activate_ready(actor, [application])
-
-
-def activate_ready(actor, applications: list[Application]) -> list[Application]:
-    """Approved and fully paid → effective, with coverages from the day after (or the coverage
-    start), for any number of applications in a few set-based statements (a statement import may
-    complete thousands of invoices at once). The caller holds the transaction and the row locks."""
-    from django.db import connection
-
-    ready = [a for a in applications
-             if a.status == ApplicationStatus.CENTRE_APPROVED and a.amount_paid >= a.amount_due]  # fmt: skip
-    if not ready:
-        return []
-    last_paid = dict(
-        Payment.objects.filter(application__in=ready, undone_at__isnull=True)
-        .values("application")
-        .annotate(last=Max("paid_on"))
-        .values_list("application", "last")
-    )
-    coverage_start = dict(
-        Plan.objects.filter(pk__in={a.plan_id for a in ready}).values_list("pk", "period__coverage_start")
-    )
-    audits = []
-    for application in ready:
-        approved_on = timezone.localdate(application.centre_approved_at)
-        ready_on = max(d for d in (approved_on, last_paid.get(application.pk)) if d is not None)
-        application.effective_on = max(coverage_start[application.plan_id], ready_on + timedelta(days=1))
-        application.paid_on = last_paid.get(application.pk) or approved_on
-        source, application.status = application.status, Application.workflow.target("activate", application.status)
-        audits.append({"obj": application, "action": "activate", "from_state": source, "to_state": application.status,
-                       "data": {"effective_on": str(application.effective_on)}})  # fmt: skip
-    audit_many(actor=actor, entries=audits)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """UPDATE enrollment_application a SET status = %s, effective_on = v.effective_on, paid_on = v.paid_on
-               FROM unnest(%s::bigint[], %s::date[], %s::date[]) AS v(id, effective_on, paid_on)
-               WHERE a.id = v.id""",
-            [ApplicationStatus.EFFECTIVE, [a.pk for a in ready], [a.effective_on for a in ready],
-             [a.paid_on for a in ready]],
-        )  # fmt: skip
-        cursor.execute(
-            """INSERT INTO enrollment_coverage (member_id, plan_id, application_id, unit_id, shares, renewed_shares,
-                                                effective_from, effective_to, status)
-               SELECT l.member_id, a.plan_id, a.id, a.unit_id, l.shares, l.renewed_shares, a.effective_on,
-                      period.coverage_end, %s
-               FROM enrollment_rosterline l
-               JOIN enrollment_application a ON a.id = l.application_id
-               JOIN enrollment_plan plan ON plan.id = a.plan_id
-               JOIN enrollment_period period ON period.id = plan.period_id
-               WHERE a.id = ANY(%s)""",
-            [CoverageStatus.ACTIVE, [a.pk for a in ready]],
-        )
-    return ready
 
 
 def waiting_ends(coverage: Coverage) -> date:

@@ -17,7 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from enrollment.models import RegistrationDocument, RegistrationStatus, Unit, UnitRegistration
-from enrollment.payments import normalise_name
+from enrollment.services.payments import normalise_name
 from mutualaid.lib.uscc import UsccError, validate_uscc
 from mutualaid.models import StaffProfile, audit
 from mutualaid.scoping import CITY_ROLES, Role, is_city, require, role_of
@@ -93,7 +93,7 @@ def _same_uscc(registration: UnitRegistration) -> list[Unit]:
     return list(units.select_related("district").order_by("code"))
 
 
-def same_name_units(registration: UnitRegistration) -> list[Unit]:
+def registration_same_name_units(registration: UnitRegistration) -> list[Unit]:
     """Units whose name reads the same as this one once spaces, widths and brackets are set aside:
     the way a payer's name is matched to a unit (``payments.normalise_name``), so two of them would
     make a transfer from either ambiguous."""
@@ -115,7 +115,7 @@ def registration_conflicts(registration: UnitRegistration, viewer=None) -> list[
             found.append(f"统一社会信用代码已属于单位 {unit.code} {unit.name}（{unit.district.name}）。")
         else:
             found.append("统一社会信用代码已被本市其他办事处的单位使用，不能重复注册；如需核实，请联系市中心。")
-    for unit in same_name_units(registration):
+    for unit in registration_same_name_units(registration):
         if _may_see(viewer, unit):
             found.append(f"已有同名单位 {unit.code} {unit.name}（{unit.district.name}），按付款人名称对账时无法区分。")
         else:
@@ -163,7 +163,7 @@ def registration_approve(
     _serialise_approvals()
     if _same_uscc(registration):
         raise ValidationError(registration_conflicts(registration, actor)[0] + "请退回并说明。")
-    same_name = same_name_units(registration)
+    same_name = registration_same_name_units(registration)
     data = None
     if same_name:
         if not (confirm_same_name and is_city(actor)):
