@@ -258,6 +258,14 @@ class PeriodAdmin(PaidClaimsGuardMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(plan_count=Count("plans"))
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The admin runs a POST to the change form in one transaction; 复制为新一期 posted there calls
+        # period_copy, a use case that is its own (durable) transaction and refuses to be nested.
+        saving = {"_save", "_continue", "_addanother"} & set(request.POST)
+        if request.method == "POST" and f"{ActionLocation.CHANGE_FORM.value}-action" in request.POST and not saving:
+            return self._changeform_view(request, object_id, form_url, extra_context)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     @admin.display(description="保障项目数", ordering="plan_count")
     def plan_count(self, obj):
         return obj.plan_count

@@ -24,20 +24,19 @@ pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-class _Rollback(Exception):
-    pass
-
-
 def accepted(call, *args) -> bool:
-    """Whether the service does it (then undone), or refuses in words for the page."""
+    """Whether the service does it (then undone), or refuses in words for the page. Undone with a
+    savepoint, not an atomic block around the call: an enrollment use case is a durable transaction
+    of its own and is not nested in one."""
+    savepoint = transaction.savepoint_create()
     try:
-        with transaction.atomic():
-            call(*args)
-            raise _Rollback
-    except _Rollback:
-        return True
+        call(*args)
     except (ValidationError, PermissionDenied):
         return False
+    else:
+        return True
+    finally:
+        transaction.savepoint_rollback(savepoint)
 
 
 def offered(html: str, url_of, actions) -> set[str]:

@@ -196,8 +196,7 @@ def apply_declared_details(*, actor, application: Application) -> int:
 # --- Applications --------------------------------------------------------------------
 
 
-@transaction.atomic
-@recorded_by_service
+@transaction.atomic(durable=True)
 def application_create(
     *,
     actor,
@@ -210,6 +209,18 @@ def application_create(
     invoice_title: str = "",
     invoice_tax_number: str = "",
 ) -> Application:
+    """A new draft for the unit and plan, numbered in its sequence (DOMAIN.md §7's references)."""
+    return draft_create(actor=actor, plan=plan, unit=unit, declared_staff=declared_staff,
+                        uniform_shares=uniform_shares, contact_name=contact_name, contact_phone=contact_phone,
+                        invoice_title=invoice_title, invoice_tax_number=invoice_tax_number)  # fmt: skip
+
+
+@recorded_by_service
+def draft_create(*, actor, plan: Plan, unit: Unit, declared_staff: int, uniform_shares: bool = True,
+                 contact_name: str = "", contact_phone: str = "", invoice_title: str = "",
+                 invoice_tax_number: str = "") -> Application:  # fmt: skip
+    """``application_create`` inside the caller's transaction: a roster import or a renewal that
+    finds no open draft starts one as part of its own write."""
     if actor is not None:  # None: the operator's command line (import_roster)
         require(actor, CITY_ROLES | {Role.CLERK}, unit=unit)
     Unit.objects.select_for_update().get(pk=unit.pk)  # serialises the per-unit sequence
@@ -236,7 +247,7 @@ def require_editable(application: Application):
         raise ValidationError("申请已提交，名单已冻结，不能再修改。")
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_add_member(*, actor, application: Application, member: Member, shares: int = 1) -> RosterLine:
     application = Application.objects.select_for_update().select_related("plan__period").get(pk=application.pk)
     require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit)
@@ -313,7 +324,7 @@ def _lock_draft(actor, application: Application) -> Application:
     return application
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_remove_line(*, actor, application: Application, line_id: int) -> None:
     """Take one person off a draft's roster."""
     application = _lock_draft(actor, application)
@@ -325,7 +336,7 @@ def application_remove_line(*, actor, application: Application, line_id: int) ->
           data={"row": line.row_number})  # fmt: skip
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_set_shares(*, actor, application: Application, line_id: int, shares: int) -> RosterLine:
     """Change one person's shares on a draft, held to the plan's share rules like a file is: the
     roster as it would stand, uniform or not from its lines."""
@@ -350,7 +361,7 @@ def application_set_shares(*, actor, application: Application, line_id: int, sha
     return line
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_set_all_shares(*, actor, application: Application, shares: int) -> int:
     """Give everyone on a draft the same shares (a uniform roster), each renewal keeping what it
     renews; refused, with the lines named, when the plan does not allow that many."""
@@ -379,7 +390,7 @@ APPLICATION_DETAILS = ("declared_staff", "uniform_shares", "contact_name", "cont
                        "invoice_tax_number")  # fmt: skip
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def application_update(*, actor, application: Application, **details) -> Application:
     """The clerk's own details of a draft: staff declared, contacts, the receipt's title."""
@@ -397,7 +408,7 @@ def application_update(*, actor, application: Application, **details) -> Applica
     return application
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_attach(*, actor, application: Application, kind: str, upload) -> ApplicationDocument:
     """Attach a scan: the social-insurance proof to a draft, a transfer slip once the invoice is fixed."""
     from django.conf import settings
@@ -465,7 +476,7 @@ def _fix_invoice(application: Application, lines) -> None:
     application.amount_due, application.subsidy_total = figures.due, figures.subsidy
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def application_submit(*, actor, application: Application) -> Application:
     application = Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
@@ -509,7 +520,7 @@ def _require_application_stage(actor, application: Application, action: str) -> 
     return role
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def application_district_approve(*, actor, application: Application, comment: str = "") -> Application:
     application = Application.objects.select_for_update().select_related("unit").get(pk=application.pk)
@@ -522,7 +533,7 @@ def application_district_approve(*, actor, application: Application, comment: st
     return application
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def application_centre_approve(*, actor, application: Application, comment: str = "") -> Application:
     require(actor, Application.workflow.roles("centre_approve"), message="由市中心审核办事处已审核的申请。")
@@ -550,19 +561,19 @@ def application_centre_approve(*, actor, application: Application, comment: str 
     return application
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def application_return(*, actor, application: Application, reason: str) -> Application:
     return _close_with_reason(actor, application, "return", reason)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def application_reject(*, actor, application: Application, reason: str) -> Application:
     return _close_with_reason(actor, application, "reject", reason)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def application_withdraw(*, actor, application: Application, reason: str = "") -> Application:
     require(actor, Application.workflow.roles("withdraw"), unit=application.unit, message="由申请单位撤回申请。")
@@ -590,7 +601,7 @@ def _close_with_reason(actor, application, action, reason):
 # --- Payments and coverage --------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def payment_record(
     *,

@@ -14,7 +14,7 @@ from mutualaid.models import audit
 from mutualaid.scoping import Role, require
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def member_set_bank_account(*, actor, member: Member, bank_name: str, bank_account: str) -> Member:
     """The member's own account for payouts (开户行, 银行卡号), recorded by the clerk of the
     member's unit; a claim whose payee is the member takes it when its own account is left blank."""

@@ -203,11 +203,17 @@ class _Invoice:
     owed: Decimal  # what is still owed, as lines of this file are applied in order
 
 
-@transaction.atomic
-@recorded_by_service
+@transaction.atomic(durable=True)
 def statement_import(*, actor, data: bytes, filename: str, dry_run: bool = False) -> ImportResult:
     """Store every new credit line once and match what can be matched (§10 order); the rest waits
     in the manual queue. With ``dry_run`` the same work is done and rolled back: a preview."""
+    return statement_import_within(actor=actor, data=data, filename=filename, dry_run=dry_run)
+
+
+@recorded_by_service
+def statement_import_within(*, actor, data: bytes, filename: str, dry_run: bool = False) -> ImportResult:
+    """``statement_import`` inside the caller's transaction: ``benchmark_statement`` runs it in one
+    it rolls back, beside the invoices it made up."""
     if actor is not None:
         require(actor, CITY_ROLES, message="只有市中心可以导入银行对账单。")
     lines, read, debits = read_statement(data, filename)
@@ -414,7 +420,7 @@ def _credit(actor, line, application, amount: Decimal, how: str) -> Payment:
     return payment
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def line_match(*, actor, line_id: int, application_id: int) -> Payment:
     """Credit a waiting line, whole, to one invoice (never beyond what it owes)."""
@@ -427,7 +433,7 @@ def line_match(*, actor, line_id: int, application_id: int) -> Payment:
     return payment
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def line_split(*, actor, line_id: int, parts: list[tuple[int, Decimal]]) -> list[Payment]:
     """Spread one line over several invoices of the same unit; the parts add up to the line."""
@@ -451,7 +457,7 @@ def line_split(*, actor, line_id: int, parts: list[tuple[int, Decimal]]) -> list
     return payments
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def line_not_ours(*, actor, line_id: int, reason: str) -> StatementLine:
     require(actor, CITY_ROLES, message="只有市中心可以处理到账。")
     reason = (reason or "").strip()
@@ -464,7 +470,7 @@ def line_not_ours(*, actor, line_id: int, reason: str) -> StatementLine:
     return line
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def payment_undo(*, actor, payment_id: int, reason: str) -> Payment:
     """Take back a credit (matched to the wrong invoice): the line returns to the manual queue."""
@@ -490,7 +496,7 @@ def payment_undo(*, actor, payment_id: int, reason: str) -> Payment:
     return payment
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def refund_record(*, actor, application_id: int, amount: Decimal, refunded_on: date, reference: str) -> Refund:
     """Record that an overpayment went back to the unit, with the transfer's date and reference."""

@@ -36,7 +36,7 @@ def period_copy_defaults(source: Period) -> dict:
     }
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def period_copy(
     *,
     actor,

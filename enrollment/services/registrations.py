@@ -49,7 +49,7 @@ def _lock_address(address: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [0x4D41_5247, address])  # "MARG"
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def registration_submit(*, details: dict, certificates: list, address: str | None) -> UnitRegistration:
     """A union not yet known asks to be registered. Anonymous; limited per address per hour."""
     if address:
@@ -149,7 +149,7 @@ def _new_password() -> str:
     return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(12))
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def registration_approve(
     *, actor, registration: UnitRegistration, comment: str = "", confirm_same_name: bool = False
 ) -> tuple[Unit, str, str]:
@@ -196,7 +196,7 @@ def registration_approve(
     return unit, username, password
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def clerk_first_password_issue(*, actor, clerk) -> str:
     """A new first password for a unit's clerk who lost theirs (DOMAIN.md §13): issued by the unit's
     district office (or the centre), shown once to it, recorded in the trail without the password; the
@@ -218,7 +218,7 @@ def clerk_first_password_issue(*, actor, clerk) -> str:
     return password
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def registration_return(*, actor, registration: UnitRegistration, reason: str) -> UnitRegistration:
     reason = (reason or "").strip()
     if not reason:
@@ -231,7 +231,7 @@ def registration_return(*, actor, registration: UnitRegistration, reason: str) -
     return registration
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def registration_resubmit(*, registration: UnitRegistration, details: dict, certificates: list) -> UnitRegistration:
     """The union corrects a returned registration (it holds the registration's secret number)."""
     registration = _lock(registration)
@@ -249,7 +249,7 @@ def registration_resubmit(*, registration: UnitRegistration, details: dict, cert
     return registration
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def unit_update(*, actor, unit: Unit, **details) -> Unit:
     """A clerk keeps their own unit's details; the code, USCC and district are the centre's."""
     require(actor, {Role.CLERK, Role.ADMIN}, unit=unit, message="只能修改本单位的信息。")

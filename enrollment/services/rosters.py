@@ -20,7 +20,7 @@ from enrollment.roster.validate import RosterRow, RowError, validate_rows
 from enrollment.roster.writing import analyze, write_roster
 from enrollment.services.applications import (
     ShareLine,
-    application_create,
+    draft_create,
     require_editable,
     roster_share_problem,
     share_lines,
@@ -79,7 +79,7 @@ def _target_application(*, actor, plan, unit, application, staff):
     )
     if draft is not None:
         return draft
-    return application_create(actor=actor, plan=plan, unit=unit, declared_staff=staff or unit.declared_staff or 0)
+    return draft_create(actor=actor, plan=plan, unit=unit, declared_staff=staff or unit.declared_staff or 0)
 
 
 def roster_import(*, actor, plan, unit, data: bytes, filename: str, shares: int | None = None,
@@ -129,7 +129,7 @@ def roster_import(*, actor, plan, unit, data: bytes, filename: str, shares: int 
         progress.step("写入中")
     started = time.perf_counter()
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             target = _target_application(actor=actor, plan=plan, unit=unit, application=application, staff=staff)
             if staff:
                 target.declared_staff = staff
@@ -172,7 +172,7 @@ def roster_add_person(*, actor, application, person: dict) -> dict[str, list[str
     values = [cell(person.get(name, "")) for name in PERSON_FIELDS]
     sheet = Sheet(rows=[header, values], header_row=0, columns={name: i for i, name in enumerate(PERSON_FIELDS)},
                   headers={name: LABELS[name] for name in PERSON_FIELDS})  # fmt: skip
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         application = (
             Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
         )
@@ -236,7 +236,7 @@ def roster_diff(application, rows: list[RosterRow]) -> dict:
     }
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def roster_renew(*, actor, plan, unit):
     """续保上期名单: the unit's draft for ``plan``, pre-filled with last period's members of the
     same plan code in this unit who held it to its end, shares kept (all renewed). People already

@@ -55,11 +55,15 @@ class Command(BaseCommand):
         with transaction.atomic():
             self.reference_data()
             users = self.users()
-            if Application.objects.filter(reference="16-MED-U001-1").exists():
-                self.stdout.write("演示记录已存在，跳过。")
-            else:
-                self.records(users)
-                self.stdout.write(self.style.SUCCESS("演示数据已创建：用户密码 mutualaid-demo"))
+        # Each step of the named records is a use case with its own transaction, as on the pages: the
+        # last record made says the demo is complete; some records without it, that a run broke off.
+        if Application.objects.filter(reference=demo.LAST_RECORD).exists():
+            self.stdout.write("演示记录已存在，跳过。")
+        elif Application.objects.filter(unit__code__in=[unit[0] for unit in demo.UNITS]).exists():
+            raise CommandError("演示记录不完整（上次运行中断）：请清空数据库后重新运行 seed_demo。")
+        else:
+            self.records(users)
+            self.stdout.write(self.style.SUCCESS("演示数据已创建：用户密码 mutualaid-demo"))
         if scale:
             from demo.synthetic import add_synthetic_units
             from enrollment.roster.writing import analyze
