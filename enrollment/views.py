@@ -362,15 +362,19 @@ def person_add(request, reference):
     form = PersonForm(request.POST)
     if form.is_valid():
         try:
-            problems = services.roster_add_person(actor=request.user, application=application, person=form.person())
-        except (ValidationError, PermissionDenied) as exc:
+            services.roster_add_person(actor=request.user, application=application, person=form.person())
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):  # the draft itself refuses (already submitted)
+                messages.error(request, refusal_text(exc))
+                return redirect("enrollment:application", reference=reference)
+            for name, errors in exc.message_dict.items():  # the person's problems, by field
+                form.add_error(name if name in form.fields else None, errors)
+        except PermissionDenied as exc:
             messages.error(request, refusal_text(exc))
             return redirect("enrollment:application", reference=reference)
-        if not problems:
+        else:
             messages.success(request, f"已加入名单：{form.cleaned_data['name']}。")
             return redirect(reverse("enrollment:application", args=[reference]) + "#people")
-        for name, errors in problems.items():
-            form.add_error(name if name in form.fields else None, errors)
     return _application_page(request, reference, person_form=form)
 
 

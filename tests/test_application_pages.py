@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from enrollment import services
 from enrollment.models import Application, Member, Plan
+from tests.helpers import typed_in
 from tests.test_enrollment_pages import upload
 from tests.test_roster_import import person, row, xlsx
 
@@ -109,7 +110,7 @@ def test_the_people_counted_are_the_units_in_every_live_application_of_the_plan(
     application = draft(clerk_u001, plan="MED", staff=3)
     member = Member.objects.create(id_number=person(250), name="第四人", sex="M",
                                    birth_date=datetime(1985, 3, 1).date(), insurance_card="C250")  # fmt: skip
-    services.application_add_member(actor=clerk_u001, application=application, member=member)
+    services.roster_add_person(actor=clerk_u001, application=application, person=typed_in(member))
     with pytest.raises(ValidationError, match="有 4 人，多于申请填写的在职人数 3 人"):
         services.application_submit(actor=clerk_u001, application=application)
 

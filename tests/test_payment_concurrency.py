@@ -13,7 +13,7 @@ from django.db import connection
 
 from enrollment.models import Application, Payment, StatementLine
 from enrollment.services import payments
-from tests.test_payments import line, run
+from tests.test_payments import line, run, stored_lines
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -108,5 +108,5 @@ def test_two_confirmations_of_one_statement_at_once_store_it_once_and_answer_bot
     texts = [answer.text for answer in answers]
     assert sum("重复流水 0 笔" in text for text in texts) == 1
     assert sum("自动匹配 0 笔，待人工匹配 0 笔，重复流水 3 笔" in text for text in texts) == 1
-    assert StatementLine.objects.count() == 3
+    assert stored_lines().count() == 3
     assert Payment.objects.filter(bank_txn_no="S1").count() == 1

@@ -14,7 +14,6 @@ Every entry point takes keyword arguments with the ``actor``, runs in its own tr
 """
 
 from enrollment.services.applications import (
-    application_add_member,
     application_attach,
     application_centre_approve,
     application_create,
@@ -28,7 +27,6 @@ from enrollment.services.applications import (
     application_update,
     application_withdraw,
     declared_changes,
-    payment_record,
     roster_share_problem,
     waiting_ends,
 )
@@ -56,7 +54,6 @@ from enrollment.services.registrations import (
 from enrollment.services.rosters import roster_add_person, roster_diff, roster_import, roster_renew
 
 __all__ = [
-    "application_add_member",
     "application_attach",
     "application_centre_approve",
     "application_create",
@@ -76,7 +73,6 @@ __all__ = [
     "line_not_ours",
     "line_split",
     "member_set_bank_account",
-    "payment_record",
     "payment_undo",
     "period_copy",
     "period_copy_defaults",

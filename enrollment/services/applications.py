@@ -7,15 +7,13 @@ seeder call these; none of them changes an application's status or creates a cov
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Max, Q, Sum
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from enrollment.models import (
-    ZERO,
     Application,
     ApplicationDocument,
     ApplicationDocumentKind,
@@ -23,13 +21,12 @@ from enrollment.models import (
     Coverage,
     CoverageStatus,
     Member,
-    Payment,
     Plan,
     RosterLine,
     Unit,
     invoice_figures,
 )
-from enrollment.roster.rules import check_day, person_problems, roster_share_problems
+from enrollment.roster.rules import roster_share_problems
 from enrollment.roster.validate import renewed_shares
 from enrollment.services.payments import activate_ready
 from mutualaid.audit import acting_as, recorded_by_service
@@ -49,13 +46,7 @@ def _transition(actor, obj, action: str, comment: str = "", data=None) -> str:
     return transition(actor=actor, obj=obj, action=action, comment=comment, data=data)
 
 
-# --- Roster eligibility --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MemberProblem:
-    code: str
-    message: str
+# --- Renewal (续保) ---------------------------------------------------------------
 
 
 def renewed_shares_for(member: Member, plan: Plan) -> int:
@@ -75,42 +66,6 @@ def renewed_shares_for(member: Member, plan: Plan) -> int:
         .first()
     )
     return held or 0
-
-
-def member_problems(
-    member: Member,
-    plan: Plan,
-    *,
-    shares: int,
-    uniform: bool,
-    renewed: int = 0,
-    on: date | None = None,
-    exclude_application: Application | None = None,
-) -> list[MemberProblem]:
-    """Plan eligibility for one person (DOMAIN.md §4): the same rules the roster import applies in bulk."""
-    problems = [
-        MemberProblem(p.code, p.message)
-        for p in person_problems(
-            plan, birth_date=member.birth_date, sex=member.sex, basic=member.has_basic_insurance, needy=member.needy,
-            occupation=member.occupation, shares=shares, uniform=uniform, renewed=renewed,
-            on=on or check_day(plan, today()),
-        )
-    ]  # fmt: skip
-    live = RosterLine.objects.filter(member=member, application__plan__period=plan.period).filter(
-        application__status__in=sorted(ApplicationStatus.LIVE)
-    )
-    if exclude_application is not None:
-        live = live.exclude(application=exclude_application)
-    if live.filter(application__plan=plan).exists():
-        problems.append(MemberProblem("already_enrolled", "该人员本期已参加此项目，不能重复参加。"))
-    if (
-        plan.exclusive_group
-        and live.filter(application__plan__exclusive_group=plan.exclusive_group)
-        .exclude(application__plan=plan)
-        .exists()
-    ):
-        problems.append(MemberProblem("exclusive_conflict", "该人员本期已参加互斥的项目，两者只能选其一。"))
-    return problems
 
 
 # --- What a roster declares about people already registered ------------------------------
@@ -245,39 +200,6 @@ def draft_create(*, actor, plan: Plan, unit: Unit, declared_staff: int, uniform_
 def require_editable(application: Application):
     if application.status not in ApplicationStatus.EDITABLE:
         raise ValidationError("申请已提交，名单已冻结，不能再修改。")
-
-
-@transaction.atomic(durable=True)
-def application_add_member(*, actor, application: Application, member: Member, shares: int = 1) -> RosterLine:
-    application = Application.objects.select_for_update().select_related("plan__period").get(pk=application.pk)
-    require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit)
-    require_editable(application)
-    renewed = renewed_shares_for(member, application.plan)
-    problems = [
-        p.message
-        for p in member_problems(member, application.plan, shares=shares, uniform=True, renewed=renewed)
-        if not p.code.startswith("shares")  # judged below, on the roster as it would stand
-    ]
-    added = ShareLine(None, _next_row(application), shares, min(renewed, shares), member.name)
-    share_problem = roster_share_problem(application, [*share_lines(application), added])
-    messages = [f"{member.name}：{message}" for message in problems] + ([share_problem] if share_problem else [])
-    if messages:
-        raise ValidationError(messages)
-    line = RosterLine.objects.create(
-        application=application,
-        plan=application.plan,
-        member=member,
-        row_number=added.row,
-        shares=shares,
-        renewed_shares=added.renewed,
-        insurance_card=member.insurance_card,
-    )
-    audit(actor=actor, obj=application, action="roster_add", comment=member.name, data={"shares": shares})
-    return line
-
-
-def _next_row(application: Application) -> int:
-    return (application.lines.aggregate(m=Max("row_number"))["m"] or 0) + 1
 
 
 @dataclass(frozen=True)
@@ -596,46 +518,6 @@ def _close_with_reason(actor, application, action, reason):
     if application.status == ApplicationStatus.REJECTED:
         application.lines.update(live=False)
     return application
-
-
-# --- Payments and coverage --------------------------------------------------------
-
-
-@transaction.atomic(durable=True)
-@recorded_by_service
-def payment_record(
-    *,
-    actor,
-    application: Application,
-    amount: Decimal,
-    paid_on: date,
-    bank_txn_no: str | None = None,
-    payer_name: str = "",
-    memo: str = "",
-) -> Payment:
-    """Credit a bank transfer to an application; it takes effect once approved and fully paid."""
-    require(actor, CITY_ROLES, message="只有市中心可以确认到账。")
-    if amount <= 0:
-        raise ValidationError("到账金额必须大于 0。")
-    application = Application.objects.select_for_update().select_related("plan__period").get(pk=application.pk)
-    if application.status in ApplicationStatus.CLOSED:
-        raise ValidationError("该申请已撤回或未通过，不能登记缴费。")
-    payment = Payment.objects.create(
-        application=application,
-        amount=amount,
-        paid_on=paid_on,
-        bank_txn_no=bank_txn_no or None,
-        payer_name=payer_name,
-        memo=memo,
-        created_by=actor,
-    )
-    application.amount_paid = (
-        application.payments.filter(undone_at__isnull=True).aggregate(s=Sum("amount"))["s"] or ZERO
-    )
-    audit(actor=actor, obj=application, action="payment", comment=f"到账 {amount}", data={"paid_on": str(paid_on)})
-    application.save(update_fields=["amount_paid"])
-    _activate_if_ready(actor, application)
-    return payment
 
 
 def _activate_if_ready(actor, application: Application) -> None:

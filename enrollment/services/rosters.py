@@ -9,6 +9,7 @@ background worker alike. A roster with any error writes nothing (DOMAIN.md §9).
 import time
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -161,9 +162,10 @@ PERSON_FIELDS = ("name", "sex", "id_number", "card", "phone", "shares", "basic",
                  "bank_account")  # fmt: skip
 
 
-def roster_add_person(*, actor, application, person: dict) -> dict[str, list[str]]:
-    """Add one person typed into the page to a draft's roster, through the very checks a file
-    goes through (one row of a sheet). Returns the person's problems (field -> messages), or {}."""
+def roster_add_person(*, actor, application, person: dict) -> RosterLine:
+    """Add one person typed into the page to a draft's roster, through the very checks a file goes
+    through (one row of a sheet), and return their line. Refused with a ValidationError naming each
+    field's problems (``error_dict``: 姓名, 身份证号码 … as the form's fields), and nothing written."""
 
     def cell(value):
         return ("是" if value else "否") if isinstance(value, bool) else value
@@ -190,22 +192,24 @@ def roster_add_person(*, actor, application, person: dict) -> dict[str, list[str
         if row.id_number and application.lines.filter(member__id_number=row.id_number).exists():
             problems.setdefault("id_number", []).append("该人员已在本申请的名单中。")
         if problems:
-            return problems
+            raise ValidationError(problems)
         row.excel_row = (application.lines.aggregate(m=Max("row_number"))["m"] or 0) + 1
         # The file's check saw this person alone; the shares are judged on the roster they join (§4).
         shares_problem = roster_share_problem(
             application, [*share_lines(application), ShareLine(None, row.excel_row, row.shares, row.renewed, row.name)]
         )
         if shares_problem:
-            return {"shares": [shares_problem]}
+            raise ValidationError({"shares": [shares_problem]})
         try:
             with transaction.atomic():
                 write_roster(application=application, unit=application.unit, rows=[row], replace=False)
-        except IntegrityError:
-            return {"id_number": ["该人员本期已参加此项目（本单位或其他单位的申请中），不能重复参加。"]}
+        except IntegrityError as exc:
+            raise ValidationError(
+                {"id_number": ["该人员本期已参加此项目（本单位或其他单位的申请中），不能重复参加。"]}
+            ) from exc
         audit(actor=actor, obj=application, action="roster_add", comment=row.name,
               data={"shares": row.shares, "row": row.excel_row})  # fmt: skip
-    return {}
+    return application.lines.get(member__id_number=row.id_number)
 
 
 def roster_diff(application, rows: list[RosterRow]) -> dict:
