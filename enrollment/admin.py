@@ -508,11 +508,12 @@ class MemberResource(SafeResource):
     def before_import_row(self, row, **kwargs):
         from django.utils import timezone
 
-        from enrollment.roster.reading import ALIASES, _header_key
+        from enrollment.roster.reading import ALIASES
         from enrollment.roster.validate import RosterRow, read_person
+        from mutualaid.lib.sheet_import import header_key
 
         lookup = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
-        cells = {lookup[_header_key(header)]: value for header, value in row.items() if _header_key(header) in lookup}
+        cells = {lookup[header_key(header)]: value for header, value in row.items() if header_key(header) in lookup}
         person, problems = RosterRow(excel_row=0), []
         read_person(person, cells, lambda raw, name: raw.get(name),
                     lambda _row, _field, _code, message: problems.append(message), present=cells,

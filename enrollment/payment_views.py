@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from enrollment import services
 from enrollment.models import ZERO, Application, ApplicationStatus, BankStatement, LineStatus, Payment, StatementLine
-from enrollment.roster import UnreadableFile
+from mutualaid.lib.sheet_import import UnreadableFile
 from mutualaid.lib.sheet_reader import MAX_COLUMNS, MAX_ROWS
 from mutualaid.refusals import attempt, refusal_text
 from mutualaid.scoping import get_visible_or_404, is_city

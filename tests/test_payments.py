@@ -227,6 +227,18 @@ def test_a_malformed_statement_is_refused_and_nothing_is_stored(handler, data, f
     assert not stored_lines().exists() and not stored_statements().exists()
 
 
+def test_a_statements_wrong_rows_are_row_errors_like_a_rosters(handler):
+    """The same row-error type as the roster's: the Excel row, the column as the bank heads it, a code."""
+    rows = [line("E1", "一百元"), line("E2", 100, day="昨天"), line("", 100), line("E4", 100)]
+    header = ["交易日期", "交易流水号", "对方户名", "对方账号", "贷方金额", "用途"]
+    with pytest.raises(StatementRefused) as refused:
+        statement_import(actor=handler, data=statement(rows, header=header), filename="农行.xlsx")
+    assert [(e.row, e.column, e.code) for e in refused.value.errors] == [
+        (3, "贷方金额", "amount_invalid"), (4, "交易日期", "date_invalid"), (5, "交易流水号", "txn_no_missing")
+    ]  # fmt: skip
+    assert "第 3 行：金额“一百元”不是数字" in str(refused.value) and not stored_lines().exists()
+
+
 def test_a_zip_bomb_is_refused_before_it_is_expanded(handler):
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -4,10 +4,11 @@ the use cases that run it (import a file, add a person, renew last period's list
 ``enrollment.services.rosters``.
 """
 
-from enrollment.roster.reading import LABELS, UnreadableFile
+from enrollment.roster.reading import LABELS
 from enrollment.roster.rules import ERROR_CODES
-from enrollment.roster.validate import RowError, group_errors
+from enrollment.roster.validate import group_errors
 from enrollment.roster.workbooks import annotate_workbook, roster_template
+from mutualaid.lib.sheet_import import RowError, UnreadableFile
 
 __all__ = [
     "ERROR_CODES",

@@ -28,10 +28,18 @@ from enrollment.models import (
     Refund,
     StatementLine,
 )
-from enrollment.roster.reading import UnreadableFile, find_header_by, read_rows
-from enrollment.roster.validate import CONTROL_CHARS, FULL_WIDTH, shown, text
 from mutualaid.audit import recorded_by_service
 from mutualaid.lib.money import format_yuan
+from mutualaid.lib.sheet_import import (
+    CONTROL_CHARS,
+    FULL_WIDTH,
+    RowError,
+    UnreadableFile,
+    find_header_by,
+    read_rows,
+    shown,
+    text,
+)
 from mutualaid.models import audit, audit_many
 from mutualaid.scoping import CITY_ROLES, require
 
@@ -53,16 +61,30 @@ MAX_AMOUNT = Decimal("100000000.00")
 # transaction numbers cut to 60 characters would pass for one).
 TEXT_LIMITS = {"txn_no": 60, "payer_name": 100, "payer_account": 40, "memo": 200}
 TEXT_LABELS = {"txn_no": "交易流水号", "payer_name": "付款人名称", "payer_account": "付款人账号", "memo": "摘要/附言"}
+# A row's problem by its column, for the RowError: the header as the file writes it, else this.
+COLUMN_LABELS = {**TEXT_LABELS, "date": "交易日期", "amount": "金额", "debit": "借方金额"}
 PAYABLE = (ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE)
 
 
 class StatementRefused(UnreadableFile):
-    """The file is refused and nothing was stored: ``row_errors`` when it was read but some rows
-    are wrong (bad amounts, dates), otherwise it could not be used at all."""
+    """The file is refused and nothing was stored: ``errors`` (the import's row errors, as a roster's)
+    when it was read but some rows are wrong (bad amounts, dates), otherwise it could not be used."""
 
-    def __init__(self, message: str, *, row_errors: bool = False):
+    def __init__(self, message: str, *, errors: list[RowError] = ()):
         super().__init__(message)
-        self.row_errors = row_errors
+        self.errors = list(errors)
+
+    @property
+    def row_errors(self) -> bool:
+        return bool(self.errors)
+
+
+class _Wrong(ValueError):
+    """What is wrong with one cell of a row, as the RowError it becomes."""
+
+    def __init__(self, field: str, code: str, message: str):
+        super().__init__(message)
+        self.field, self.code = field, code
 
 
 @dataclass
@@ -100,7 +122,7 @@ def normalise_name(value: str) -> str:
     return re.sub(r"\s+", "", value).replace("（", "(").replace("）", ")").upper()
 
 
-def _amount(value) -> Decimal | None:
+def _amount(value, field: str = "amount") -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, float):
@@ -113,10 +135,10 @@ def _amount(value) -> Decimal | None:
         if not amount.is_finite():
             raise InvalidOperation
         if abs(amount) > MAX_AMOUNT:
-            raise ValueError(f"金额“{shown(str(value))}”过大")
+            raise _Wrong(field, "amount_too_large", f"金额“{shown(str(value))}”过大")
         return amount.quantize(Decimal("0.01"))
     except InvalidOperation as exc:
-        raise ValueError(f"金额“{shown(str(value))}”不是数字") from exc
+        raise _Wrong(field, "amount_invalid", f"金额“{shown(str(value))}”不是数字") from exc
 
 
 def _date(value) -> date:
@@ -131,7 +153,7 @@ def _date(value) -> date:
             return datetime.strptime(cleaned, pattern).date()
         except ValueError:
             continue
-    raise ValueError(f"交易日期“{shown(text(value))}”无法识别，应为 2026-09-03 这样的日期")
+    raise _Wrong("date", "date_invalid", f"交易日期“{shown(text(value))}”无法识别，应为 2026-09-03 这样的日期")
 
 
 def read_statement(data: bytes, filename: str) -> tuple[list[Line], int, int]:
@@ -148,7 +170,7 @@ def read_statement(data: bytes, filename: str) -> tuple[list[Line], int, int]:
         position = columns.get(name)
         return raw[position] if position is not None and position < len(raw) else None
 
-    lines, problems, read, debits = [], [], 0, 0
+    lines, errors, read, debits = [], [], 0, 0
     for index in range(sheet.header_row + 1, len(rows)):
         raw = rows[index]
         if all(text(value) == "" for value in raw):
@@ -157,33 +179,37 @@ def read_statement(data: bytes, filename: str) -> tuple[list[Line], int, int]:
         excel_row = index + 1
         try:
             amount = _amount(cell(raw, "amount"))
-            debit = _amount(cell(raw, "debit")) if "debit" in columns else None
+            debit = _amount(cell(raw, "debit"), "debit") if "debit" in columns else None
             if (amount is None or amount == 0) and debit:
                 debits += 1
                 continue
             if amount is None:
-                raise ValueError("金额为空")
+                raise _Wrong("amount", "amount_missing", "金额为空")
             if amount <= 0:
-                raise ValueError(f"金额 {amount} 不是正数（支出请放在“借方金额”列，本系统只导入收入）")
+                raise _Wrong("amount", "amount_not_positive",
+                             f"金额 {amount} 不是正数（支出请放在“借方金额”列，本系统只导入收入）")  # fmt: skip
             txn_no = text(cell(raw, "txn_no"))
             if not txn_no:
-                raise ValueError("交易流水号为空")
+                raise _Wrong("txn_no", "txn_no_missing", "交易流水号为空")
             texts = {name: text(cell(raw, name)) for name in TEXT_LIMITS}
             texts["txn_no"] = txn_no
             for name, limit in TEXT_LIMITS.items():
                 if len(texts[name]) > limit:
-                    raise ValueError(f"{TEXT_LABELS[name]}过长（{len(texts[name]):,} 个字符，最多 {limit} 个）")
+                    raise _Wrong(name, "value_too_long",
+                                 f"{TEXT_LABELS[name]}过长（{len(texts[name]):,} 个字符，最多 {limit} 个）")  # fmt: skip
                 if CONTROL_CHARS.search(texts[name]):
-                    raise ValueError(f"{TEXT_LABELS[name]}含有不可见的控制字符（如 NUL）")
+                    raise _Wrong(name, "control_character", f"{TEXT_LABELS[name]}含有不可见的控制字符（如 NUL）")
             lines.append(
                 Line(excel_row, txn_no, _date(cell(raw, "date")), texts["payer_name"], texts["payer_account"],
                      amount, texts["memo"])
             )  # fmt: skip
-        except ValueError as exc:
-            problems.append(f"第 {excel_row} 行：{exc}")
-    if problems:
-        shown = "；".join(problems[:10]) + (f"；另有 {len(problems) - 10} 行" if len(problems) > 10 else "")
-        raise StatementRefused(f"对账单有 {len(problems)} 行无法读取，未导入任何流水。{shown}。", row_errors=True)
+        except _Wrong as exc:
+            column = (sheet.headers or {}).get(exc.field) or COLUMN_LABELS[exc.field]
+            errors.append(RowError(excel_row, column, exc.code, str(exc)))
+    if errors:
+        listed = "；".join(f"第 {e.row} 行：{e.message}" for e in errors[:10])
+        more = f"；另有 {len(errors) - 10} 行" if len(errors) > 10 else ""
+        raise StatementRefused(f"对账单有 {len(errors)} 行无法读取，未导入任何流水。{listed}{more}。", errors=errors)
     if read == 0:
         raise StatementRefused("对账单表头下面没有流水。")
     return lines, read, debits

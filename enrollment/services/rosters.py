@@ -15,9 +15,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from enrollment.models import Application, ApplicationStatus, Coverage, CoverageStatus, RosterLine
-from enrollment.roster.reading import LABELS, Sheet, UnreadableFile, find_header, read_rows
+from enrollment.roster.reading import LABELS, find_header, read_rows
 from enrollment.roster.rules import check_day, is_uniform, person_problems
-from enrollment.roster.validate import RosterRow, RowError, validate_rows
+from enrollment.roster.validate import RosterRow, validate_rows
 from enrollment.roster.writing import analyze, write_roster
 from enrollment.services.applications import (
     ShareLine,
@@ -26,6 +26,7 @@ from enrollment.services.applications import (
     roster_share_problem,
     share_lines,
 )
+from mutualaid.lib.sheet_import import RowError, Sheet, UnreadableFile
 from mutualaid.models import audit
 from mutualaid.scoping import CITY_ROLES, Role, require
 
