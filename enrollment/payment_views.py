@@ -8,8 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
@@ -20,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from enrollment import services
 from enrollment.models import ZERO, Application, ApplicationStatus, BankStatement, LineStatus, Payment, StatementLine
+from enrollment.services.payments import STATEMENT_PREVIEWS
 from mutualaid.lib.sheet_import import UnreadableFile
 from mutualaid.lib.sheet_reader import MAX_COLUMNS, MAX_ROWS
 from mutualaid.refusals import attempt, refusal_text
@@ -111,10 +110,10 @@ def statement_upload(request):
         except (UnreadableFile, PermissionDenied) as exc:
             form.add_error("file", str(exc))
         else:
-            stored = default_storage.save(f"statements/preview-{timezone.now():%Y%m%d%H%M%S}.bin", ContentFile(data))
+            stored = STATEMENT_PREVIEWS.store(data, upload.name)
             previous = request.session.get(PREVIEW_KEY)
-            if previous and default_storage.exists(previous["file"]):
-                default_storage.delete(previous["file"])
+            if previous:
+                STATEMENT_PREVIEWS.delete(previous["file"])
             request.session[PREVIEW_KEY] = {"file": stored, "filename": upload.name[:200]}
     return render(request, "enrollment/payments/import.html", {"form": form, "preview": preview})
 
@@ -124,12 +123,11 @@ def statement_upload(request):
 def statement_confirm(request):
     _centre_only(request)
     pending = request.session.pop(PREVIEW_KEY, None)
-    if not pending or not default_storage.exists(pending["file"]):
+    data = STATEMENT_PREVIEWS.read(pending["file"]) if pending else None
+    if data is None:
         messages.error(request, "没有待确认的对账单，请重新上传。")
         return redirect("enrollment:statement_upload")
-    with default_storage.open(pending["file"], "rb") as handle:
-        data = handle.read()
-    default_storage.delete(pending["file"])
+    STATEMENT_PREVIEWS.delete(pending["file"])
     try:
         result = services.statement_import(actor=request.user, data=data, filename=pending["filename"])
     except (UnreadableFile, PermissionDenied) as exc:

@@ -1,5 +1,6 @@
 """The payment pages as the clerk and the centre use them."""
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -48,6 +49,21 @@ def test_the_centre_previews_imports_and_works_the_queue(login, handler):
     assert fem.status == "effective"
     overview = client.get(reverse("enrollment:payments")).text.split("<h1>")[1]  # past the flash message
     assert "16-ALW-U002-1" in overview and "16-FEM-U003-1" not in overview and "62.00" in overview
+
+
+def test_a_previewed_statement_is_kept_under_a_random_name_until_it_is_confirmed(login, handler):
+    from django.core.files.storage import default_storage
+
+    client = login(handler)
+    data = statement([line("K1", 100, memo="16-MED-U003-1")])
+    client.post(reverse("enrollment:statement_upload"), {"file": SimpleUploadedFile("工行九月.xlsx", data)})
+    first = client.session["statement-preview"]["file"]
+    assert re.fullmatch(r"statements/[0-9a-f]{32}\.xlsx", first) and default_storage.exists(first)
+    client.post(reverse("enrollment:statement_upload"), {"file": SimpleUploadedFile("工行九月.xlsx", data)})
+    second = client.session["statement-preview"]["file"]
+    assert second != first and not default_storage.exists(first)  # a new preview replaces the last
+    assert "自动匹配 1 笔" in client.post(reverse("enrollment:statement_confirm"), follow=True).text
+    assert not default_storage.exists(second)
 
 
 def test_an_upload_that_is_not_a_statement_is_refused_on_the_page(login, handler):

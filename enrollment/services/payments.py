@@ -42,6 +42,7 @@ from mutualaid.lib.sheet_import import (
 )
 from mutualaid.models import audit, audit_many
 from mutualaid.scoping import CITY_ROLES, require
+from mutualaid.uploads import KeptFiles
 
 # DOMAIN.md §10 columns, with the names Chinese banks' exports give them.
 ALIASES = {
@@ -64,6 +65,9 @@ TEXT_LABELS = {"txn_no": "交易流水号", "payer_name": "付款人名称", "pa
 # A row's problem by its column, for the RowError: the header as the file writes it, else this.
 COLUMN_LABELS = {**TEXT_LABELS, "date": "交易日期", "amount": "金额", "debit": "借方金额"}
 PAYABLE = (ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE)
+# A statement kept between its preview and the handler's confirmation (the session holds its name);
+# the folder also holds the previews older versions kept under a timestamp.
+STATEMENT_PREVIEWS = KeptFiles("statements")
 
 
 class StatementRefused(UnreadableFile):
