@@ -8,6 +8,7 @@ seeder call these; none of them changes an application's status or creates a cov
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Max, Q
@@ -333,8 +334,6 @@ def application_update(*, actor, application: Application, **details) -> Applica
 @transaction.atomic(durable=True)
 def application_attach(*, actor, application: Application, kind: str, upload) -> ApplicationDocument:
     """Attach a scan: the social-insurance proof to a draft, a transfer slip once the invoice is fixed."""
-    from django.conf import settings
-
     application = Application.objects.select_for_update().select_related("unit").get(pk=application.pk)
     require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit, message="只有本单位经办人可以上传材料。")
     if kind == ApplicationDocumentKind.INSURANCE_PROOF:
