@@ -8,9 +8,10 @@
 - ``payments``: bank statements matched to invoices, the manual queue, undo, refunds, and the
   coverages that start once an approved invoice is paid.
 
-Every entry point takes keyword arguments with the ``actor``, runs in its own transaction
-(``transaction.atomic(durable=True)``) and writes its audit rows. Callers write
-``from enrollment import services`` and ``services.application_submit(...)``.
+Every entry point takes keyword arguments with the ``actor`` (a registration's anonymous steps have
+none), runs in its own transaction (``transaction.atomic(durable=True)``: no caller wraps it in
+another; a use case that runs inside another's calls its helper, e.g. ``draft_create``) and writes
+its audit rows. Callers write ``from enrollment import services`` and ``services.application_submit(...)``.
 """
 
 from enrollment.services.applications import (
