@@ -140,3 +140,7 @@ DISPLAY_NAMES = {
     "centre_handler": "张敏",
     "centre_head": "刘洪",
 }
+
+# The named record ``seed_demo`` makes last (awaiting payment, DOMAIN.md §7): its presence says the
+# demo is complete.
+LAST_RECORD = "16-MED-U003-1"

@@ -38,7 +38,7 @@ from enrollment.models import (
     StatementLine,
     Unit,
 )
-from enrollment.period_services import next_period_defaults, period_copy
+from enrollment.services.periods import period_copy, period_copy_defaults
 from mutualaid.admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin
 from mutualaid.importing import GuardedImportExportAdmin, SafeResource
 from mutualaid.models import StaffProfile, audit
@@ -258,6 +258,14 @@ class PeriodAdmin(PaidClaimsGuardMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(plan_count=Count("plans"))
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The admin runs a POST to the change form in one transaction; 复制为新一期 posted there calls
+        # period_copy, a use case that is its own (durable) transaction and refuses to be nested.
+        saving = {"_save", "_continue", "_addanother"} & set(request.POST)
+        if request.method == "POST" and f"{ActionLocation.CHANGE_FORM.value}-action" in request.POST and not saving:
+            return self._changeform_view(request, object_id, form_url, extra_context)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     @admin.display(description="保障项目数", ordering="plan_count")
     def plan_count(self, obj):
         return obj.plan_count
@@ -297,7 +305,7 @@ class PeriodAdmin(PaidClaimsGuardMixin, admin.ModelAdmin):
                     )
                     return HttpResponseRedirect(reverse("admin:enrollment_period_change", args=[new_period.pk]))
         else:
-            form = PeriodCopyForm(initial=next_period_defaults(source))
+            form = PeriodCopyForm(initial=period_copy_defaults(source))
 
         plans = source.plans.annotate(tier_count=Count("tiers", distinct=True)).annotate(
             lump_sum_count=Count("lump_sums", distinct=True)
@@ -500,11 +508,12 @@ class MemberResource(SafeResource):
     def before_import_row(self, row, **kwargs):
         from django.utils import timezone
 
-        from enrollment.roster.reading import ALIASES, _header_key
+        from enrollment.roster.reading import ALIASES
         from enrollment.roster.validate import RosterRow, read_person
+        from mutualaid.lib.sheet_import import header_key
 
         lookup = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
-        cells = {lookup[_header_key(header)]: value for header, value in row.items() if _header_key(header) in lookup}
+        cells = {lookup[header_key(header)]: value for header, value in row.items() if header_key(header) in lookup}
         person, problems = RosterRow(excel_row=0), []
         read_person(person, cells, lambda raw, name: raw.get(name),
                     lambda _row, _field, _code, message: problems.append(message), present=cells,

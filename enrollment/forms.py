@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from enrollment.models import Application, Plan, Sex, Unit, UnitRegistration
-from enrollment.registration import REGISTRATION_FIELDS, UNIT_FIELDS_FOR_CLERK
+from enrollment.services.registrations import REGISTRATION_FIELDS, UNIT_FIELDS_FOR_CLERK
 from mutualaid.lib.phones import clean_phone
 from mutualaid.lib.sheet_reader import MAX_COLUMNS, MAX_ROWS
 from mutualaid.lib.uscc import UsccError, validate_uscc

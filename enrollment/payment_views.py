@@ -8,8 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
@@ -18,9 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from enrollment import payments
+from enrollment import services
 from enrollment.models import ZERO, Application, ApplicationStatus, BankStatement, LineStatus, Payment, StatementLine
-from enrollment.roster import UnreadableFile
+from enrollment.services.payments import STATEMENT_PREVIEWS
+from mutualaid.lib.sheet_import import UnreadableFile
 from mutualaid.lib.sheet_reader import MAX_COLUMNS, MAX_ROWS
 from mutualaid.refusals import attempt, refusal_text
 from mutualaid.scoping import get_visible_or_404, is_city
@@ -107,14 +106,14 @@ def statement_upload(request):
         upload = form.cleaned_data["file"]
         data = upload.read()
         try:
-            preview = payments.statement_import(actor=request.user, data=data, filename=upload.name, dry_run=True)
+            preview = services.statement_import(actor=request.user, data=data, filename=upload.name, dry_run=True)
         except (UnreadableFile, PermissionDenied) as exc:
             form.add_error("file", str(exc))
         else:
-            stored = default_storage.save(f"statements/preview-{timezone.now():%Y%m%d%H%M%S}.bin", ContentFile(data))
+            stored = STATEMENT_PREVIEWS.store(data, upload.name)
             previous = request.session.get(PREVIEW_KEY)
-            if previous and default_storage.exists(previous["file"]):
-                default_storage.delete(previous["file"])
+            if previous:
+                STATEMENT_PREVIEWS.delete(previous["file"])
             request.session[PREVIEW_KEY] = {"file": stored, "filename": upload.name[:200]}
     return render(request, "enrollment/payments/import.html", {"form": form, "preview": preview})
 
@@ -124,14 +123,13 @@ def statement_upload(request):
 def statement_confirm(request):
     _centre_only(request)
     pending = request.session.pop(PREVIEW_KEY, None)
-    if not pending or not default_storage.exists(pending["file"]):
+    data = STATEMENT_PREVIEWS.read(pending["file"]) if pending else None
+    if data is None:
         messages.error(request, "没有待确认的对账单，请重新上传。")
         return redirect("enrollment:statement_upload")
-    with default_storage.open(pending["file"], "rb") as handle:
-        data = handle.read()
-    default_storage.delete(pending["file"])
+    STATEMENT_PREVIEWS.delete(pending["file"])
     try:
-        result = payments.statement_import(actor=request.user, data=data, filename=pending["filename"])
+        result = services.statement_import(actor=request.user, data=data, filename=pending["filename"])
     except (UnreadableFile, PermissionDenied) as exc:
         messages.error(request, str(exc))
         return redirect("enrollment:statement_upload")
@@ -151,7 +149,7 @@ def queue(request):
     lines = StatementLine.objects.filter(status=LineStatus.WAITING).order_by("txn_date", "pk")
     page = Paginator(lines, 20).get_page(request.GET.get("page"))
     for line in page:
-        line.candidates = payments.candidates(line)
+        line.candidates = services.line_candidates(line)
     return render(request, "enrollment/payments/queue.html", {"page": page})
 
 
@@ -167,7 +165,7 @@ def line_action(request, pk, action):
     try:
         if action == "match":
             application = get_visible_or_404(Application, request.user, pk=_int(request.POST.get("application")))
-            payments.line_match(actor=request.user, line_id=line.pk, application_id=application.pk)
+            services.line_match(actor=request.user, line_id=line.pk, application_id=application.pk)
             messages.success(request, f"流水 {line.txn_no} 已计入申请 {application.reference}。")
         elif action == "split":
             parts = []
@@ -180,10 +178,10 @@ def line_action(request, pk, action):
                 if application is None:
                     raise ValidationError(f"没有编号为“{reference.strip()[:40]}”的申请。")
                 parts.append((application.pk, _money(amount)))
-            payments.line_split(actor=request.user, line_id=line.pk, parts=parts)
+            services.line_split(actor=request.user, line_id=line.pk, parts=parts)
             messages.success(request, f"流水 {line.txn_no} 已拆分到 {len(parts)} 个申请。")
         elif action == "not-ours":
-            payments.line_not_ours(actor=request.user, line_id=line.pk, reason=request.POST.get("reason", ""))
+            services.line_not_ours(actor=request.user, line_id=line.pk, reason=request.POST.get("reason", ""))
             messages.success(request, f"流水 {line.txn_no} 已标记为非缴费款项。")
         else:
             raise Http404
@@ -214,7 +212,7 @@ def _money(value) -> Decimal:
 def payment_undo(request, pk):
     _centre_only(request)
     payment = get_visible_or_404(Payment.objects.select_related("application"), request.user, pk=pk)
-    attempt(request, lambda: payments.payment_undo(actor=request.user, payment_id=payment.pk,
+    attempt(request, lambda: services.payment_undo(actor=request.user, payment_id=payment.pk,
                                                    reason=request.POST.get("reason", "")),
             "已撤销这笔到账，流水回到待人工匹配。")  # fmt: skip
     return redirect(reverse("enrollment:application", args=[payment.application.reference]) + "#invoice")
@@ -229,7 +227,7 @@ def refund(request, reference):
     if not form.is_valid():
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
     else:
-        attempt(request, lambda: payments.refund_record(actor=request.user, application_id=application.pk,
+        attempt(request, lambda: services.refund_record(actor=request.user, application_id=application.pk,
                                                         **form.cleaned_data), "已登记退款。")  # fmt: skip
     return redirect(reverse("enrollment:application", args=[reference]) + "#invoice")
 

@@ -1,9 +1,13 @@
 """Background jobs of the enrollment app (procrastinate autodiscovers ``tasks`` modules)."""
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from procrastinate.contrib.django import app
 
 from enrollment.roster import pending
+from enrollment.services.payments import STATEMENT_PREVIEWS
+from mutualaid.importing import ADMIN_IMPORTS
 from mutualaid.jobs import job_handler, job_start
 
 
@@ -35,7 +39,7 @@ def roster_import_job(job, progress):
 
     from enrollment.models import Application, Plan, RosterUpload, RosterUploadKind, Unit
     from enrollment.roster import UnreadableFile, group_errors
-    from enrollment.rosters import import_roster
+    from enrollment.services.rosters import roster_import
 
     params = job.params
     upload = RosterUpload.objects.filter(pk=params.get("upload")).first()
@@ -44,7 +48,7 @@ def roster_import_job(job, progress):
         raise ValidationError("上传的文件已过期删除，请重新上传人员手册。")
     application = Application.objects.filter(pk=params["application"]).first() if params["application"] else None
     try:
-        result = import_roster(
+        result = roster_import(
             actor=job.created_by, plan=Plan.objects.select_related("period").get(pk=params["plan"]),
             unit=Unit.objects.get(pk=params["unit"]), data=data, filename=params["filename"],
             shares=params["shares"], staff=params["staff"], application=application, progress=progress,
@@ -64,8 +68,17 @@ def roster_import_job(job, progress):
     return summary
 
 
+def cleanup_kept_uploads(*, keep: timedelta = pending.KEEP, now=None) -> dict:
+    """Every upload kept for a next step that never came, once ``keep`` has passed: the roster's
+    reports and previews (and files no row refers to), statement previews, the admin's imports."""
+    deleted = pending.cleanup(keep=keep, now=now)
+    deleted["statements"] = len(STATEMENT_PREVIEWS.sweep(older_than=keep, now=now))
+    deleted["admin_imports"] = len(ADMIN_IMPORTS.sweep(older_than=keep, now=now))
+    return deleted
+
+
 @app.periodic(cron="40 3 * * *")
-@app.task(name="enrollment.cleanup_roster_uploads", queue="jobs", pass_context=False)
-def cleanup_roster_uploads(timestamp: int) -> dict:
-    """Nightly on the worker: stale roster files (with ID numbers in them) do not stay in storage."""
-    return pending.cleanup()
+@app.task(name="enrollment.cleanup_uploads", queue="jobs", pass_context=False)
+def cleanup_uploads(timestamp: int) -> dict:
+    """Nightly on the worker: stale uploads (with ID numbers and accounts in them) do not stay in storage."""
+    return cleanup_kept_uploads()

@@ -10,9 +10,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from enrollment import registration as services
+from enrollment import services
 from enrollment.forms import RegistrationForm, UnitForm
 from enrollment.models import RegistrationStatus, Unit, UnitRegistration
+from enrollment.services.registrations import REGISTRATION_FIELDS, UNIT_FIELDS_FOR_CLERK
 from mutualaid.models import AuditLog, StaffProfile
 from mutualaid.refusals import refusal_text
 from mutualaid.scoping import CITY_ROLES, Role, get_visible_or_404, is_city, role_of, unit_of
@@ -32,7 +33,7 @@ def registration_new(request):
     """The public registration page: no account needed, nothing about other units shown."""
     form = RegistrationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        details = {name: form.cleaned_data[name] for name in services.REGISTRATION_FIELDS}
+        details = {name: form.cleaned_data[name] for name in REGISTRATION_FIELDS}
         try:
             registration = services.registration_submit(
                 details=details, certificates=form.cleaned_data["certificates"], address=request.META.get("REMOTE_ADDR")
@@ -55,7 +56,7 @@ def registration_status(request, token):
         form = RegistrationForm(request.POST or None, request.FILES or None, instance=registration)
         form.fields["certificates"].help_text = "已上传的材料仍然有效；如需补充，在此添加。"
         if request.method == "POST" and form.is_valid():
-            details = {name: form.cleaned_data[name] for name in services.REGISTRATION_FIELDS}
+            details = {name: form.cleaned_data[name] for name in REGISTRATION_FIELDS}
             try:
                 services.registration_resubmit(
                     registration=registration, details=details, certificates=form.cleaned_data["certificates"]
@@ -92,7 +93,8 @@ def registration_detail(request, pk):
             "conflicts": services.registration_conflicts(registration, request.user),
             "history": AuditLog.objects.for_object(registration),
             "can_review": UnitRegistration.workflow.may(role_of(request.user), "approve", registration.status),
-            "can_confirm_same_name": is_city(request.user) and bool(services.same_name_units(registration)),
+            "can_confirm_same_name": is_city(request.user)
+            and bool(services.registration_same_name_units(registration)),
         },
     )
 
@@ -202,7 +204,7 @@ def unit_edit(request):
         raise PermissionDenied
     form = UnitForm(request.POST or None, instance=unit)
     if request.method == "POST" and form.is_valid():
-        details = {name: form.cleaned_data[name] for name in services.UNIT_FIELDS_FOR_CLERK}
+        details = {name: form.cleaned_data[name] for name in UNIT_FIELDS_FOR_CLERK}
         try:
             services.unit_update(actor=request.user, unit=unit, **details)
         except (ValidationError, PermissionDenied) as exc:

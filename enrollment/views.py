@@ -31,7 +31,6 @@ from enrollment.models import (
 from enrollment.payment_views import invoice_context
 from enrollment.roster import UnreadableFile, annotate_workbook, pending, roster_template
 from enrollment.roster.reading import check_readable
-from enrollment.rosters import add_person, import_roster, renewal_prefill, roster_diff
 from enrollment.tasks import start_roster_import
 from mutualaid.audit import logged_file
 from mutualaid.jobs import as_shown
@@ -213,8 +212,9 @@ def roster_upload(request, reference):
             return redirect("enrollment:application", reference=reference)
         # A draft that already has people: show what the file would change before replacing them.
         preview = application.lines.exists()
-        result = import_roster(actor=request.user, plan=application.plan, unit=application.unit, data=data,
-                               filename=upload.name, application=application, dry_run=preview)  # fmt: skip
+        result = services.roster_import(actor=request.user, plan=application.plan, unit=application.unit,
+                                        data=data, filename=upload.name, application=application,
+                                        dry_run=preview)  # fmt: skip
     except UnreadableFile as exc:
         messages.error(request, str(exc))
         return redirect("enrollment:application", reference=reference)
@@ -222,7 +222,7 @@ def roster_upload(request, reference):
         raise Http404 from exc
     if result.ok and preview:
         pending.keep(application=application, kind=RosterUploadKind.PREVIEW, data=data, filename=upload.name,
-                     actor=request.user, report=roster_diff(application, result.lines))  # fmt: skip
+                     actor=request.user, report=services.roster_diff(application, result.lines))  # fmt: skip
         messages.info(request, "请核对新名单与现有名单的差异，确认后替换。")
     elif result.ok:
         pending.discard(application)
@@ -296,8 +296,8 @@ def roster_apply(request, reference):
     filename = kept.original_name
     pending.remove(kept)
     try:
-        result = import_roster(actor=request.user, plan=application.plan, unit=application.unit, data=data,
-                               filename=filename, application=application)  # fmt: skip
+        result = services.roster_import(actor=request.user, plan=application.plan, unit=application.unit,
+                                        data=data, filename=filename, application=application)  # fmt: skip
     except (UnreadableFile, ValidationError) as exc:
         messages.error(request, refusal_text(exc) if isinstance(exc, ValidationError) else str(exc))
         return redirect("enrollment:application", reference=reference)
@@ -318,7 +318,9 @@ def roster_renew(request, reference):
     application = get_visible_or_404(Application.objects.select_related("plan__period", "unit"), request.user,
                                      reference=reference)  # fmt: skip
     try:
-        application, added, skipped = renewal_prefill(actor=request.user, plan=application.plan, unit=application.unit)
+        application, added, skipped = services.roster_renew(
+            actor=request.user, plan=application.plan, unit=application.unit
+        )
     except (ValidationError, PermissionDenied, UnreadableFile) as exc:
         messages.error(request, str(exc) if isinstance(exc, UnreadableFile) else refusal_text(exc))
         return redirect("enrollment:application", reference=reference)
@@ -360,15 +362,19 @@ def person_add(request, reference):
     form = PersonForm(request.POST)
     if form.is_valid():
         try:
-            problems = add_person(actor=request.user, application=application, person=form.person())
-        except (ValidationError, PermissionDenied) as exc:
+            services.roster_add_person(actor=request.user, application=application, person=form.person())
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):  # the draft itself refuses (already submitted)
+                messages.error(request, refusal_text(exc))
+                return redirect("enrollment:application", reference=reference)
+            for name, errors in exc.message_dict.items():  # the person's problems, by field
+                form.add_error(name if name in form.fields else None, errors)
+        except PermissionDenied as exc:
             messages.error(request, refusal_text(exc))
             return redirect("enrollment:application", reference=reference)
-        if not problems:
+        else:
             messages.success(request, f"已加入名单：{form.cleaned_data['name']}。")
             return redirect(reverse("enrollment:application", args=[reference]) + "#people")
-        for name, errors in problems.items():
-            form.add_error(name if name in form.fields else None, errors)
     return _application_page(request, reference, person_form=form)
 
 

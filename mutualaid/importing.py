@@ -4,9 +4,12 @@ Every import form refuses a file over ``IMPORT_MAX_BYTES``, and reads it through
 reader every import shares (``mutualaid.lib.sheet_reader``: zip size, rows, columns) before
 import-export sees it; the formats then read through that same reader rather than openpyxl,
 which pads every row out to the sheet's declared width. Only the columns a resource knows are
-kept. Every export writes text cells that no spreadsheet program evaluates (a leading
-``= + - @`` is neutralised, the text kept).
+kept. Between the preview and 确认导入 the file is kept like every import's upload
+(``KeptFiles``), not in the web machine's /tmp. Every export writes text cells that no spreadsheet
+program evaluates (a leading ``= + - @`` is neutralised, the text kept).
 """
+
+import io
 
 import tablib
 from django import forms
@@ -15,9 +18,13 @@ from import_export import resources
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
+from import_export.tmp_storages import BaseStorage
 
 from mutualaid.lib.sheet_reader import SheetRefused, read_table
 from mutualaid.lib.spreadsheet import safe_text
+from mutualaid.uploads import KeptFiles
+
+ADMIN_IMPORTS = KeptFiles("admin-imports")
 
 
 class GuardedImportForm(ImportForm):
@@ -63,6 +70,32 @@ class GuardedCSV(base_formats.CSV):
         return _dataset(read_table(data, "import.csv"))
 
 
+class KeptImportFile(BaseStorage):
+    """import-export's file between the preview and the confirmation. Its own default keeps it in
+    the web machine's /tmp under a name the confirmation form sends back as a path, and leaves it
+    there when the admin never confirms; here it is a ``KeptFiles`` upload: the shared storage (the
+    confirmation may reach another web machine), a random name, only a file of its folder read back,
+    deleted once imported and swept by ``cleanup_uploads`` otherwise."""
+
+    # The confirmation form sends back ``name`` and import-export keeps only its last part.
+    def save(self, data):
+        self.name = ADMIN_IMPORTS.store(data).rpartition("/")[2]
+
+    def _kept(self) -> str:
+        return f"{ADMIN_IMPORTS.folder}/{self.name}"
+
+    def read(self):
+        data = ADMIN_IMPORTS.read(self._kept())
+        if data is None:
+            raise FileNotFoundError("导入文件已过期删除，请重新上传。")
+        if self.read_mode == "rb":
+            return data
+        return io.TextIOWrapper(io.BytesIO(data), encoding=self.encoding).read()  # as open(..., "r") reads
+
+    def remove(self):
+        ADMIN_IMPORTS.delete(self._kept())
+
+
 class SafeResource(resources.ModelResource):
     """A resource whose exported text cells are never formulas."""
 
@@ -79,6 +112,7 @@ class SafeResource(resources.ModelResource):
 
 class GuardedImportExportAdmin(ImportExportModelAdmin):
     import_form_class = GuardedImportForm
+    tmp_storage_class = KeptImportFile
     # Only what people here use: .xlsx and .csv, both read by the guarded reader.
     formats = [GuardedXLSX, GuardedCSV]
 

@@ -1,4 +1,5 @@
-"""Scanned documents people upload (claim papers, certificates, transfer slips).
+"""Files people upload: the scanned documents (claim papers, certificates, transfer slips) and the
+spreadsheets an import keeps until the person confirms it (``KeptFiles``).
 
 One set of rules for every such file: PDF, JPEG or PNG by content, an extension
 that agrees with the content, a size limit, a random stored name; one record of it,
@@ -8,12 +9,16 @@ and one way to hand it back: Django's ``FileResponse`` (it builds
 """
 
 import uuid
+from datetime import timedelta
 from pathlib import PurePath
 from typing import ClassVar
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import models, transaction
 from django.http import FileResponse
+from django.utils import timezone
 
 SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 EXTENSIONS = {"application/pdf": {".pdf"}, "image/jpeg": {".jpg", ".jpeg"}, "image/png": {".png"}}
@@ -80,6 +85,62 @@ class StoredDocument(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class KeptFiles:
+    """Uploads kept from one step to the next — an import's preview, then the person's confirmation;
+    a large roster, then the worker — in one folder of the default storage (which every web and
+    worker machine shares, unlike a machine's /tmp), each under a random name: nothing in it says
+    whose it is or what the file was called. Read back only by a name in that folder, deleted once
+    used, and the ones nobody came back for deleted by ``sweep`` (``manage.py cleanup_uploads``,
+    nightly on the worker): they hold ID numbers and bank accounts.
+
+    Used by the roster's error reports and previews (``enrollment.roster.pending``), the bank
+    statement's preview (``enrollment.services.payments``) and the admin's imports
+    (``mutualaid.importing``)."""
+
+    def __init__(self, folder: str):
+        self.folder = folder
+
+    def store(self, data: bytes, filename: str = "") -> str:
+        """Keep ``data`` under a random name (with ``filename``'s extension); returns the stored name."""
+        return default_storage.save(random_path(self.folder, filename), ContentFile(data))
+
+    def owns(self, name: str | None) -> bool:
+        """Whether ``name`` is a file of this folder (a name from a form or a session is checked)."""
+        folder, _, base = (name or "").rpartition("/")
+        return folder == self.folder and bool(base) and not base.startswith(".")
+
+    def read(self, name: str | None) -> bytes | None:
+        """The kept file, or None when it is gone (used, or swept meanwhile) or is none of this folder's."""
+        if not self.owns(name) or not default_storage.exists(name):
+            return None
+        with default_storage.open(name, "rb") as handle:
+            return handle.read()
+
+    def delete(self, name: str | None) -> None:
+        if self.owns(name) and default_storage.exists(name):
+            default_storage.delete(name)
+
+    def delete_on_commit(self, name: str | None) -> None:
+        """Delete the file once the transaction that stops referring to it commits."""
+        transaction.on_commit(lambda: self.delete(name))
+
+    def sweep(self, *, older_than: timedelta, keep=frozenset(), now=None) -> list[str]:
+        """Delete the folder's files last written more than ``older_than`` ago, except those in ``keep``
+        (still referred to); returns the names deleted."""
+        limit = (now or timezone.now()) - older_than
+        try:
+            names = default_storage.listdir(self.folder)[1]
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        deleted = []
+        for base in names:
+            name = f"{self.folder}/{base}"
+            if name not in keep and default_storage.get_modified_time(name) < limit:
+                default_storage.delete(name)
+                deleted.append(name)
+        return deleted
 
 
 def serve_document(request, document: StoredDocument) -> FileResponse:

@@ -10,6 +10,11 @@ from demo.documents import attach_required
 from enrollment.member_signin import start_session
 
 
+def typed_in(member, shares: int = 1) -> dict:
+    """A registered person as the clerk types them into 逐个添加 (``services.roster_add_person``)."""
+    return {"name": member.name, "id_number": member.id_number, "card": member.insurance_card, "shares": shares}
+
+
 def submit(actor, claim, **kwargs):
     """Attach the required documents (DOMAIN.md §3) as the clerk would, then submit."""
     attach_required(claim, actor)

@@ -35,8 +35,9 @@ from enrollment.models import (
     RosterLine,
     Unit,
 )
-from enrollment.period_services import period_copy, period_name
+from enrollment.services.periods import period_copy
 from mutualaid.lib.idcard import make_id
+from mutualaid.lib.numerals import period_name
 from mutualaid.lib.uscc import make_uscc
 from mutualaid.models import AuditLog, StaffProfile, audit
 from mutualaid.scoping import Role

@@ -2,10 +2,12 @@
 parsing, and exports whose text cells are never formulas."""
 
 import io
+import re
 import zipfile
 
 import openpyxl
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -54,6 +56,22 @@ def test_members_are_imported_through_the_rosters_person_checks(admin_client):
     admin_client.post(reverse("admin:enrollment_member_process_import"), form.initial)
     member = Member.objects.get(id_number=good)
     assert (member.name, member.sex, member.unit.code, member.has_basic_insurance) == ("周杰", "M", "U001", True)
+
+
+def test_the_file_waiting_for_the_confirmation_is_kept_in_the_shared_storage_and_deleted_once_imported(
+    admin_client,
+):
+    page = post_import(admin_client, workbook([["U001", "冯涛", person(384), "", "C384", "", "是", "否", ""]]))
+    name = page.context["confirm_form"].initial["import_file_name"]
+    kept = f"admin-imports/{name}"
+    # Not a path in the web machine's /tmp: a random name in the storage every web machine shares.
+    assert re.fullmatch(r"[0-9a-f]{32}", name) and default_storage.exists(kept)
+    admin_client.post(reverse("admin:enrollment_member_process_import"), page.context["confirm_form"].initial)
+    assert Member.objects.filter(id_number=person(384)).exists() and not default_storage.exists(kept)
+    # A name the form sends back from elsewhere is never read.
+    forged = {**page.context["confirm_form"].initial, "import_file_name": "/etc/passwd"}
+    with pytest.raises(FileNotFoundError):
+        admin_client.post(reverse("admin:enrollment_member_process_import"), forged)
 
 
 def test_an_oversized_file_or_a_zip_bomb_is_refused_before_parsing(admin_client, settings):

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from enrollment import services
 from enrollment.models import Application, Member, Plan
+from tests.helpers import typed_in
 from tests.test_enrollment_pages import upload
 from tests.test_roster_import import person, row, xlsx
 
@@ -109,7 +110,7 @@ def test_the_people_counted_are_the_units_in_every_live_application_of_the_plan(
     application = draft(clerk_u001, plan="MED", staff=3)
     member = Member.objects.create(id_number=person(250), name="第四人", sex="M",
                                    birth_date=datetime(1985, 3, 1).date(), insurance_card="C250")  # fmt: skip
-    services.application_add_member(actor=clerk_u001, application=application, member=member)
+    services.roster_add_person(actor=clerk_u001, application=application, person=typed_in(member))
     with pytest.raises(ValidationError, match="有 4 人，多于申请填写的在职人数 3 人"):
         services.application_submit(actor=clerk_u001, application=application)
 
@@ -230,7 +231,7 @@ def test_cleanup_deletes_stale_uploads_and_files_nothing_refers_to(clerk_u003, d
     os.utime(default_storage.path(recent), (just_now, just_now))
     with django_capture_on_commit_callbacks(execute=True):
         out = io.StringIO()
-        call_command("cleanup_roster_uploads", stdout=out)
+        call_command("cleanup_uploads", stdout=out)
     assert "已删除待处理的人员手册 2 份，无人引用的文件" in out.getvalue()
     assert list(RosterUpload.objects.filter(pk__in=[stale.pk, fresh.pk, frozen.pk])) == [fresh]
     assert default_storage.exists(fresh.file.name) and default_storage.exists(recent)
@@ -239,13 +240,32 @@ def test_cleanup_deletes_stale_uploads_and_files_nothing_refers_to(clerk_u003, d
     default_storage.delete(recent)
 
 
+def test_cleanup_also_deletes_statement_previews_and_admin_imports_nobody_confirmed():
+    from enrollment.services.payments import STATEMENT_PREVIEWS
+    from mutualaid.importing import ADMIN_IMPORTS
+
+    stale = [STATEMENT_PREVIEWS.store(b"old", "工行.xlsx"), ADMIN_IMPORTS.store(b"old"),
+             default_storage.save("statements/preview-20261101090000.bin", ContentFile(b"legacy"))]  # fmt: skip
+    fresh = [STATEMENT_PREVIEWS.store(b"new", "工行.xlsx"), ADMIN_IMPORTS.store(b"new")]
+    eight_days_ago = (timezone.now() - timezone.timedelta(days=8)).timestamp()
+    for name in stale:
+        os.utime(default_storage.path(name), (eight_days_ago, eight_days_ago))
+    out = io.StringIO()
+    call_command("cleanup_uploads", stdout=out)
+    assert "过期的对账单预览 2 个，后台导入的暂存文件 1 个" in out.getvalue()
+    assert not any(default_storage.exists(name) for name in stale)
+    assert all(default_storage.exists(name) for name in fresh)
+    for name in fresh:
+        default_storage.delete(name)
+
+
 def test_the_worker_runs_the_cleanup_every_night():
     from procrastinate.contrib.django import app
 
-    from enrollment.tasks import cleanup_roster_uploads
+    from enrollment.tasks import cleanup_uploads
 
-    [periodic] = [p for p in app.periodic_registry.periodic_tasks.values() if p.task is cleanup_roster_uploads]
-    assert periodic.cron == "40 3 * * *" and cleanup_roster_uploads.queue == "jobs"
+    [periodic] = [p for p in app.periodic_registry.periodic_tasks.values() if p.task is cleanup_uploads]
+    assert periodic.cron == "40 3 * * *" and cleanup_uploads.queue == "jobs"
 
 
 def test_a_large_roster_with_errors_leaves_its_report_on_the_page(login, clerk_u003, monkeypatch):

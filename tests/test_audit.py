@@ -22,8 +22,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from claims.models import Claim, ClaimDocument, PayoutBatch
-from enrollment import payments
 from enrollment.models import Application, Coverage, Member, Payment, Plan, Refund, StatementLine
+from enrollment.services import payments
 from mutualaid.models import ACTION_LABELS, AuditLog, audit
 from mutualaid.roles import Role
 from mutualaid.workflow import Workflow
@@ -371,6 +371,7 @@ def test_a_service_leaves_its_own_row_and_no_second_one_from_the_trigger(clerk_u
     from claims import services
     from enrollment import services as enrollment
     from tests.helpers import submit
+    from tests.test_payments import line, statement
 
     def trigger_rows():
         return AuditLog.objects.filter(
@@ -391,7 +392,9 @@ def test_a_service_leaves_its_own_row_and_no_second_one_from_the_trigger(clerk_u
     claim = submit(clerk_u001, claim)
     services.claim_district_approve(actor=district_hc, claim=claim)
     invoice = Application.objects.get(reference="16-FEM-U003-1")  # approved, 50.00 due
-    enrollment.payment_record(actor=handler, application=invoice, amount=D("50.00"), paid_on=date(2026, 5, 1))
+    payments.statement_import(
+        actor=handler, data=statement([line("A1", 50, memo=invoice.reference)]), filename="a.xlsx"
+    )
     draft = enrollment.application_create(actor=clerk_u003, plan=Plan.objects.get(period__number=16, code="ACC"),
                                           unit=invoice.unit, declared_staff=2)  # fmt: skip
     enrollment.application_update(actor=clerk_u003, application=draft, contact_phone="13806319999")

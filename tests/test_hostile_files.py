@@ -16,15 +16,15 @@ import xlwt
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from enrollment.models import Member, RosterLine, StatementLine
+from enrollment.models import Member, RosterLine
 from enrollment.roster import UnreadableFile
 from enrollment.roster.reading import find_header
-from enrollment.rosters import import_roster
+from enrollment.services.rosters import roster_import
 from mutualaid.lib.sheet_reader import MAX_COLUMNS, MAX_ROWS, SheetRefused, check_extent
 from mutualaid.models import Job
 from tests.test_enrollment_pages import create, upload
 from tests.test_payments import HEADER as STATEMENT_HEADER
-from tests.test_payments import line, statement
+from tests.test_payments import line, statement, stored_lines
 from tests.test_roster_import import HEADER, csv_bytes, person, row, xlsx
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("september_2026")]
@@ -104,7 +104,7 @@ def test_one_row_or_one_column_past_the_limit_is_refused_and_the_limit_itself_is
     plan, unit = Plan.objects.get(period__number=16, code="ACC"), Unit.objects.get(code="U003")
     for ref, text in ((f"A{MAX_ROWS + 1}", "200,001 行"), ("CW1", "101 列")):
         with pytest.raises(UnreadableFile, match=text):
-            import_roster(actor=clerk_u003, plan=plan, unit=unit, data=far_cell(ref), filename="名单.xlsx")
+            roster_import(actor=clerk_u003, plan=plan, unit=unit, data=far_cell(ref), filename="名单.xlsx")
     check_extent(far_cell(f"CV{MAX_ROWS}"))  # exactly at the limits: read (not here: 20 million cells)
 
 
@@ -113,7 +113,7 @@ def test_the_statement_upload_refuses_a_workbook_declaring_the_whole_grid(login,
     page = login(handler).post(reverse("enrollment:statement_upload"), {"file": SimpleUploadedFile("工行.xlsx", data)})
     assert page.status_code == 200
     assert "表格声明的数据范围是 A1:XFD1048576" in page.text and "最多 200,000 行、100 列" in page.text
-    assert not StatementLine.objects.exists()
+    assert not stored_lines().exists()
 
 
 def test_the_admin_import_refuses_before_import_export_reads_the_file(admin_client):
@@ -180,7 +180,7 @@ def test_nul_bytes_and_overlong_cells_are_row_errors_with_excel_row_numbers(logi
             assert sheet["E5"].value == "C\ufffd4" and sheet["E5"].fill.start_color.rgb.endswith("FFC7CE")
             assert len(sheet["B3"].value) == 32_767
     rows[1] = row(2, name="张" * 100_000)
-    result = import_roster(actor=clerk_u003, plan=application.plan, unit=application.unit, data=csv_bytes(rows),
+    result = roster_import(actor=clerk_u003, plan=application.plan, unit=application.unit, data=csv_bytes(rows),
                            filename="名单.csv", dry_run=True)  # fmt: skip
     # csv_bytes: the header is Excel row 1, so the five people are rows 2 to 6
     assert {(error.row, error.code) for error in result.errors} == {
@@ -200,7 +200,7 @@ def test_a_statement_with_nul_bytes_or_overlong_values_names_the_rows(login, han
         assert "第 3 行：交易流水号过长（80 个字符，最多 60 个）" in page.text
         assert "第 5 行：金额“1e999999”过大" in page.text
     assert "第 4 行：摘要/附言含有不可见的控制字符" in page.text  # an .xlsx cannot carry a NUL: the CSV does
-    assert not StatementLine.objects.exists()
+    assert not stored_lines().exists()
 
 
 def test_only_the_columns_the_header_names_are_kept():

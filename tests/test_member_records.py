@@ -14,7 +14,7 @@ from django.urls import reverse
 from enrollment import services
 from enrollment.models import Member, Plan
 from enrollment.roster import roster_template
-from enrollment.rosters import import_roster
+from enrollment.services.rosters import roster_import
 from mutualaid.models import AuditLog
 from tests.test_roster_import import person, xlsx
 
@@ -87,7 +87,7 @@ def test_an_id_number_registered_under_another_name_is_a_row_error(login, clerk_
 
 
 def test_the_roster_error_code_for_a_name_mismatch(clerk_u002):
-    result = import_roster(actor=clerk_u002, plan=Plan.objects.get(period__number=16, code="ACC"),
+    result = roster_import(actor=clerk_u002, plan=Plan.objects.get(period__number=16, code="ACC"),
                            unit=clerk_u002.staff_profile.unit, filename="名单.xlsx",
                            data=xlsx([[1, "李四", LI_NA, "C1", "1", "", "", "", ""]], header=HEADER))  # fmt: skip
     assert [(e.row, e.column, e.code) for e in result.errors] == [(4, "姓名", "name_mismatch")]
@@ -156,12 +156,12 @@ def test_a_bad_bank_account_in_the_roster_is_a_row_error(clerk_u002):
         [3, "钱三", person(303), "C3", "1", "", "", "", "6222021614000000015"],  # no bank named
         [4, "钱四", person(304), "C4", "1", "", "", "工商银行", 6.22202161400000e18],  # Excel made it a number
     ]
-    result = import_roster(actor=clerk_u002, plan=plan, unit=unit, data=xlsx(rows, header=HEADER), filename="x.xlsx")
+    result = roster_import(actor=clerk_u002, plan=plan, unit=unit, data=xlsx(rows, header=HEADER), filename="x.xlsx")
     assert [(e.row, e.code) for e in result.errors] == [(5, "bank_account_invalid"), (6, "bank_account_invalid"),
                                                         (7, "bank_account_invalid")]  # fmt: skip
     assert "设为“文本”" in result.errors[-1].message
     rows = [rows[0]]
-    result = import_roster(actor=clerk_u002, plan=plan, unit=unit, data=xlsx(rows, header=HEADER), filename="x.xlsx")
+    result = roster_import(actor=clerk_u002, plan=plan, unit=unit, data=xlsx(rows, header=HEADER), filename="x.xlsx")
     assert result.ok
     new = Member.objects.get(id_number=person(301))  # a new person is registered with the account given
     assert (new.bank_name, new.bank_account) == ("工商银行", "622202161400")

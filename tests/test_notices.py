@@ -18,13 +18,12 @@ from claims import services as claim_services
 from demo.records import DEMO_PASSWORD
 from enrollment import services
 from enrollment.models import Coverage, Member, Plan, UnitRegistration
-from enrollment.payments import statement_import
-from enrollment.registration import registration_approve, registration_return
+from enrollment.services import registration_approve, registration_return, statement_import
 from mutualaid import notices
 from mutualaid.models import AuditLog, Notice, NoticeChannel, NoticeStatus
 from mutualaid.notices import backends
 from mutualaid.notices.events import EVENTS, sms_templates
-from tests.helpers import submit
+from tests.helpers import submit, typed_in
 from tests.test_payments import line, statement
 from tests.test_units_and_people import register
 
@@ -105,17 +104,17 @@ def everything(clerk_u001, clerk_u002, clerk_u003, district_hc, district_wd, dis
         plan = Plan.objects.get(period__number=16, code="MW")
         mw = services.application_create(actor=clerk_u002, plan=plan, unit=clerk_u002.staff_profile.unit,
                                          declared_staff=2)  # fmt: skip
-        services.application_add_member(actor=clerk_u002, application=mw, member=Member.objects.get(name="刘洋"))
+        services.roster_add_person(actor=clerk_u002, application=mw, person=typed_in(Member.objects.get(name="刘洋")))
         services.application_submit(actor=clerk_u002, application=mw)
         services.application_return(actor=district_wd, application=mw, reason="请补充社保证明")
         services.application_submit(actor=clerk_u002, application=mw)
         services.application_district_approve(actor=district_wd, application=mw)
-        services.payment_record(actor=handler, application=mw, amount=D("20.00"), paid_on=date(2026, 11, 19),
-                                bank_txn_no="MW1", payer_name="文登示例商店")  # fmt: skip
+        statement_import(actor=handler, data=statement([line("MW1", 20, memo=mw.reference, payer="文登示例商店",
+                                                             day="2026-11-19")]), filename="mw.xlsx")  # fmt: skip
         services.application_centre_approve(actor=handler, application=mw)
         fem = services.application_create(actor=clerk_u002, plan=Plan.objects.get(period__number=16, code="FEM"),
                                           unit=clerk_u002.staff_profile.unit, declared_staff=2)  # fmt: skip
-        services.application_add_member(actor=clerk_u002, application=fem, member=Member.objects.get(name="陈静"))
+        services.roster_add_person(actor=clerk_u002, application=fem, person=typed_in(Member.objects.get(name="陈静")))
         services.application_submit(actor=clerk_u002, application=fem)
         services.application_reject(actor=district_wd, application=fem, reason="本单位已参加其他项目")
         # A statement completes 16-MED-U003-1 (赵敏, 孙磊): the application and both coverages take effect.

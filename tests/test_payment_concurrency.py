@@ -11,9 +11,9 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
 
-from enrollment import payments
 from enrollment.models import Application, Payment, StatementLine
-from tests.test_payments import line, run
+from enrollment.services import payments
+from tests.test_payments import line, run, stored_lines
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -108,5 +108,5 @@ def test_two_confirmations_of_one_statement_at_once_store_it_once_and_answer_bot
     texts = [answer.text for answer in answers]
     assert sum("重复流水 0 笔" in text for text in texts) == 1
     assert sum("自动匹配 0 笔，待人工匹配 0 笔，重复流水 3 笔" in text for text in texts) == 1
-    assert StatementLine.objects.count() == 3
+    assert stored_lines().count() == 3
     assert Payment.objects.filter(bank_txn_no="S1").count() == 1

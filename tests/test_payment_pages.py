@@ -1,5 +1,6 @@
 """The payment pages as the clerk and the centre use them."""
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from enrollment.models import Application, Payment, StatementLine
-from tests.test_payments import line, statement
+from tests.test_payments import line, statement, stored_lines
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -35,7 +36,7 @@ def test_the_centre_previews_imports_and_works_the_queue(login, handler):
     data = statement([line("P1", 100, memo="16-MED-U003-1"), line("P2", 50, payer="荣成示例水产合作社工会", memo="")])
     page = client.post(reverse("enrollment:statement_upload"), {"file": SimpleUploadedFile("工行.xlsx", data)}).text
     assert "预览（尚未写入）" in page and "自动匹配 <strong>1</strong>" in page and "16-MED-U003-1" in page
-    assert not StatementLine.objects.exists()
+    assert not stored_lines().exists()
     response = client.post(reverse("enrollment:statement_confirm"), follow=True)
     assert "自动匹配 1 笔，待人工匹配 1 笔" in response.text
     assert Application.objects.get(reference="16-MED-U003-1").status == "effective"
@@ -50,10 +51,25 @@ def test_the_centre_previews_imports_and_works_the_queue(login, handler):
     assert "16-ALW-U002-1" in overview and "16-FEM-U003-1" not in overview and "62.00" in overview
 
 
+def test_a_previewed_statement_is_kept_under_a_random_name_until_it_is_confirmed(login, handler):
+    from django.core.files.storage import default_storage
+
+    client = login(handler)
+    data = statement([line("K1", 100, memo="16-MED-U003-1")])
+    client.post(reverse("enrollment:statement_upload"), {"file": SimpleUploadedFile("工行九月.xlsx", data)})
+    first = client.session["statement-preview"]["file"]
+    assert re.fullmatch(r"statements/[0-9a-f]{32}\.xlsx", first) and default_storage.exists(first)
+    client.post(reverse("enrollment:statement_upload"), {"file": SimpleUploadedFile("工行九月.xlsx", data)})
+    second = client.session["statement-preview"]["file"]
+    assert second != first and not default_storage.exists(first)  # a new preview replaces the last
+    assert "自动匹配 1 笔" in client.post(reverse("enrollment:statement_confirm"), follow=True).text
+    assert not default_storage.exists(second)
+
+
 def test_an_upload_that_is_not_a_statement_is_refused_on_the_page(login, handler):
     page = login(handler).post(reverse("enrollment:statement_upload"),
                                {"file": SimpleUploadedFile("x.xlsx", b"PK\x03\x04junk")}).text  # fmt: skip
-    assert "无法读取表格文件" in page and not StatementLine.objects.exists()
+    assert "无法读取表格文件" in page and not stored_lines().exists()
 
 
 def test_the_payment_pages_are_the_centres_only(login, clerk_u003, district_rc):
@@ -64,7 +80,7 @@ def test_the_payment_pages_are_the_centres_only(login, clerk_u003, district_rc):
 
 
 def test_undo_and_refund_from_the_application_page(login, handler):
-    from enrollment.payments import statement_import
+    from enrollment.services.payments import statement_import
 
     statement_import(actor=handler, data=statement([line("R1", 30, memo="16-ALW-U002-1", payer="文登示例商店")]),
                      filename="a.xlsx")  # fmt: skip
@@ -104,10 +120,12 @@ def test_overpaid_invoices_wait_on_the_payments_page_with_what_to_refund(login, 
     from datetime import date
     from decimal import Decimal
 
-    from enrollment import payments, services
+    from enrollment import services
+    from enrollment.services import payments
 
     fem = Application.objects.get(reference="16-FEM-U003-1")  # due 50.00
-    services.payment_record(actor=handler, application=fem, amount=Decimal("80.00"), paid_on=date(2026, 11, 20))
+    services.statement_import(actor=handler, data=statement([line("O1", 80, memo=fem.reference, day="2026-11-20")]),
+                              filename="a.xlsx")  # fmt: skip
     client = login(handler)
     page = client.get(reverse("enrollment:payments")).text
     section = page[page.index('id="overpaid"') :]

@@ -14,11 +14,10 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from enrollment import payments
 from enrollment.models import Application, BankStatement, Coverage, LineStatus, Payment, StatementLine
-from enrollment.payments import StatementRefused, statement_import
 from enrollment.roster import UnreadableFile
-from enrollment.services import waiting_ends
+from enrollment.services import payments, waiting_ends
+from enrollment.services.payments import StatementRefused, statement_import
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -46,6 +45,16 @@ def statement(rows, header=HEADER, title=True) -> bytes:
 
 def line(txn, amount, memo="", payer="荣成示例水产合作社", day="2026-11-23"):
     return [day, txn, payer, "6222020000000001", amount, memo]
+
+
+def stored_lines():
+    """The statement lines stored beside the demo's own: the demo's transfers arrived by statement too."""
+    return StatementLine.objects.exclude(txn_no__startswith="DEMO")
+
+
+def stored_statements():
+    """The statements imported beside the demo's own."""
+    return BankStatement.objects.exclude(lines__txn_no__startswith="DEMO")
 
 
 def app(reference) -> Application:
@@ -121,13 +130,13 @@ def test_a_gbk_csv_with_a_banks_own_column_names_and_debit_lines(handler):
     data = buffer.getvalue().encode("gbk")
     result = statement_import(actor=handler, data=data, filename="流水.csv")
     assert (result.lines, result.debits, [m["reference"] for m in result.matched]) == (2, 1, ["16-ALW-U002-1"])
-    assert BankStatement.objects.get().debits_skipped == 1
+    assert stored_statements().get().debits_skipped == 1
 
 
 def test_a_dry_run_previews_and_writes_nothing(handler):
     result = run(handler, [line("T9", 100, memo="16-MED-U003-1")], dry_run=True)
     assert [m["reference"] for m in result.matched] == ["16-MED-U003-1"]
-    assert not StatementLine.objects.exists() and app("16-MED-U003-1").amount_paid == 0
+    assert not stored_lines().exists() and app("16-MED-U003-1").amount_paid == 0
 
 
 # --- The manual queue ---------------------------------------------------------------------
@@ -136,7 +145,7 @@ def test_a_dry_run_previews_and_writes_nothing(handler):
 def test_candidates_rank_the_invoice_whose_amount_and_payer_agree_first(handler):
     run(handler, [line("M1", 100, memo="工会会费", payer="荣成示例水产合作社工会")])
     waiting = StatementLine.objects.get(txn_no="M1")
-    found = payments.candidates(waiting)
+    found = payments.line_candidates(waiting)
     best = found[0]
     assert best["application"].reference == "16-MED-U003-1" and best["amount"] and best["payer_part"]
     payments.line_match(actor=handler, line_id=waiting.pk, application_id=best["application"].pk)
@@ -191,7 +200,7 @@ def test_only_the_centre_imports_and_matches(clerk_u003, district_rc, handler):
             run(person, [line("X1", 100, memo="16-MED-U003-1")])
     run(handler, [line("X2", 5, memo="?")])
     with pytest.raises(Exception, match="市中心"):
-        payments.line_match(actor=district_rc, line_id=StatementLine.objects.get().pk,
+        payments.line_match(actor=district_rc, line_id=stored_lines().get().pk,
                             application_id=app("16-MED-U003-1").pk)  # fmt: skip
 
 
@@ -215,7 +224,19 @@ def test_only_the_centre_imports_and_matches(clerk_u003, district_rc, handler):
 def test_a_malformed_statement_is_refused_and_nothing_is_stored(handler, data, filename, message):
     with pytest.raises(UnreadableFile, match=message):
         statement_import(actor=handler, data=data, filename=filename)
-    assert not StatementLine.objects.exists() and not BankStatement.objects.exists()
+    assert not stored_lines().exists() and not stored_statements().exists()
+
+
+def test_a_statements_wrong_rows_are_row_errors_like_a_rosters(handler):
+    """The same row-error type as the roster's: the Excel row, the column as the bank heads it, a code."""
+    rows = [line("E1", "一百元"), line("E2", 100, day="昨天"), line("", 100), line("E4", 100)]
+    header = ["交易日期", "交易流水号", "对方户名", "对方账号", "贷方金额", "用途"]
+    with pytest.raises(StatementRefused) as refused:
+        statement_import(actor=handler, data=statement(rows, header=header), filename="农行.xlsx")
+    assert [(e.row, e.column, e.code) for e in refused.value.errors] == [
+        (3, "贷方金额", "amount_invalid"), (4, "交易日期", "date_invalid"), (5, "交易流水号", "txn_no_missing")
+    ]  # fmt: skip
+    assert "第 3 行：金额“一百元”不是数字" in str(refused.value) and not stored_lines().exists()
 
 
 def test_a_zip_bomb_is_refused_before_it_is_expanded(handler):
@@ -224,7 +245,7 @@ def test_a_zip_bomb_is_refused_before_it_is_expanded(handler):
         archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (300 * 1024 * 1024))
     with pytest.raises(StatementRefused.__mro__[1], match="压缩炸弹"):
         statement_import(actor=handler, data=bomb.getvalue(), filename="bomb.xlsx")
-    assert not BankStatement.objects.exists()
+    assert not stored_statements().exists()
 
 
 def test_columns_the_statement_does_not_know_are_dropped_between_the_ones_it_does(handler):

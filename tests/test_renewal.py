@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from enrollment.models import Period, Plan
-from enrollment.period_services import next_period_defaults, period_copy
+from enrollment.services.periods import period_copy, period_copy_defaults
 from tests.test_roster_import import person, row, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 @pytest.fixture
 def period_17(admin_user):
     p16 = Period.objects.get(number=16)
-    period = period_copy(actor=admin_user, source=p16, **next_period_defaults(p16))
+    period = period_copy(actor=admin_user, source=p16, **period_copy_defaults(p16))
     with time_machine.travel(datetime(2027, 3, 5, 10, tzinfo=SHANGHAI), tick=False):
         yield period
 

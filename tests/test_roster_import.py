@@ -17,7 +17,7 @@ from django.db import connection
 
 from enrollment.models import Application, Member, Plan, RosterLine, Unit
 from enrollment.roster import ERROR_CODES, UnreadableFile, group_errors
-from enrollment.rosters import import_roster
+from enrollment.services.rosters import roster_import
 from mutualaid.lib.idcard import make_id
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("september_2026")]
@@ -74,7 +74,7 @@ def row(k, name="测试", sex="男", id_number=None, card="C{k}", shares="", pho
 
 
 def run(data, filename="roster.xlsx", plan="MED", unit="U003", **kwargs):
-    return import_roster(
+    return roster_import(
         actor=None, plan=Plan.objects.get(period__number=16, code=plan), unit=Unit.objects.get(code=unit),
         data=data, filename=filename, **kwargs,
     )  # fmt: skip
@@ -268,7 +268,7 @@ def test_an_import_that_fails_midway_leaves_no_trace(monkeypatch):
         original(**kwargs)
         raise RuntimeError("the worker died")
 
-    monkeypatch.setattr("enrollment.rosters.write_roster", dies_after_writing)
+    monkeypatch.setattr("enrollment.services.rosters.write_roster", dies_after_writing)
     with pytest.raises(RuntimeError):
         run(xlsx([row(1), row(2)]))
     assert (Member.objects.count(), RosterLine.objects.count(), Application.objects.count()) == (
@@ -447,7 +447,7 @@ def test_a_large_roster_runs_on_the_worker_and_a_failed_run_can_be_retried(clerk
     def dies(**kwargs):
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr("enrollment.rosters.write_roster", dies)
+    monkeypatch.setattr("enrollment.services.rosters.write_roster", dies)
     job = jobs.execute(job.pk)
     assert job.status == "failed" and RosterLine.objects.count() == lines
     monkeypatch.undo()

@@ -14,6 +14,7 @@ from django.urls import reverse
 from enrollment import services
 from enrollment.models import Application, Coverage, Member, Plan, RosterLine, Unit
 from enrollment.roster.rules import roster_share_problems
+from tests.helpers import typed_in
 from tests.test_enrollment_pages import upload
 from tests.test_roster_import import codes, person, row, run, xlsx
 
@@ -60,7 +61,7 @@ def test_zero_shares_typed_in_are_refused(login, clerk_u003):
     page = add_person(client, application, 1, 0).text
     assert "已加入名单" not in page and not application.lines.exists()
     with pytest.raises(ValidationError):
-        services.application_add_member(actor=clerk_u003, application=application, member=someone(1), shares=0)
+        services.roster_add_person(actor=clerk_u003, application=application, person=typed_in(someone(1), shares=0))
     assert not application.lines.exists()
 
 
@@ -99,14 +100,14 @@ def test_a_file_with_different_shares_under_a_plan_requiring_uniform_shares(db):
 def test_five_shares_then_unticked_is_refused_at_submission_and_at_approval(clerk_u003, district_rc, handler):
     application = dd(clerk_u003, uniform=True)
     for k in (1, 2):
-        services.application_add_member(actor=clerk_u003, application=application, member=someone(k), shares=5)
+        services.roster_add_person(actor=clerk_u003, application=application, person=typed_in(someone(k), shares=5))
     services.application_update(actor=clerk_u003, application=application, uniform_shares=False)
     # Three at 3 would be fine alone; beside two at 5 it makes the roster mixed, where 3 is the most.
     third = someone(3)
     with pytest.raises(ValidationError, match="序号 1 份数二（5 份）"):
-        services.application_add_member(actor=clerk_u003, application=application, member=third, shares=3)
+        services.roster_add_person(actor=clerk_u003, application=application, person=typed_in(third, shares=3))
     # A roster let through before (a line written without these checks) is refused at submission ...
-    line = services.application_add_member(actor=clerk_u003, application=application, member=third, shares=5)
+    line = services.roster_add_person(actor=clerk_u003, application=application, person=typed_in(third, shares=5))
     RosterLine.objects.filter(pk=line.pk).update(shares=3, renewed_shares=0)
     with pytest.raises(ValidationError) as refused:
         services.application_submit(actor=clerk_u003, application=application)

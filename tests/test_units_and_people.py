@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from enrollment import services
 from enrollment.models import Application, District, Plan, RosterLine, Unit, UnitRegistration
-from enrollment.registration import REGISTRATIONS_PER_HOUR
+from enrollment.services.registrations import REGISTRATIONS_PER_HOUR
 from mutualaid.lib.uscc import make_uscc
 from mutualaid.models import AuditLog
 from tests.helpers import press
@@ -196,7 +196,7 @@ def test_a_clerk_edits_their_units_details_but_not_its_identity(login, clerk_u00
     entry = AuditLog.objects.filter(object_id=unit.pk, action="update").latest("pk")
     assert entry.data["changes"]["declared_staff"][1] == "4"
     with pytest.raises(ValidationError, match="由市中心维护"):
-        from enrollment.registration import unit_update
+        from enrollment.services.registrations import unit_update
 
         unit_update(actor=clerk_u003, unit=unit, uscc="")
 
@@ -302,7 +302,7 @@ def test_registration_refuses_bad_input_and_reveals_nothing(district_rc):
     assert known.name not in page and known.code not in page
     registration = UnitRegistration.objects.get(uscc=known.uscc)
     with pytest.raises(ValidationError, match="已属于单位"):
-        from enrollment.registration import registration_approve
+        from enrollment.services.registrations import registration_approve
 
         registration_approve(actor=User.objects.get(username="centre_handler"), registration=registration)
 

@@ -1,9 +1,10 @@
 """Roster files kept between two steps (``RosterUpload``): one place stores them, finds them and
-deletes them, so a file with ID numbers in it is never left behind.
+deletes them, so a file with ID numbers in it is never left behind. The files themselves are kept
+the way every import keeps its uploads (``mutualaid.uploads.KeptFiles``: a random name, one folder).
 
 An application keeps at most one error report or preview: a new upload replaces the last one, and
 applying a preview, a clean import or the worker's success deletes it. ``cleanup`` (the command
-``cleanup_roster_uploads`` and a nightly task on the worker) deletes what is stale — kept longer
+``cleanup_uploads`` and a nightly task on the worker) deletes what is stale — kept longer
 than ``KEEP``, or of an application whose roster is frozen — and any stored roster file that no row
 refers to (left by a crash between the two, or by older versions, which kept files by the clerk's
 own file name and forgot them).
@@ -11,12 +12,13 @@ own file name and forgot them).
 
 from datetime import timedelta
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from mutualaid.uploads import KeptFiles
+
 FOLDER = "roster-uploads"
+FILES = KeptFiles(FOLDER)
 KEEP = timedelta(days=7)
 # A file younger than this may belong to an upload whose row is not committed yet.
 GRACE = timedelta(hours=1)
@@ -48,7 +50,7 @@ def keep(*, application, kind: str, data: bytes, filename: str, actor, report: d
             discard(application)
         upload = RosterUpload(application=application, kind=kind, original_name=filename[-200:], report=report or {},
                               uploaded_by=actor)  # fmt: skip
-        upload.file.save(filename, ContentFile(data), save=False)
+        upload.file = FILES.store(data, filename)
         # A transaction that fails after this leaves the file without a row: cleanup deletes it.
         upload.save()
     return upload
@@ -60,18 +62,14 @@ def latest(application, kind: str):
 
 def read(upload) -> bytes | None:
     """The stored file, or None when it is gone (cleaned up meanwhile)."""
-    if not upload.file or not default_storage.exists(upload.file.name):
-        return None
-    with upload.file.open("rb") as handle:
-        return handle.read()
+    return FILES.read(upload.file.name) if upload.file else None
 
 
 def remove(upload) -> None:
     """Delete the row, and its file once the deletion is committed."""
     name = upload.file.name
     upload.delete()
-    if name:
-        transaction.on_commit(lambda: _delete_file(name))
+    FILES.delete_on_commit(name)
 
 
 def discard(application) -> int:
@@ -82,11 +80,6 @@ def discard(application) -> int:
     for upload in uploads:
         remove(upload)
     return len(uploads)
-
-
-def _delete_file(name: str) -> None:
-    if default_storage.exists(name):
-        default_storage.delete(name)
 
 
 def cleanup(*, now=None, keep: timedelta = KEEP) -> dict:
@@ -114,14 +107,5 @@ def cleanup(*, now=None, keep: timedelta = KEEP) -> dict:
         for upload in stale:
             remove(upload)
     referenced = set(RosterUpload.objects.values_list("file", flat=True)) | busy_files
-    try:
-        names = default_storage.listdir(FOLDER)[1]
-    except (FileNotFoundError, NotADirectoryError):
-        names = []
-    orphans = []
-    for name in names:
-        path = f"{FOLDER}/{name}"
-        if path not in referenced and default_storage.get_modified_time(path) < now - GRACE:
-            default_storage.delete(path)
-            orphans.append(path)
+    orphans = FILES.sweep(older_than=GRACE, keep=referenced, now=now)
     return {"uploads": len(stale), "files": len(orphans)}

@@ -1,7 +1,7 @@
 """Who may join a plan (DOMAIN.md §4), as plain functions over plain values.
 
-The bulk roster validator and ``services.member_problems`` (one person added by
-hand) both ask these, so a rule is written once.
+The bulk roster validator (a file, or one person typed in as a one-row sheet) and the renewal of
+last period's list both ask these, so a rule is written once.
 """
 
 from collections import Counter

@@ -12,12 +12,11 @@ from datetime import date
 from django.db import connection
 
 from enrollment.roster import rules
-from enrollment.roster.reading import LABELS, Sheet
+from enrollment.roster.reading import LABELS
 from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.idcard import IdNumberError, validate_id
+from mutualaid.lib.sheet_import import CONTROL_CHARS, RowError, Sheet, shown, text
 
-FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-_WIDE = re.compile("[\uff01-\uff5e\u3000]")
 _NAME_OK = re.compile(r"^[\u3400-\u9fff\U00020000-\U0002ebef·A-Za-z ]+$")
 _DOTS = str.maketrans({"•": "·", "・": "·", "．": "·", "∙": "·", "‧": "·"})
 YES = {"是", "有", "Y", "YES", "TRUE", "1", "√", "✓"}
@@ -25,24 +24,6 @@ NO = {"否", "无", "没有", "不", "N", "NO", "FALSE", "0", "×", "X"}
 SEX = {"男": "M", "女": "F", "M": "M", "F": "F", "男性": "M", "女性": "F"}
 MAX_NAME = 30
 MAX_TEXT = 30  # 医保卡号, 手机号, 职业: the member record's columns
-CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def shown(value: str, limit: int = 20) -> str:
-    """A cell's text as a message may quote it: no control characters, at most ``limit`` characters."""
-    value = CONTROL_CHARS.sub("", value)
-    return value if len(value) <= limit else value[:limit] + "…"
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int | None  # the Excel row number a clerk sees; None for the whole file
-    column: str | None  # the header as written in the file
-    code: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "code": self.code, "message": self.message}
 
 
 def group_errors(errors: list[RowError]) -> list[dict]:
@@ -75,19 +56,6 @@ class RosterRow:
     needy_declared: bool = False
     renewed: int = 0
     codes: list[str] = field(default_factory=list)
-
-
-def text(value) -> str:
-    """A cell as the clerk meant it: trimmed, full-width letters and digits made ASCII."""
-    if value is None or value == "":
-        return ""
-    if type(value) is str:
-        if value.isascii() or not _WIDE.search(value):  # the common case, and the hot path
-            return value.strip()
-        return value.translate(FULL_WIDTH).replace("\u3000", " ").strip()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def _yes_no(value, default: bool) -> bool:

@@ -4,7 +4,7 @@ The rows go into a temporary table with COPY; people not yet registered become m
 with one INSERT ... ON CONFLICT DO NOTHING, and the application's roster is replaced with
 one INSERT ... SELECT. A person already registered is never changed here: what the file
 declares about them (phone, card, needy, occupation, account) is kept on their roster line
-and reaches their record at centre approval (``services.apply_declared_details``). The partial unique index on live lines (one live enrollment
+and reaches their record at centre approval (``services.applications.apply_declared_details``). The partial unique index on live lines (one live enrollment
 per person, plan and period) is the last word: a clerk of another unit who wrote
 the same person a moment earlier makes this transaction fail, never both succeed.
 """

@@ -5,6 +5,8 @@ the clock set to the day each step happened, so their audit trail, references
 and effective dates are the ones a real history would have produced.
 """
 
+import csv
+import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -42,6 +44,24 @@ def at(day: date, hour: int = 10):
     return time_machine.travel(datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI), tick=False)
 
 
+def typed_in(member: Member, shares: int) -> dict:
+    """A registered person as the clerk types them into 逐个添加: what the plan asks of them."""
+    return {"name": member.name, "id_number": member.id_number, "card": member.insurance_card, "shares": shares,
+            "needy": member.needy or "", "occupation": member.occupation}  # fmt: skip
+
+
+def statement_file(day: date, applications) -> bytes:
+    """The bank's statement of ``day``: one credit per invoice, from the unit's account, the exact
+    amount, the payment reference as the memo (what the invoice tells the clerk to write)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["交易日期", "交易流水号", "付款人名称", "付款人账号", "金额", "摘要/附言"])
+    for application in applications:
+        writer.writerow([f"{day:%Y-%m-%d}", f"DEMO{application.reference}", application.unit.name, "",
+                         f"{application.amount_due:.2f}", application.reference])  # fmt: skip
+    return buffer.getvalue().encode()
+
+
 class Command(BaseCommand):
     help = "Create the demo periods, plans, units, users, members, applications and claims (idempotent)."
 
@@ -57,11 +77,15 @@ class Command(BaseCommand):
         with transaction.atomic(), notices.muted():
             self.reference_data()
             users = self.users()
-            if Application.objects.filter(reference="16-MED-U001-1").exists():
-                self.stdout.write("演示记录已存在，跳过。")
-            else:
-                self.records(users)
-                self.stdout.write(self.style.SUCCESS("演示数据已创建：用户密码 mutualaid-demo"))
+        # Each step of the named records is a use case with its own transaction, as on the pages: the
+        # last record made says the demo is complete; some records without it, that a run broke off.
+        if Application.objects.filter(reference=demo.LAST_RECORD).exists():
+            self.stdout.write("演示记录已存在，跳过。")
+        elif Application.objects.filter(unit__code__in=[unit[0] for unit in demo.UNITS]).exists():
+            raise CommandError("演示记录不完整（上次运行中断）：请清空数据库后重新运行 seed_demo。")
+        else:
+            self.records(users)
+            self.stdout.write(self.style.SUCCESS("演示数据已创建：用户密码 mutualaid-demo"))
         if scale:
             from demo.synthetic import add_synthetic_units
             from enrollment.roster.writing import analyze
@@ -163,7 +187,8 @@ class Command(BaseCommand):
     # --- named records -----------------------------------------------------------------
 
     def enroll(self, users, *, period, plan, unit, people, declared, submitted, approved, paid_on=None, shares=1):
-        """One application through its whole life: create, roster, submit, approve, pay."""
+        """One application through its life as the pages take it: create, the people typed in one by
+        one, submit, approve; its transfer arrives on ``paid_on`` (see ``receive_transfers``)."""
         plan = Plan.objects.get(period__number=period, code=plan)
         unit = Unit.objects.get(code=unit)
         clerk = users[f"clerk_{unit.code.lower()}"]
@@ -171,23 +196,25 @@ class Command(BaseCommand):
         with at(submitted):
             application = services.application_create(actor=clerk, plan=plan, unit=unit, declared_staff=declared)
             for name in people:
-                services.application_add_member(
-                    actor=clerk, application=application, member=Member.objects.get(name=name), shares=shares
-                )
+                services.roster_add_person(actor=clerk, application=application,
+                                           person=typed_in(Member.objects.get(name=name), shares))  # fmt: skip
             services.application_submit(actor=clerk, application=application)
             services.application_district_approve(actor=district_user, application=application, comment="同意")
         with at(approved):
             services.application_centre_approve(actor=users["centre_handler"], application=application, comment="同意")
         application.refresh_from_db()
         if paid_on and application.amount_due > 0:
-            with at(paid_on, 15):
-                services.payment_record(
-                    actor=users["centre_handler"], application=application, amount=application.amount_due,
-                    paid_on=paid_on, bank_txn_no=f"DEMO{application.reference}", payer_name=unit.name,
-                    memo=application.reference,
-                )  # fmt: skip
-        application.refresh_from_db()
+            self.transfers.setdefault(paid_on, []).append(application)
         return application
+
+    def receive_transfers(self, users):
+        """The centre imports each day's bank statement, as on its page: every unit's transfer names
+        its invoice in the memo (DOMAIN.md §10), so each is matched and its coverages start."""
+        for day, applications in sorted(self.transfers.items()):
+            with at(day, 15):
+                services.statement_import(actor=users["centre_handler"], data=statement_file(day, applications),
+                                          filename=f"工行对账单-{day:%Y%m%d}.csv")  # fmt: skip
+        self.transfers.clear()
 
     def claim(self, users, *, member, plan, period, submitted, paid_on, **details):
         from claims import services as claim_services
@@ -215,6 +242,7 @@ class Command(BaseCommand):
 
     def records(self, users):
         d = date
+        self.transfers = {}
         # Period 15
         self.enroll(
             users,
@@ -250,6 +278,7 @@ class Command(BaseCommand):
             approved=d(2025, 3, 5),
             paid_on=d(2025, 3, 10),
         )
+        self.receive_transfers(users)
         self.claim(
             users,
             member="张伟",
@@ -277,6 +306,7 @@ class Command(BaseCommand):
         may = {"submitted": d(2026, 4, 20), "approved": d(2026, 4, 30), "paid_on": d(2026, 4, 30)}
         self.enroll(users, period=16, plan="MW", unit="U003", people=["赵敏", "孙磊"], declared=2, shares=2, **may)
         self.enroll(users, period=16, plan="GIG", unit="U004", people=["周芳"], declared=1, **may)
+        self.receive_transfers(users)
         self.claim(
             users,
             member="王强",

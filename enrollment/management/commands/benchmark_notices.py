@@ -21,7 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from enrollment.models import Application, ApplicationStatus, District, Member, Plan, RosterLine, Unit
-from enrollment.payments import statement_import
+from enrollment.services.payments import (
+    statement_import_within as statement_import,  # inside the rolled-back transaction
+)
 from mutualaid import notices
 from mutualaid.models import Notice, NoticeChannel
 from mutualaid.notices import backends

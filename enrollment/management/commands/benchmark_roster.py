@@ -20,7 +20,7 @@ from django.db import connection
 from python_calamine import CalamineWorkbook
 
 from enrollment.models import District, Plan, Unit
-from enrollment.rosters import import_roster
+from enrollment.services.rosters import roster_import
 
 
 def _generate(path: str, rows: int) -> None:
@@ -74,7 +74,7 @@ class Command(BaseCommand):
         calamine = time.perf_counter() - started
 
         started = time.perf_counter()
-        result = import_roster(actor=None, plan=plan_obj, unit=unit, data=data, filename=path.name)
+        result = roster_import(actor=None, plan=plan_obj, unit=unit, data=data, filename=path.name)
         total = time.perf_counter() - started
         if result.errors:
             self.stderr.write(f"导入有 {len(result.errors)} 处错误，例如：{result.errors[0]}")

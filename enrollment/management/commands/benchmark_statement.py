@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from enrollment.models import Application, ApplicationStatus, District, Plan, Unit
-from enrollment.payments import statement_import
+from enrollment.services.payments import statement_import_within
 
 
 class Rollback(Exception):
@@ -83,7 +83,7 @@ class Command(BaseCommand):
                 data = _statement(invoices, lines)
                 self.stdout.write(f"对账单 {lines:,} 行（{len(data) / 1048576:.1f} MB），待缴发票 {len(invoices):,} 张")
                 started = time.perf_counter()
-                result = statement_import(actor=None, data=data, filename="benchmark.xlsx")
+                result = statement_import_within(actor=None, data=data, filename="benchmark.xlsx")
                 elapsed = time.perf_counter() - started
                 self.stdout.write(f"导入并匹配       : {elapsed:6.2f} s")
                 self.stdout.write(

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from enrollment.payments import StatementRefused, statement_import
-from enrollment.roster import UnreadableFile
+from enrollment.services.payments import StatementRefused, statement_import
+from mutualaid.lib.sheet_import import UnreadableFile
 
 
 class Command(BaseCommand):

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from enrollment.models import Plan, Unit
 from enrollment.roster import UnreadableFile, group_errors
-from enrollment.rosters import import_roster
+from enrollment.services.rosters import roster_import
 
 
 class Command(BaseCommand):
@@ -44,7 +44,7 @@ class Command(BaseCommand):
         if shares is not None and shares < 1:
             raise fail("--shares 应为不小于 1 的整数。")
         try:
-            result = import_roster(
+            result = roster_import(
                 actor=None, plan=plan_obj, unit=unit_obj, data=path.read_bytes(), filename=path.name,
                 shares=shares, staff=staff, dry_run=dry_run,
             )  # fmt: skip

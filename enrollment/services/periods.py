@@ -1,8 +1,7 @@
-"""Use cases on periods (期次) run by the city admin.
+"""Use cases on periods (期次) run by the city admin: copy a period with all its plans.
 
-Kept apart from ``enrollment/services.py`` (applications, payments) because the
-admin is its only caller today; the admin action only collects the form and
-calls :func:`period_copy`.
+The admin is the only caller today; its action only collects the form and calls
+:func:`period_copy`.
 """
 
 from datetime import date
@@ -11,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from enrollment.models import Period, Plan, PlanLumpSum, PlanTier
-from mutualaid.lib.numerals import chinese_number, period_name  # noqa: F401 (re-exported)
+from mutualaid.lib.numerals import period_name
 from mutualaid.models import audit
 
 
@@ -23,7 +22,7 @@ def shift_year(day: date, years: int = 1) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def next_period_defaults(source: Period) -> dict:
+def period_copy_defaults(source: Period) -> dict:
     """What the copy form proposes: the next free number, every date one year on."""
     last = Period.objects.order_by("-number").values_list("number", flat=True).first() or source.number
     number = max(last, source.number) + 1
@@ -37,7 +36,7 @@ def next_period_defaults(source: Period) -> dict:
     }
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def period_copy(
     *,
     actor,

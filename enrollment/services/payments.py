@@ -8,12 +8,12 @@ command line (``import_bank_statement``) and the tests call the same functions.
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from enrollment.models import (
@@ -21,17 +21,31 @@ from enrollment.models import (
     Application,
     ApplicationStatus,
     BankStatement,
+    Coverage,
+    CoverageStatus,
     LineStatus,
     Payment,
+    Plan,
     Refund,
     StatementLine,
 )
-from enrollment.roster.reading import UnreadableFile, find_header_by, read_rows
-from enrollment.roster.validate import CONTROL_CHARS, FULL_WIDTH, shown, text
+from enrollment.services.coverages import waiting_words
+from mutualaid import notices
 from mutualaid.audit import recorded_by_service
 from mutualaid.lib.money import format_yuan
+from mutualaid.lib.sheet_import import (
+    CONTROL_CHARS,
+    FULL_WIDTH,
+    RowError,
+    UnreadableFile,
+    find_header_by,
+    read_rows,
+    shown,
+    text,
+)
 from mutualaid.models import audit, audit_many
 from mutualaid.scoping import CITY_ROLES, require
+from mutualaid.uploads import KeptFiles
 
 # DOMAIN.md §10 columns, with the names Chinese banks' exports give them.
 ALIASES = {
@@ -51,16 +65,33 @@ MAX_AMOUNT = Decimal("100000000.00")
 # transaction numbers cut to 60 characters would pass for one).
 TEXT_LIMITS = {"txn_no": 60, "payer_name": 100, "payer_account": 40, "memo": 200}
 TEXT_LABELS = {"txn_no": "交易流水号", "payer_name": "付款人名称", "payer_account": "付款人账号", "memo": "摘要/附言"}
+# A row's problem by its column, for the RowError: the header as the file writes it, else this.
+COLUMN_LABELS = {**TEXT_LABELS, "date": "交易日期", "amount": "金额", "debit": "借方金额"}
 PAYABLE = (ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE)
+# A statement kept between its preview and the handler's confirmation (the session holds its name);
+# the folder also holds the previews older versions kept under a timestamp.
+STATEMENT_PREVIEWS = KeptFiles("statements")
 
 
 class StatementRefused(UnreadableFile):
-    """The file is refused and nothing was stored: ``row_errors`` when it was read but some rows
-    are wrong (bad amounts, dates), otherwise it could not be used at all."""
+    """The file is refused and nothing was stored: ``errors`` (the import's row errors, as a roster's)
+    when it was read but some rows are wrong (bad amounts, dates), otherwise it could not be used."""
 
-    def __init__(self, message: str, *, row_errors: bool = False):
+    def __init__(self, message: str, *, errors: list[RowError] = ()):
         super().__init__(message)
-        self.row_errors = row_errors
+        self.errors = list(errors)
+
+    @property
+    def row_errors(self) -> bool:
+        return bool(self.errors)
+
+
+class _Wrong(ValueError):
+    """What is wrong with one cell of a row, as the RowError it becomes."""
+
+    def __init__(self, field: str, code: str, message: str):
+        super().__init__(message)
+        self.field, self.code = field, code
 
 
 @dataclass
@@ -98,7 +129,7 @@ def normalise_name(value: str) -> str:
     return re.sub(r"\s+", "", value).replace("（", "(").replace("）", ")").upper()
 
 
-def _amount(value) -> Decimal | None:
+def _amount(value, field: str = "amount") -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, float):
@@ -111,10 +142,10 @@ def _amount(value) -> Decimal | None:
         if not amount.is_finite():
             raise InvalidOperation
         if abs(amount) > MAX_AMOUNT:
-            raise ValueError(f"金额“{shown(str(value))}”过大")
+            raise _Wrong(field, "amount_too_large", f"金额“{shown(str(value))}”过大")
         return amount.quantize(Decimal("0.01"))
     except InvalidOperation as exc:
-        raise ValueError(f"金额“{shown(str(value))}”不是数字") from exc
+        raise _Wrong(field, "amount_invalid", f"金额“{shown(str(value))}”不是数字") from exc
 
 
 def _date(value) -> date:
@@ -129,7 +160,7 @@ def _date(value) -> date:
             return datetime.strptime(cleaned, pattern).date()
         except ValueError:
             continue
-    raise ValueError(f"交易日期“{shown(text(value))}”无法识别，应为 2026-09-03 这样的日期")
+    raise _Wrong("date", "date_invalid", f"交易日期“{shown(text(value))}”无法识别，应为 2026-09-03 这样的日期")
 
 
 def read_statement(data: bytes, filename: str) -> tuple[list[Line], int, int]:
@@ -146,7 +177,7 @@ def read_statement(data: bytes, filename: str) -> tuple[list[Line], int, int]:
         position = columns.get(name)
         return raw[position] if position is not None and position < len(raw) else None
 
-    lines, problems, read, debits = [], [], 0, 0
+    lines, errors, read, debits = [], [], 0, 0
     for index in range(sheet.header_row + 1, len(rows)):
         raw = rows[index]
         if all(text(value) == "" for value in raw):
@@ -155,33 +186,37 @@ def read_statement(data: bytes, filename: str) -> tuple[list[Line], int, int]:
         excel_row = index + 1
         try:
             amount = _amount(cell(raw, "amount"))
-            debit = _amount(cell(raw, "debit")) if "debit" in columns else None
+            debit = _amount(cell(raw, "debit"), "debit") if "debit" in columns else None
             if (amount is None or amount == 0) and debit:
                 debits += 1
                 continue
             if amount is None:
-                raise ValueError("金额为空")
+                raise _Wrong("amount", "amount_missing", "金额为空")
             if amount <= 0:
-                raise ValueError(f"金额 {amount} 不是正数（支出请放在“借方金额”列，本系统只导入收入）")
+                raise _Wrong("amount", "amount_not_positive",
+                             f"金额 {amount} 不是正数（支出请放在“借方金额”列，本系统只导入收入）")  # fmt: skip
             txn_no = text(cell(raw, "txn_no"))
             if not txn_no:
-                raise ValueError("交易流水号为空")
+                raise _Wrong("txn_no", "txn_no_missing", "交易流水号为空")
             texts = {name: text(cell(raw, name)) for name in TEXT_LIMITS}
             texts["txn_no"] = txn_no
             for name, limit in TEXT_LIMITS.items():
                 if len(texts[name]) > limit:
-                    raise ValueError(f"{TEXT_LABELS[name]}过长（{len(texts[name]):,} 个字符，最多 {limit} 个）")
+                    raise _Wrong(name, "value_too_long",
+                                 f"{TEXT_LABELS[name]}过长（{len(texts[name]):,} 个字符，最多 {limit} 个）")  # fmt: skip
                 if CONTROL_CHARS.search(texts[name]):
-                    raise ValueError(f"{TEXT_LABELS[name]}含有不可见的控制字符（如 NUL）")
+                    raise _Wrong(name, "control_character", f"{TEXT_LABELS[name]}含有不可见的控制字符（如 NUL）")
             lines.append(
                 Line(excel_row, txn_no, _date(cell(raw, "date")), texts["payer_name"], texts["payer_account"],
                      amount, texts["memo"])
             )  # fmt: skip
-        except ValueError as exc:
-            problems.append(f"第 {excel_row} 行：{exc}")
-    if problems:
-        shown = "；".join(problems[:10]) + (f"；另有 {len(problems) - 10} 行" if len(problems) > 10 else "")
-        raise StatementRefused(f"对账单有 {len(problems)} 行无法读取，未导入任何流水。{shown}。", row_errors=True)
+        except _Wrong as exc:
+            column = (sheet.headers or {}).get(exc.field) or COLUMN_LABELS[exc.field]
+            errors.append(RowError(excel_row, column, exc.code, str(exc)))
+    if errors:
+        listed = "；".join(f"第 {e.row} 行：{e.message}" for e in errors[:10])
+        more = f"；另有 {len(errors) - 10} 行" if len(errors) > 10 else ""
+        raise StatementRefused(f"对账单有 {len(errors)} 行无法读取，未导入任何流水。{listed}{more}。", errors=errors)
     if read == 0:
         raise StatementRefused("对账单表头下面没有流水。")
     return lines, read, debits
@@ -201,11 +236,17 @@ class _Invoice:
     owed: Decimal  # what is still owed, as lines of this file are applied in order
 
 
-@transaction.atomic
-@recorded_by_service
+@transaction.atomic(durable=True)
 def statement_import(*, actor, data: bytes, filename: str, dry_run: bool = False) -> ImportResult:
     """Store every new credit line once and match what can be matched (§10 order); the rest waits
     in the manual queue. With ``dry_run`` the same work is done and rolled back: a preview."""
+    return statement_import_within(actor=actor, data=data, filename=filename, dry_run=dry_run)
+
+
+@recorded_by_service
+def statement_import_within(*, actor, data: bytes, filename: str, dry_run: bool = False) -> ImportResult:
+    """``statement_import`` inside the caller's transaction: ``benchmark_statement`` runs it in one
+    it rolls back, beside the invoices it made up."""
     if actor is not None:
         require(actor, CITY_ROLES, message="只有市中心可以导入银行对账单。")
     lines, read, debits = read_statement(data, filename)
@@ -306,8 +347,6 @@ def _settle(actor, application: Application) -> None:
 def _settle_many(actor, applications: list[Application]) -> None:
     """Recount what each invoice received and refunded; approved invoices now fully paid take effect,
     and the clerks of the others completed now are told they are paid in full."""
-    from enrollment.services import activate_ready, tell_paid_in_full
-
     if not applications:
         return
     owed_before = {a.pk: a.balance for a in applications}
@@ -327,6 +366,75 @@ def _settle_many(actor, applications: list[Application]) -> None:
         application.amount_paid, application.amount_refunded = totals[application.pk]
     activated = activate_ready(actor, applications)
     tell_paid_in_full(actor, applications, owed_before=owed_before, activated=activated)
+
+
+def activate_ready(actor, applications: list[Application]) -> list[Application]:
+    """Approved and fully paid → effective, with coverages from the day after (or the coverage
+    start), for any number of applications in a few set-based statements (a statement import may
+    complete thousands of invoices at once). The caller holds the transaction and the row locks."""
+    ready = [a for a in applications
+             if a.status == ApplicationStatus.CENTRE_APPROVED and a.amount_paid >= a.amount_due]  # fmt: skip
+    if not ready:
+        return []
+    last_paid = dict(
+        Payment.objects.filter(application__in=ready, undone_at__isnull=True)
+        .values("application")
+        .annotate(last=Max("paid_on"))
+        .values_list("application", "last")
+    )
+    coverage_start = dict(
+        Plan.objects.filter(pk__in={a.plan_id for a in ready}).values_list("pk", "period__coverage_start")
+    )
+    audits = []
+    for application in ready:
+        approved_on = timezone.localdate(application.centre_approved_at)
+        ready_on = max(d for d in (approved_on, last_paid.get(application.pk)) if d is not None)
+        application.effective_on = max(coverage_start[application.plan_id], ready_on + timedelta(days=1))
+        application.paid_on = last_paid.get(application.pk) or approved_on
+        source, application.status = application.status, Application.workflow.target("activate", application.status)
+        audits.append({"obj": application, "action": "activate", "from_state": source, "to_state": application.status,
+                       "data": {"effective_on": str(application.effective_on)}})  # fmt: skip
+    audit_many(actor=actor, entries=audits)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """UPDATE enrollment_application a SET status = %s, effective_on = v.effective_on, paid_on = v.paid_on
+               FROM unnest(%s::bigint[], %s::date[], %s::date[]) AS v(id, effective_on, paid_on)
+               WHERE a.id = v.id""",
+            [ApplicationStatus.EFFECTIVE, [a.pk for a in ready], [a.effective_on for a in ready],
+             [a.paid_on for a in ready]],
+        )  # fmt: skip
+        cursor.execute(
+            """INSERT INTO enrollment_coverage (member_id, plan_id, application_id, unit_id, shares, renewed_shares,
+                                                effective_from, effective_to, status)
+               SELECT l.member_id, a.plan_id, a.id, a.unit_id, l.shares, l.renewed_shares, a.effective_on,
+                      period.coverage_end, %s
+               FROM enrollment_rosterline l
+               JOIN enrollment_application a ON a.id = l.application_id
+               JOIN enrollment_plan plan ON plan.id = a.plan_id
+               JOIN enrollment_period period ON period.id = plan.period_id
+               WHERE a.id = ANY(%s)""",
+            [CoverageStatus.ACTIVE, [a.pk for a in ready]],
+        )
+    # The unit's clerks (one message per application) and every member (one per coverage) are told;
+    # the messages are written here in a few bulk inserts and sent by the worker after the commit.
+    notices.emit_many("application_effective", ready, actor=actor)
+    coverages = (
+        Coverage.objects.filter(application__in=ready)
+        .select_related("member", "plan__period")
+        .only("shares", "renewed_shares", "effective_from", "member__phone", "member__notices_opted_out",
+              "member__name", "plan__name", "plan__waiting_days", "plan__period__name")
+    )  # fmt: skip
+    notices.emit_many("coverage_effective", coverages, actor=actor, context=lambda c: {"waiting": waiting_words(c)})
+    return ready
+
+
+def tell_paid_in_full(actor, applications, *, owed_before: dict, activated) -> None:
+    """The clerks learn that an invoice is paid in full (DOMAIN.md §13) when a payment completes it; one
+    whose application took effect at the same time says so in its own message (application_effective)."""
+    activated = {application.pk for application in activated}
+    completed = [a for a in applications
+                 if a.pk not in activated and owed_before.get(a.pk, ZERO) > 0 and a.balance <= 0]  # fmt: skip
+    notices.emit_many("invoice_paid", completed, actor=actor)
 
 
 def _lock_line(line_id: int) -> StatementLine:
@@ -367,7 +475,7 @@ def _credit(actor, line, application, amount: Decimal, how: str) -> Payment:
     return payment
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def line_match(*, actor, line_id: int, application_id: int) -> Payment:
     """Credit a waiting line, whole, to one invoice (never beyond what it owes)."""
@@ -380,7 +488,7 @@ def line_match(*, actor, line_id: int, application_id: int) -> Payment:
     return payment
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def line_split(*, actor, line_id: int, parts: list[tuple[int, Decimal]]) -> list[Payment]:
     """Spread one line over several invoices of the same unit; the parts add up to the line."""
@@ -404,7 +512,7 @@ def line_split(*, actor, line_id: int, parts: list[tuple[int, Decimal]]) -> list
     return payments
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def line_not_ours(*, actor, line_id: int, reason: str) -> StatementLine:
     require(actor, CITY_ROLES, message="只有市中心可以处理到账。")
     reason = (reason or "").strip()
@@ -417,7 +525,7 @@ def line_not_ours(*, actor, line_id: int, reason: str) -> StatementLine:
     return line
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def payment_undo(*, actor, payment_id: int, reason: str) -> Payment:
     """Take back a credit (matched to the wrong invoice): the line returns to the manual queue."""
@@ -443,7 +551,7 @@ def payment_undo(*, actor, payment_id: int, reason: str) -> Payment:
     return payment
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def refund_record(*, actor, application_id: int, amount: Decimal, refunded_on: date, reference: str) -> Refund:
     """Record that an overpayment went back to the unit, with the transfer's date and reference."""
@@ -469,7 +577,7 @@ def refund_record(*, actor, application_id: int, amount: Decimal, refunded_on: d
 # --- The manual queue -----------------------------------------------------------------------
 
 
-def candidates(line: StatementLine, limit: int = 5) -> list[dict]:
+def line_candidates(line: StatementLine, limit: int = 5) -> list[dict]:
     """Open invoices for a waiting line, best first, with the parts that agree marked: the amount
     (equal to what is owed), the payer (the unit's name), the memo (names the reference or unit)."""
     memo = line.memo.translate(FULL_WIDTH).upper()

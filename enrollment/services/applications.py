@@ -1,20 +1,20 @@
-"""Enrollment use cases: one function each, one transaction, one audit row.
+"""An application's use cases: create and edit the draft, attach its papers, submit, review at each
+stage, withdraw; the share rules as the roster stands, and what its roster declares about people.
 
-Views, admin actions, commands and the demo seeder call these; none of them
-changes an application's status or creates a coverage by itself.
+One function each, one transaction, one audit row. Views, admin actions, commands and the demo
+seeder call these; none of them changes an application's status or creates a coverage by itself.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Max, Q, Sum
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from enrollment.models import (
-    ZERO,
     Application,
     ApplicationDocument,
     ApplicationDocumentKind,
@@ -22,21 +22,18 @@ from enrollment.models import (
     Coverage,
     CoverageStatus,
     Member,
-    Payment,
     Plan,
     RosterLine,
     Unit,
     invoice_figures,
 )
-from enrollment.roster.rules import check_day, person_problems, roster_share_problems
+from enrollment.roster.rules import roster_share_problems
 from enrollment.roster.validate import renewed_shares
+from enrollment.services.payments import activate_ready
 from mutualaid import notices
 from mutualaid.audit import acting_as, recorded_by_service
-from mutualaid.lib.bank import normalise_account
-from mutualaid.lib.dates import add_days
 from mutualaid.lib.idcard import mask_account
-from mutualaid.lib.phones import clean_phone
-from mutualaid.models import audit, audit_many
+from mutualaid.models import audit
 from mutualaid.scoping import CITY_ROLES, Role, district_of, is_city, require
 from mutualaid.uploads import document_fields
 from mutualaid.workflow import transition
@@ -50,13 +47,7 @@ def _transition(actor, obj, action: str, comment: str = "", data=None) -> str:
     return transition(actor=actor, obj=obj, action=action, comment=comment, data=data)
 
 
-# --- Roster eligibility --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MemberProblem:
-    code: str
-    message: str
+# --- Renewal (续保) ---------------------------------------------------------------
 
 
 def renewed_shares_for(member: Member, plan: Plan) -> int:
@@ -76,42 +67,6 @@ def renewed_shares_for(member: Member, plan: Plan) -> int:
         .first()
     )
     return held or 0
-
-
-def member_problems(
-    member: Member,
-    plan: Plan,
-    *,
-    shares: int,
-    uniform: bool,
-    renewed: int = 0,
-    on: date | None = None,
-    exclude_application: Application | None = None,
-) -> list[MemberProblem]:
-    """Plan eligibility for one person (DOMAIN.md §4): the same rules the roster import applies in bulk."""
-    problems = [
-        MemberProblem(p.code, p.message)
-        for p in person_problems(
-            plan, birth_date=member.birth_date, sex=member.sex, basic=member.has_basic_insurance, needy=member.needy,
-            occupation=member.occupation, shares=shares, uniform=uniform, renewed=renewed,
-            on=on or check_day(plan, today()),
-        )
-    ]  # fmt: skip
-    live = RosterLine.objects.filter(member=member, application__plan__period=plan.period).filter(
-        application__status__in=sorted(ApplicationStatus.LIVE)
-    )
-    if exclude_application is not None:
-        live = live.exclude(application=exclude_application)
-    if live.filter(application__plan=plan).exists():
-        problems.append(MemberProblem("already_enrolled", "该人员本期已参加此项目，不能重复参加。"))
-    if (
-        plan.exclusive_group
-        and live.filter(application__plan__exclusive_group=plan.exclusive_group)
-        .exclude(application__plan=plan)
-        .exists()
-    ):
-        problems.append(MemberProblem("exclusive_conflict", "该人员本期已参加互斥的项目，两者只能选其一。"))
-    return problems
 
 
 # --- What a roster declares about people already registered ------------------------------
@@ -203,68 +158,10 @@ def apply_declared_details(*, actor, application: Application) -> int:
     return changed
 
 
-# --- Members --------------------------------------------------------------------------
-
-
-@transaction.atomic
-def member_set_bank_account(*, actor, member: Member, bank_name: str, bank_account: str) -> Member:
-    """The member's own account for payouts (开户行, 银行卡号), recorded by the clerk of the
-    member's unit; a claim whose payee is the member takes it when its own account is left blank."""
-    member = Member.objects.select_for_update(of=("self",)).select_related("unit").get(pk=member.pk)
-    if member.unit is None:
-        raise PermissionDenied("该会员没有所在单位，银行账户由单位经办人登记。")
-    require(actor, {Role.CLERK}, unit=member.unit, message="会员的银行账户由所在单位的经办人登记。")
-    bank_name = " ".join((bank_name or "").split())
-    try:
-        bank_account = normalise_account(bank_account)
-    except ValueError as exc:
-        raise ValidationError({"bank_account": str(exc)}) from exc
-    problems = {}
-    if not bank_name:
-        problems["bank_name"] = "请填写开户行，如：中国工商银行威海分行。"
-    if not bank_account:
-        problems["bank_account"] = "请填写银行卡号。"
-    if problems:
-        raise ValidationError(problems)
-    before = {"bank_name": member.bank_name, "bank_account": member.bank_account}
-    after = {"bank_name": bank_name, "bank_account": bank_account}
-    changes = {name: [before[name], value] for name, value in after.items() if before[name] != value}
-    if changes:
-        member.bank_name, member.bank_account = bank_name, bank_account
-        member.save(update_fields=list(changes))
-        audit(actor=actor, obj=member, action="bank_account", comment=f"{bank_name} {mask_account(bank_account)}",
-              data={"changes": changes})  # fmt: skip
-    return member
-
-
-@transaction.atomic
-def member_set_phone(*, actor, member: Member, phone: str) -> Member:
-    """The member's mobile number on record (how they sign in to their own pages and get notices),
-    recorded by the clerk of the member's unit; a changed number is told to the old one."""
-    member = Member.objects.select_for_update(of=("self",)).select_related("unit").get(pk=member.pk)
-    if member.unit is None:
-        raise PermissionDenied("该会员没有所在单位，手机号由单位经办人登记。")
-    require(actor, {Role.CLERK}, unit=member.unit, message="会员的手机号由所在单位的经办人登记。")
-    try:
-        phone = clean_phone(phone, mobile_only=True)
-    except ValueError as exc:
-        raise ValidationError({"phone": str(exc)}) from exc
-    old = member.phone
-    if phone != old:
-        member.phone = phone
-        member.save(update_fields=["phone"])
-        audit(actor=actor, obj=member, action="phone", comment=f"{old or '（未登记）'} → {phone}",
-              data={"changes": {"phone": [old, phone]}})  # fmt: skip
-        if old:
-            notices.emit("member_phone_changed", member=member, old_phone=old, new_phone=phone, actor=actor)
-    return member
-
-
 # --- Applications --------------------------------------------------------------------
 
 
-@transaction.atomic
-@recorded_by_service
+@transaction.atomic(durable=True)
 def application_create(
     *,
     actor,
@@ -277,6 +174,18 @@ def application_create(
     invoice_title: str = "",
     invoice_tax_number: str = "",
 ) -> Application:
+    """A new draft for the unit and plan, numbered in its sequence (DOMAIN.md §7's references)."""
+    return draft_create(actor=actor, plan=plan, unit=unit, declared_staff=declared_staff,
+                        uniform_shares=uniform_shares, contact_name=contact_name, contact_phone=contact_phone,
+                        invoice_title=invoice_title, invoice_tax_number=invoice_tax_number)  # fmt: skip
+
+
+@recorded_by_service
+def draft_create(*, actor, plan: Plan, unit: Unit, declared_staff: int, uniform_shares: bool = True,
+                 contact_name: str = "", contact_phone: str = "", invoice_title: str = "",
+                 invoice_tax_number: str = "") -> Application:  # fmt: skip
+    """``application_create`` inside the caller's transaction: a roster import or a renewal that
+    finds no open draft starts one as part of its own write."""
     if actor is not None:  # None: the operator's command line (import_roster)
         require(actor, CITY_ROLES | {Role.CLERK}, unit=unit)
     Unit.objects.select_for_update().get(pk=unit.pk)  # serialises the per-unit sequence
@@ -298,42 +207,9 @@ def application_create(
     return application
 
 
-def _editable(application: Application):
+def require_editable(application: Application):
     if application.status not in ApplicationStatus.EDITABLE:
         raise ValidationError("申请已提交，名单已冻结，不能再修改。")
-
-
-@transaction.atomic
-def application_add_member(*, actor, application: Application, member: Member, shares: int = 1) -> RosterLine:
-    application = Application.objects.select_for_update().select_related("plan__period").get(pk=application.pk)
-    require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit)
-    _editable(application)
-    renewed = renewed_shares_for(member, application.plan)
-    problems = [
-        p.message
-        for p in member_problems(member, application.plan, shares=shares, uniform=True, renewed=renewed)
-        if not p.code.startswith("shares")  # judged below, on the roster as it would stand
-    ]
-    added = ShareLine(None, _next_row(application), shares, min(renewed, shares), member.name)
-    share_problem = roster_share_problem(application, [*share_lines(application), added])
-    messages = [f"{member.name}：{message}" for message in problems] + ([share_problem] if share_problem else [])
-    if messages:
-        raise ValidationError(messages)
-    line = RosterLine.objects.create(
-        application=application,
-        plan=application.plan,
-        member=member,
-        row_number=added.row,
-        shares=shares,
-        renewed_shares=added.renewed,
-        insurance_card=member.insurance_card,
-    )
-    audit(actor=actor, obj=application, action="roster_add", comment=member.name, data={"shares": shares})
-    return line
-
-
-def _next_row(application: Application) -> int:
-    return (application.lines.aggregate(m=Max("row_number"))["m"] or 0) + 1
 
 
 @dataclass(frozen=True)
@@ -376,11 +252,11 @@ def roster_share_problem(application: Application, lines: list[ShareLine] | None
 def _lock_draft(actor, application: Application) -> Application:
     application = Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
     require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit, message="只有本单位经办人可以修改申请。")
-    _editable(application)
+    require_editable(application)
     return application
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_remove_line(*, actor, application: Application, line_id: int) -> None:
     """Take one person off a draft's roster."""
     application = _lock_draft(actor, application)
@@ -392,7 +268,7 @@ def application_remove_line(*, actor, application: Application, line_id: int) ->
           data={"row": line.row_number})  # fmt: skip
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_set_shares(*, actor, application: Application, line_id: int, shares: int) -> RosterLine:
     """Change one person's shares on a draft, held to the plan's share rules like a file is: the
     roster as it would stand, uniform or not from its lines."""
@@ -417,7 +293,7 @@ def application_set_shares(*, actor, application: Application, line_id: int, sha
     return line
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_set_all_shares(*, actor, application: Application, shares: int) -> int:
     """Give everyone on a draft the same shares (a uniform roster), each renewal keeping what it
     renews; refused, with the lines named, when the plan does not allow that many."""
@@ -446,7 +322,7 @@ APPLICATION_DETAILS = ("declared_staff", "uniform_shares", "contact_name", "cont
                        "invoice_tax_number")  # fmt: skip
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def application_update(*, actor, application: Application, **details) -> Application:
     """The clerk's own details of a draft: staff declared, contacts, the receipt's title."""
@@ -464,15 +340,13 @@ def application_update(*, actor, application: Application, **details) -> Applica
     return application
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def application_attach(*, actor, application: Application, kind: str, upload) -> ApplicationDocument:
     """Attach a scan: the social-insurance proof to a draft, a transfer slip once the invoice is fixed."""
-    from django.conf import settings
-
     application = Application.objects.select_for_update().select_related("unit").get(pk=application.pk)
     require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit, message="只有本单位经办人可以上传材料。")
     if kind == ApplicationDocumentKind.INSURANCE_PROOF:
-        _editable(application)
+        require_editable(application)
     elif kind == ApplicationDocumentKind.TRANSFER_SLIP:
         if application.status not in (ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE):
             raise ValidationError("市中心审核通过、确定应缴金额后，才能上传转账凭证。")
@@ -532,7 +406,7 @@ def _fix_invoice(application: Application, lines) -> None:
     application.amount_due, application.subsidy_total = figures.due, figures.subsidy
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def application_submit(*, actor, application: Application) -> Application:
     application = Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
@@ -576,7 +450,7 @@ def _require_application_stage(actor, application: Application, action: str) -> 
     return role
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def application_district_approve(*, actor, application: Application, comment: str = "") -> Application:
     application = Application.objects.select_for_update().select_related("unit").get(pk=application.pk)
@@ -589,7 +463,7 @@ def application_district_approve(*, actor, application: Application, comment: st
     return application
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def application_centre_approve(*, actor, application: Application, comment: str = "") -> Application:
     require(actor, Application.workflow.roles("centre_approve"), message="由市中心审核办事处已审核的申请。")
@@ -617,19 +491,19 @@ def application_centre_approve(*, actor, application: Application, comment: str 
     return application
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def application_return(*, actor, application: Application, reason: str) -> Application:
     return _close_with_reason(actor, application, "return", reason)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def application_reject(*, actor, application: Application, reason: str) -> Application:
     return _close_with_reason(actor, application, "reject", reason)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 @recorded_by_service
 def application_withdraw(*, actor, application: Application, reason: str = "") -> Application:
     require(actor, Application.workflow.roles("withdraw"), unit=application.unit, message="由申请单位撤回申请。")
@@ -654,163 +528,5 @@ def _close_with_reason(actor, application, action, reason):
     return application
 
 
-# --- Payments and coverage --------------------------------------------------------
-
-
-@transaction.atomic
-@recorded_by_service
-def payment_record(
-    *,
-    actor,
-    application: Application,
-    amount: Decimal,
-    paid_on: date,
-    bank_txn_no: str | None = None,
-    payer_name: str = "",
-    memo: str = "",
-) -> Payment:
-    """Credit a bank transfer to an application; it takes effect once approved and fully paid."""
-    require(actor, CITY_ROLES, message="只有市中心可以确认到账。")
-    if amount <= 0:
-        raise ValidationError("到账金额必须大于 0。")
-    application = Application.objects.select_for_update().select_related("plan__period").get(pk=application.pk)
-    if application.status in ApplicationStatus.CLOSED:
-        raise ValidationError("该申请已撤回或未通过，不能登记缴费。")
-    payment = Payment.objects.create(
-        application=application,
-        amount=amount,
-        paid_on=paid_on,
-        bank_txn_no=bank_txn_no or None,
-        payer_name=payer_name,
-        memo=memo,
-        created_by=actor,
-    )
-    application.amount_paid = (
-        application.payments.filter(undone_at__isnull=True).aggregate(s=Sum("amount"))["s"] or ZERO
-    )
-    audit(actor=actor, obj=application, action="payment", comment=f"到账 {amount}", data={"paid_on": str(paid_on)})
-    application.save(update_fields=["amount_paid"])
-    activated = _activate_if_ready(actor, application)
-    tell_paid_in_full(actor, [application], owed_before={application.pk: application.amount_due - (
-        application.amount_paid - amount - application.amount_refunded)}, activated=activated)  # fmt: skip
-    return payment
-
-
-def tell_paid_in_full(actor, applications, *, owed_before: dict, activated) -> None:
-    """The clerks learn that an invoice is paid in full (DOMAIN.md §13) when a payment completes it; one
-    whose application took effect at the same time says so in its own message (application_effective)."""
-    activated = {application.pk for application in activated}
-    completed = [a for a in applications
-                 if a.pk not in activated and owed_before.get(a.pk, ZERO) > 0 and a.balance <= 0]  # fmt: skip
-    notices.emit_many("invoice_paid", completed, actor=actor)
-
-
 def _activate_if_ready(actor, application: Application) -> list[Application]:
     return activate_ready(actor, [application])
-
-
-def activate_ready(actor, applications: list[Application]) -> list[Application]:
-    """Approved and fully paid → effective, with coverages from the day after (or the coverage
-    start), for any number of applications in a few set-based statements (a statement import may
-    complete thousands of invoices at once). The caller holds the transaction and the row locks."""
-    from django.db import connection
-
-    ready = [a for a in applications
-             if a.status == ApplicationStatus.CENTRE_APPROVED and a.amount_paid >= a.amount_due]  # fmt: skip
-    if not ready:
-        return []
-    last_paid = dict(
-        Payment.objects.filter(application__in=ready, undone_at__isnull=True)
-        .values("application")
-        .annotate(last=Max("paid_on"))
-        .values_list("application", "last")
-    )
-    coverage_start = dict(
-        Plan.objects.filter(pk__in={a.plan_id for a in ready}).values_list("pk", "period__coverage_start")
-    )
-    audits = []
-    for application in ready:
-        approved_on = timezone.localdate(application.centre_approved_at)
-        ready_on = max(d for d in (approved_on, last_paid.get(application.pk)) if d is not None)
-        application.effective_on = max(coverage_start[application.plan_id], ready_on + timedelta(days=1))
-        application.paid_on = last_paid.get(application.pk) or approved_on
-        source, application.status = application.status, Application.workflow.target("activate", application.status)
-        audits.append({"obj": application, "action": "activate", "from_state": source, "to_state": application.status,
-                       "data": {"effective_on": str(application.effective_on)}})  # fmt: skip
-    audit_many(actor=actor, entries=audits)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """UPDATE enrollment_application a SET status = %s, effective_on = v.effective_on, paid_on = v.paid_on
-               FROM unnest(%s::bigint[], %s::date[], %s::date[]) AS v(id, effective_on, paid_on)
-               WHERE a.id = v.id""",
-            [ApplicationStatus.EFFECTIVE, [a.pk for a in ready], [a.effective_on for a in ready],
-             [a.paid_on for a in ready]],
-        )  # fmt: skip
-        cursor.execute(
-            """INSERT INTO enrollment_coverage (member_id, plan_id, application_id, unit_id, shares, renewed_shares,
-                                                effective_from, effective_to, status)
-               SELECT l.member_id, a.plan_id, a.id, a.unit_id, l.shares, l.renewed_shares, a.effective_on,
-                      period.coverage_end, %s
-               FROM enrollment_rosterline l
-               JOIN enrollment_application a ON a.id = l.application_id
-               JOIN enrollment_plan plan ON plan.id = a.plan_id
-               JOIN enrollment_period period ON period.id = plan.period_id
-               WHERE a.id = ANY(%s)""",
-            [CoverageStatus.ACTIVE, [a.pk for a in ready]],
-        )
-    # The unit's clerks (one message per application) and every member (one per coverage) are told;
-    # the messages are written here in a few bulk inserts and sent by the worker after the commit.
-    notices.emit_many("application_effective", ready, actor=actor)
-    coverages = (
-        Coverage.objects.filter(application__in=ready)
-        .select_related("member", "plan__period")
-        .only("shares", "renewed_shares", "effective_from", "member__phone", "member__notices_opted_out",
-              "member__name", "plan__name", "plan__waiting_days", "plan__period__name")
-    )  # fmt: skip
-    notices.emit_many("coverage_effective", coverages, actor=actor, context=lambda c: {"waiting": waiting_words(c)})
-    return ready
-
-
-def waiting_ends(coverage: Coverage) -> date:
-    return add_days(coverage.effective_from, coverage.plan.waiting_days)
-
-
-def waiting_words(coverage: Coverage) -> str:
-    """When a new coverage starts paying, in the words of the member's SMS: renewed shares never wait,
-    new ones wait the plan's days (illness; accidents never wait, DOMAIN.md §4)."""
-    if not coverage.plan.waiting_days:
-        return "无等待期"
-    new = coverage.shares - coverage.renewed_shares
-    if new <= 0:
-        return "续保无等待期"
-    ends = waiting_ends(coverage).isoformat()
-    if coverage.renewed_shares:
-        return f"续保的 {coverage.renewed_shares} 份无等待期，新增的 {new} 份 {ends} 起可申请疾病互助金"
-    return f"{ends} 起发生的疾病可申请互助金"
-
-
-@dataclass(frozen=True)
-class ShareGroup:
-    """Shares of one coverage that become payable on the same day."""
-
-    shares: int
-    payable_from: date
-    renewed: bool
-
-
-def share_groups(coverage: Coverage) -> list[ShareGroup]:
-    """When each share of a coverage becomes payable (DOMAIN.md §4, as the engine applies it): shares
-    renewed from last period at once, added shares and new members after the waiting period."""
-    renewed = min(coverage.renewed_shares, coverage.shares)
-    new = coverage.shares - renewed
-    if coverage.plan.waiting_days <= 0:
-        return [ShareGroup(coverage.shares, coverage.effective_from, renewed > 0)]
-    groups = [ShareGroup(renewed, coverage.effective_from, True)] if renewed else []
-    if new:
-        groups.append(ShareGroup(new, waiting_ends(coverage), False))
-    return groups
-
-
-def claim_deadline(coverage: Coverage) -> date:
-    """The last day a claim on this coverage may be submitted (DOMAIN.md §5)."""
-    return add_days(coverage.effective_to, coverage.plan.claim_deadline_days)

@@ -17,7 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from enrollment.models import RegistrationDocument, RegistrationStatus, Unit, UnitRegistration
-from enrollment.payments import normalise_name
+from enrollment.services.payments import normalise_name
 from mutualaid import notices
 from mutualaid.lib.uscc import UsccError, validate_uscc
 from mutualaid.models import StaffProfile, audit
@@ -50,7 +50,7 @@ def _lock_address(address: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [0x4D41_5247, address])  # "MARG"
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def registration_submit(*, details: dict, certificates: list, address: str | None) -> UnitRegistration:
     """A union not yet known asks to be registered. Anonymous; limited per address per hour."""
     if address:
@@ -95,7 +95,7 @@ def _same_uscc(registration: UnitRegistration) -> list[Unit]:
     return list(units.select_related("district").order_by("code"))
 
 
-def same_name_units(registration: UnitRegistration) -> list[Unit]:
+def registration_same_name_units(registration: UnitRegistration) -> list[Unit]:
     """Units whose name reads the same as this one once spaces, widths and brackets are set aside:
     the way a payer's name is matched to a unit (``payments.normalise_name``), so two of them would
     make a transfer from either ambiguous."""
@@ -117,7 +117,7 @@ def registration_conflicts(registration: UnitRegistration, viewer=None) -> list[
             found.append(f"统一社会信用代码已属于单位 {unit.code} {unit.name}（{unit.district.name}）。")
         else:
             found.append("统一社会信用代码已被本市其他办事处的单位使用，不能重复注册；如需核实，请联系市中心。")
-    for unit in same_name_units(registration):
+    for unit in registration_same_name_units(registration):
         if _may_see(viewer, unit):
             found.append(f"已有同名单位 {unit.code} {unit.name}（{unit.district.name}），按付款人名称对账时无法区分。")
         else:
@@ -151,7 +151,7 @@ def _new_password() -> str:
     return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(12))
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def registration_approve(
     *, actor, registration: UnitRegistration, comment: str = "", confirm_same_name: bool = False
 ) -> tuple[Unit, str, str]:
@@ -165,7 +165,7 @@ def registration_approve(
     _serialise_approvals()
     if _same_uscc(registration):
         raise ValidationError(registration_conflicts(registration, actor)[0] + "请退回并说明。")
-    same_name = same_name_units(registration)
+    same_name = registration_same_name_units(registration)
     data = None
     if same_name:
         if not (confirm_same_name and is_city(actor)):
@@ -200,7 +200,7 @@ def registration_approve(
     return unit, username, password
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def clerk_first_password_issue(*, actor, clerk) -> str:
     """A new first password for a unit's clerk who lost theirs (DOMAIN.md §13): issued by the unit's
     district office (or the centre), shown once to it, recorded in the trail without the password; the
@@ -222,7 +222,7 @@ def clerk_first_password_issue(*, actor, clerk) -> str:
     return password
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def registration_return(*, actor, registration: UnitRegistration, reason: str) -> UnitRegistration:
     reason = (reason or "").strip()
     if not reason:
@@ -235,7 +235,7 @@ def registration_return(*, actor, registration: UnitRegistration, reason: str) -
     return registration
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def registration_resubmit(*, registration: UnitRegistration, details: dict, certificates: list) -> UnitRegistration:
     """The union corrects a returned registration (it holds the registration's secret number)."""
     registration = _lock(registration)
@@ -253,7 +253,7 @@ def registration_resubmit(*, registration: UnitRegistration, details: dict, cert
     return registration
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def unit_update(*, actor, unit: Unit, **details) -> Unit:
     """A clerk keeps their own unit's details; the code, USCC and district are the centre's."""
     require(actor, {Role.CLERK, Role.ADMIN}, unit=unit, message="只能修改本单位的信息。")

@@ -2,19 +2,33 @@
 
 They run the machinery in ``enrollment.roster`` (read, normalise, validate over the whole sheet, write).
 
-One entry point, ``import_roster``, serves the page, the command line and the
+One entry point, ``roster_import``, serves the page, the command line and the
 background worker alike. A roster with any error writes nothing (DOMAIN.md §9).
 """
 
+import time
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from enrollment.roster.reading import LABELS, Sheet, UnreadableFile, find_header, read_rows
-from enrollment.roster.validate import RosterRow, RowError, validate_rows
+from enrollment.models import Application, ApplicationStatus, Coverage, CoverageStatus, RosterLine
+from enrollment.roster.reading import LABELS, find_header, read_rows
+from enrollment.roster.rules import check_day, is_uniform, person_problems
+from enrollment.roster.validate import RosterRow, validate_rows
 from enrollment.roster.writing import analyze, write_roster
+from enrollment.services.applications import (
+    ShareLine,
+    draft_create,
+    require_editable,
+    roster_share_problem,
+    share_lines,
+)
+from mutualaid.lib.sheet_import import RowError, Sheet, UnreadableFile
+from mutualaid.models import audit
+from mutualaid.scoping import CITY_ROLES, Role, require
 
 ANALYZE_ABOVE = 5000
 
@@ -44,8 +58,6 @@ class RosterResult:
 
 
 def _open_draft(plan, unit):
-    from enrollment.models import Application, ApplicationStatus
-
     return (
         Application.objects.filter(plan=plan, unit=unit, status__in=sorted(ApplicationStatus.EDITABLE))
         .order_by("-seq")
@@ -54,9 +66,6 @@ def _open_draft(plan, unit):
 
 
 def _target_application(*, actor, plan, unit, application, staff):
-    from enrollment.models import Application, ApplicationStatus
-    from enrollment.services import application_create
-
     if application is not None:
         application = Application.objects.select_for_update().get(pk=application.pk)
         if application.unit_id != unit.pk or application.plan_id != plan.pk:
@@ -72,10 +81,10 @@ def _target_application(*, actor, plan, unit, application, staff):
     )
     if draft is not None:
         return draft
-    return application_create(actor=actor, plan=plan, unit=unit, declared_staff=staff or unit.declared_staff or 0)
+    return draft_create(actor=actor, plan=plan, unit=unit, declared_staff=staff or unit.declared_staff or 0)
 
 
-def import_roster(*, actor, plan, unit, data: bytes, filename: str, shares: int | None = None,
+def roster_import(*, actor, plan, unit, data: bytes, filename: str, shares: int | None = None,
                   staff: int | None = None, dry_run: bool = False, application=None, progress=None) -> RosterResult:  # fmt: skip
     """Import a roster file into the unit's draft application for ``plan``.
 
@@ -84,12 +93,6 @@ def import_roster(*, actor, plan, unit, data: bytes, filename: str, shares: int 
     created or its roster replaced, in one transaction. ``actor`` None means the
     command line, run by the operator; a person is checked like the page checks them.
     """
-    import time
-
-    from enrollment.models import ApplicationStatus
-    from mutualaid.models import audit
-    from mutualaid.scoping import CITY_ROLES, Role, require
-
     if actor is not None:
         require(actor, CITY_ROLES | {Role.CLERK}, unit=unit, message="只有本单位经办人或市中心可以导入人员手册。")
     if application is not None and application.status not in ApplicationStatus.EDITABLE:
@@ -128,7 +131,7 @@ def import_roster(*, actor, plan, unit, data: bytes, filename: str, shares: int 
         progress.step("写入中")
     started = time.perf_counter()
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             target = _target_application(actor=actor, plan=plan, unit=unit, application=application, staff=staff)
             if staff:
                 target.declared_staff = staff
@@ -160,13 +163,10 @@ PERSON_FIELDS = ("name", "sex", "id_number", "card", "phone", "shares", "basic",
                  "bank_account")  # fmt: skip
 
 
-def add_person(*, actor, application, person: dict) -> dict[str, list[str]]:
-    """Add one person typed into the page to a draft's roster, through the very checks a file
-    goes through (one row of a sheet). Returns the person's problems (field -> messages), or {}."""
-    from enrollment.models import Application
-    from enrollment.services import ShareLine, _editable, roster_share_problem, share_lines
-    from mutualaid.models import audit
-    from mutualaid.scoping import CITY_ROLES, Role, require
+def roster_add_person(*, actor, application, person: dict) -> RosterLine:
+    """Add one person typed into the page to a draft's roster, through the very checks a file goes
+    through (one row of a sheet), and return their line. Refused with a ValidationError naming each
+    field's problems (``error_dict``: 姓名, 身份证号码 … as the form's fields), and nothing written."""
 
     def cell(value):
         return ("是" if value else "否") if isinstance(value, bool) else value
@@ -175,12 +175,12 @@ def add_person(*, actor, application, person: dict) -> dict[str, list[str]]:
     values = [cell(person.get(name, "")) for name in PERSON_FIELDS]
     sheet = Sheet(rows=[header, values], header_row=0, columns={name: i for i, name in enumerate(PERSON_FIELDS)},
                   headers={name: LABELS[name] for name in PERSON_FIELDS})  # fmt: skip
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         application = (
             Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)
         )
         require(actor, CITY_ROLES | {Role.CLERK}, unit=application.unit, message="只有本单位经办人可以修改名单。")
-        _editable(application)
+        require_editable(application)
         rows, errors = validate_rows(
             sheet, plan=application.plan, application_id=application.pk, default_shares=1,
             today=timezone.localdate(),
@@ -193,22 +193,24 @@ def add_person(*, actor, application, person: dict) -> dict[str, list[str]]:
         if row.id_number and application.lines.filter(member__id_number=row.id_number).exists():
             problems.setdefault("id_number", []).append("该人员已在本申请的名单中。")
         if problems:
-            return problems
+            raise ValidationError(problems)
         row.excel_row = (application.lines.aggregate(m=Max("row_number"))["m"] or 0) + 1
         # The file's check saw this person alone; the shares are judged on the roster they join (§4).
         shares_problem = roster_share_problem(
             application, [*share_lines(application), ShareLine(None, row.excel_row, row.shares, row.renewed, row.name)]
         )
         if shares_problem:
-            return {"shares": [shares_problem]}
+            raise ValidationError({"shares": [shares_problem]})
         try:
             with transaction.atomic():
                 write_roster(application=application, unit=application.unit, rows=[row], replace=False)
-        except IntegrityError:
-            return {"id_number": ["该人员本期已参加此项目（本单位或其他单位的申请中），不能重复参加。"]}
+        except IntegrityError as exc:
+            raise ValidationError(
+                {"id_number": ["该人员本期已参加此项目（本单位或其他单位的申请中），不能重复参加。"]}
+            ) from exc
         audit(actor=actor, obj=application, action="roster_add", comment=row.name,
               data={"shares": row.shares, "row": row.excel_row})  # fmt: skip
-    return {}
+    return application.lines.get(member__id_number=row.id_number)
 
 
 def roster_diff(application, rows: list[RosterRow]) -> dict:
@@ -239,15 +241,11 @@ def roster_diff(application, rows: list[RosterRow]) -> dict:
     }
 
 
-@transaction.atomic
-def renewal_prefill(*, actor, plan, unit):
+@transaction.atomic(durable=True)
+def roster_renew(*, actor, plan, unit):
     """续保上期名单: the unit's draft for ``plan``, pre-filled with last period's members of the
     same plan code in this unit who held it to its end, shares kept (all renewed). People already
     enrolled for this plan elsewhere are left out and counted."""
-    from enrollment.models import Coverage, CoverageStatus, RosterLine
-    from mutualaid.models import audit
-    from mutualaid.scoping import CITY_ROLES, Role, require
-
     require(actor, CITY_ROLES | {Role.CLERK}, unit=unit)
     previous = plan.period.previous()
     application = _target_application(
@@ -260,8 +258,6 @@ def renewal_prefill(*, actor, plan, unit):
                                 effective_to__gte=previous.coverage_end)
         .select_related("member").order_by("member__name")
     )  # fmt: skip
-    from enrollment.roster.rules import check_day, is_uniform, person_problems
-
     on = check_day(plan, timezone.localdate())
     uniform = is_uniform([c.shares for c in held] + list(application.lines.values_list("shares", flat=True)))
     eligible = [
