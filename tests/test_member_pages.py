@@ -21,7 +21,7 @@ from enrollment.models import Application, Coverage, Member
 from mutualaid.lib.idcard import make_id
 from mutualaid.models import AuditLog, Notice, VerificationCode
 from mutualaid.roles import MEMBER, Role
-from tests.helpers import as_member
+from tests.helpers import as_member, press
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -523,8 +523,12 @@ def test_the_overview_query_count_does_not_grow_with_claims(client, clock, djang
 
 def test_a_member_turns_notice_sms_off_and_still_gets_codes(client, clock, sms, clerk_u001):
     as_member(client, zhang())
-    assert "不再接收通知短信" in client.get("/me/").text
-    client.post("/me/notices/", {"opted_out": "1"})
+    page = client.get("/me/").text
+    card = page[page.index('<section class="card" id="notices">') :]
+    assert page.index("</title>") < page.index('id="notices"') and "不再接收通知短信" in card
+    assert "尾号 0001" in card
+    response = press(client, "/me/", "不再接收通知短信")
+    assert response.status_code == 302
     assert zhang().notices_opted_out and "恢复接收通知短信" in client.get("/me/").text
     assert AuditLog.objects.filter(action="notice_opt_out", object_id=zhang().pk).exists()
     claim = claim_services.claim_member_file(member=zhang(), coverage=zhang_med(), kind="hospital_stay",
