@@ -468,7 +468,7 @@ def test_the_clerk_records_the_members_mobile_number(client, clock, sms, clerk_u
 def test_a_rosters_phone_reaches_the_record_at_centre_approval_and_the_old_number_is_told(handler):
     application = Application.objects.get(reference="16-MED-U001-1")
     application.lines.filter(member__id_number=ZHANG[0]).update(phone="13900001111")
-    services.apply_declared_details(actor=handler, application=application)
+    services.applications.apply_declared_details(actor=handler, application=application)
     member = zhang()
     assert member.phone == "13900001111"
     [notice] = told("member_phone_changed")

@@ -345,11 +345,10 @@ def _settle(actor, application: Application) -> None:
 
 
 def _settle_many(actor, applications: list[Application]) -> None:
-    """Recount what each invoice received and refunded; approved invoices now fully paid take effect,
-    and the clerks of the others completed now are told they are paid in full."""
+    """Recount what each invoice received and refunded; approved invoices now fully paid take effect
+    (their clerks are told so: "保费已缴清，保障自 … 起生效")."""
     if not applications:
         return
-    owed_before = {a.pk: a.balance for a in applications}
     with connection.cursor() as cursor:
         cursor.execute(
             """UPDATE enrollment_application a SET
@@ -364,8 +363,7 @@ def _settle_many(actor, applications: list[Application]) -> None:
         totals = {pk: (paid, refunded) for pk, paid, refunded in cursor.fetchall()}
     for application in applications:
         application.amount_paid, application.amount_refunded = totals[application.pk]
-    activated = activate_ready(actor, applications)
-    tell_paid_in_full(actor, applications, owed_before=owed_before, activated=activated)
+    activate_ready(actor, applications)
 
 
 def activate_ready(actor, applications: list[Application]) -> list[Application]:
@@ -426,15 +424,6 @@ def activate_ready(actor, applications: list[Application]) -> list[Application]:
     )  # fmt: skip
     notices.emit_many("coverage_effective", coverages, actor=actor, context=lambda c: {"waiting": waiting_words(c)})
     return ready
-
-
-def tell_paid_in_full(actor, applications, *, owed_before: dict, activated) -> None:
-    """The clerks learn that an invoice is paid in full (DOMAIN.md §13) when a payment completes it; one
-    whose application took effect at the same time says so in its own message (application_effective)."""
-    activated = {application.pk for application in activated}
-    completed = [a for a in applications
-                 if a.pk not in activated and owed_before.get(a.pk, ZERO) > 0 and a.balance <= 0]  # fmt: skip
-    notices.emit_many("invoice_paid", completed, actor=actor)
 
 
 def _lock_line(line_id: int) -> StatementLine:

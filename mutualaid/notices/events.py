@@ -331,13 +331,8 @@ EVENTS: tuple[Event, ...] = (
         clerk_sms="团体申请 ${ref} 已通过市中心审核，应缴 ${due} 元。请对公转账，附言填写 ${ref}。",
         clerk_app="团体申请 ${ref}（${plan}）已通过市中心审核，应缴 ${due} 元，转账附言请填写缴费编号 ${ref}。",
     ),
-    Event(
-        "invoice_paid",
-        "保费已缴清",
-        APPLICATION,
-        clerk_sms="团体申请 ${ref} 的保费已缴清（${paid} 元）。",
-        clerk_app="团体申请 ${ref}（${plan}）的保费已缴清，到账 ${paid} 元。",
-    ),
+    # "Invoice paid in full" (DOMAIN.md §13) is this message: a transfer is credited only to an invoice
+    # the centre approved, and an approved invoice paid in full takes effect in the same step.
     Event(
         "application_effective",
         "团体申请已生效",
