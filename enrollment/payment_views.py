@@ -148,8 +148,9 @@ def queue(request):
     _centre_only(request)
     lines = StatementLine.objects.filter(status=LineStatus.WAITING).order_by("txn_date", "pk")
     page = Paginator(lines, 20).get_page(request.GET.get("page"))
+    invoices = services.open_invoices() if page.object_list else []
     for line in page:
-        line.candidates = services.line_candidates(line)
+        line.candidates = services.line_candidates(line, invoices=invoices)
     return render(request, "enrollment/payments/queue.html", {"page": page})
 
 

@@ -7,13 +7,14 @@ command line (``import_bank_statement``) and the tests call the same functions.
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from enrollment.models import (
@@ -77,7 +78,7 @@ class StatementRefused(UnreadableFile):
     """The file is refused and nothing was stored: ``errors`` (the import's row errors, as a roster's)
     when it was read but some rows are wrong (bad amounts, dates), otherwise it could not be used."""
 
-    def __init__(self, message: str, *, errors: list[RowError] = ()):
+    def __init__(self, message: str, *, errors: Sequence[RowError] = ()):
         super().__init__(message)
         self.errors = list(errors)
 
@@ -171,7 +172,7 @@ def read_statement(data: bytes, filename: str) -> tuple[list[Line], int, int]:
         raise StatementRefused(
             "前 10 行中找不到表头：对账单须有“交易日期”“交易流水号”“金额”（或“贷方金额”“收入金额”）三列。"
         )
-    rows, columns = sheet.rows, sheet.columns  # only the known columns from here on
+    rows, columns = sheet.rows, sheet.columns or {}  # only the known columns from here on
 
     def cell(raw, name):
         position = columns.get(name)
@@ -256,7 +257,7 @@ def statement_import_within(*, actor, data: bytes, filename: str, dry_run: bool 
         # waits for the first, then finds its lines stored and counts them as duplicates.
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended('enrollment.statement_import', 0))")
 
-    known = set()
+    known: set[str] = set()
     numbers = [line.txn_no for line in lines]
     for start in range(0, len(numbers), 5000):
         known.update(StatementLine.objects.filter(txn_no__in=numbers[start : start + 5000])
@@ -277,10 +278,10 @@ def statement_import_within(*, actor, data: bytes, filename: str, dry_run: bool 
         .filter(status__in=PAYABLE)
         .order_by("pk")
     }
-    by_name = defaultdict(list)
-    for invoice in invoices.values():
-        if invoice.application.status == ApplicationStatus.CENTRE_APPROVED:
-            by_name[normalise_name(invoice.application.unit.name)].append(invoice)
+    by_name: dict[str, list[_Invoice]] = defaultdict(list)
+    for open_invoice in invoices.values():
+        if open_invoice.application.status == ApplicationStatus.CENTRE_APPROVED:
+            by_name[normalise_name(open_invoice.application.unit.name)].append(open_invoice)
 
     statement = BankStatement.objects.create(filename=filename[:200], imported_by=actor if actor else None,
                                              lines_read=read, debits_skipped=debits,
@@ -289,7 +290,7 @@ def statement_import_within(*, actor, data: bytes, filename: str, dry_run: bool 
     # then write lines, credits and audit rows in three bulk statements.
     decided = []
     for line in fresh:
-        invoice = None
+        invoice: _Invoice | None = None
         for reference in _references(line.memo):  # (1) the payment reference in the memo
             invoice = invoices.get(reference)
             if invoice is not None:
@@ -566,18 +567,25 @@ def refund_record(*, actor, application_id: int, amount: Decimal, refunded_on: d
 # --- The manual queue -----------------------------------------------------------------------
 
 
-def line_candidates(line: StatementLine, limit: int = 5) -> list[dict]:
+def open_invoices() -> list[Application]:
+    """The invoices a transfer could still pay: centre-approved, something due (the queue reads
+    them once for all its lines)."""
+    return list(
+        Application.objects.filter(status=ApplicationStatus.CENTRE_APPROVED, amount_due__gt=0)
+        .select_related("unit", "plan__period")
+        .order_by("pk")
+    )
+
+
+def line_candidates(line: StatementLine, limit: int = 5, *, invoices: list[Application] | None = None) -> list[dict]:
     """Open invoices for a waiting line, best first, with the parts that agree marked: the amount
-    (equal to what is owed), the payer (the unit's name), the memo (names the reference or unit)."""
+    (equal to what is owed), the payer (the unit's name), the memo (names the reference or unit).
+    ``invoices``: the open invoices read once for a page of lines (default: read them now)."""
     memo = line.memo.translate(FULL_WIDTH).upper()
     payer = normalise_name(line.payer_name)
-    open_invoices = (
-        Application.objects.filter(status=ApplicationStatus.CENTRE_APPROVED)
-        .select_related("unit", "plan__period")
-        .filter(Q(amount_due__gt=0))
-    )
-    ranked = []
-    for application in open_invoices:
+    open_ones = open_invoices() if invoices is None else invoices
+    ranked: list[dict] = []
+    for application in open_ones:
         owed = application.balance
         if owed <= 0:
             continue
