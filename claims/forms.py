@@ -158,6 +158,8 @@ class MemberClaimForm(forms.ModelForm):
         )
         self.fields["kind"].choices = [("", "请选择"), *((k, dict(ClaimKind.choices)[k]) for k in MEMBER_KINDS)]
         for name in MONEY_FIELDS:
+            if name not in self.fields:
+                continue  # a member files no fire loss (MEMBER_KINDS)
             self.fields[name].required = False
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "0.01", "min": "0"})
         self.fields["disability_grade"].widget.attrs.update({"min": 1, "max": 10, "inputmode": "numeric"})
