@@ -51,7 +51,17 @@ from enrollment.models.payments import (
     Refund,
     StatementLine,
 )
-from enrollment.models.plans import Catalogue, CatalogueItem, Period, Plan, PlanKind, PlanLumpSum, PlanTier
+from enrollment.models.plans import (
+    Catalogue,
+    CatalogueItem,
+    ComponentKind,
+    Period,
+    Plan,
+    PlanComponent,
+    PlanKind,
+    PlanLumpSum,
+    PlanTier,
+)
 from enrollment.models.registration import (
     REGISTRATION_REVIEW,
     RegistrationDocument,
@@ -79,6 +89,7 @@ __all__ = [
     "Catalogue",
     "CatalogueItem",
     "CentreAccount",
+    "ComponentKind",
     "Coverage",
     "CoverageQuerySet",
     "CoverageStatus",
@@ -92,6 +103,7 @@ __all__ = [
     "PaymentQuerySet",
     "Period",
     "Plan",
+    "PlanComponent",
     "PlanKind",
     "PlanLumpSum",
     "PlanTier",
