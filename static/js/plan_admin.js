@@ -1,5 +1,6 @@
-// Plan admin: show only the sections that belong to the chosen kind of plan.
-(function () {
+// Plan admin: show only the sections that belong to the chosen kind of plan. The admin loads its
+// media in <head>, so both parts wait for the page to be parsed.
+document.addEventListener("DOMContentLoaded", function () {
   const kind = document.getElementById("id_kind");
   if (!kind) return;
   // The plan's own sections; a component row's sections follow that row's kind (below).
@@ -11,10 +12,10 @@
   };
   kind.addEventListener("change", show);
   show();
-})();
+});
 
 // Each further component (the stacked inline): only the section of the kind chosen on its row.
-(function () {
+document.addEventListener("DOMContentLoaded", function () {
   const group = document.getElementById("components-group");
   if (!group) return;
   const show = (row) => {
@@ -31,4 +32,4 @@
   document.addEventListener("formset:added", (event) => {
     if (event.target.closest("#components-group")) show(event.target);
   });
-})();
+});
