@@ -54,7 +54,7 @@ def received(application: Application) -> Decimal:
 
 def _items(application: Application, amount: Decimal) -> list[dict]:
     plan = application.plan
-    items = [{"plan": f"{plan.period.name} {plan.name}", "persons": application.member_count,
+    items = [{"plan": f"职工互助保障 {plan.period.name} {plan.name}", "persons": application.member_count,
               "shares": application.share_count, "price": str(plan.clerk_premium),
               "amount": str(min(amount, application.amount_due))}]  # fmt: skip
     if amount > application.amount_due:  # paid more than due: receipted, and refunded later
