@@ -110,3 +110,24 @@ def test_two_confirmations_of_one_statement_at_once_store_it_once_and_answer_bot
     assert sum("自动匹配 0 笔，待人工匹配 0 笔，重复流水 3 笔" in text for text in texts) == 1
     assert stored_lines().count() == 3
     assert Payment.objects.filter(bank_txn_no="S1").count() == 1
+
+
+def test_two_invoices_paid_in_full_at_once_get_two_numbers_one_after_the_other(handler):
+    from enrollment.models import Receipt, ReceiptCounter
+
+    with time_machine.travel(datetime(2026, 11, 25, 10, tzinfo=SHANGHAI), tick=False):
+        run(handler, [line("Q1", 50, memo="?", payer="某单位"), line("Q2", 100, memo="?", payer="另一单位")])
+    before = ReceiptCounter.objects.get(year=2026).last_number
+    fem = Application.objects.get(reference="16-FEM-U003-1")
+    med = Application.objects.get(reference="16-MED-U003-1")
+    second = User.objects.get(username="centre_handler_2")
+    outcomes = at_once([
+        lambda: payments.line_match(actor=handler, line_id=StatementLine.objects.get(txn_no="Q1").pk,
+                                    application_id=fem.pk),
+        lambda: payments.line_match(actor=second, line_id=StatementLine.objects.get(txn_no="Q2").pk,
+                                    application_id=med.pk),
+    ])  # fmt: skip
+    assert outcomes == ["ok", "ok"]
+    seqs = sorted(Receipt.objects.filter(application__in=[fem, med]).values_list("seq", flat=True))
+    assert seqs == [before + 1, before + 2]
+    assert ReceiptCounter.objects.get(year=2026).last_number == before + 2
