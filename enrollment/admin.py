@@ -37,6 +37,8 @@ from enrollment.models import (
     PlanComponent,
     PlanLumpSum,
     PlanTier,
+    Receipt,
+    ReceiptSeries,
     RosterLine,
     StatementLine,
     Unit,
@@ -718,6 +720,20 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(CentreAccount)
 class CentreAccountAdmin(admin.ModelAdmin):
     list_display = ("account_name", "bank", "number", "active")
+
+
+@admin.register(ReceiptSeries)
+class ReceiptSeriesAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "issuer_name", "active")
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Issued and voided only by the payment services; the admin reads them."""
+
+    list_display = ("number", "payer_title", "amount", "issued_on", "status")
+    list_filter = ("status",)
+    search_fields = ("number", "payer_title", "application__reference")
 
 
 @admin.register(StatementLine)

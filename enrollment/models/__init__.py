@@ -3,7 +3,8 @@
 - ``organisation``: districts, units, members
 - ``plans``: periods, plans with their benefit schedule, disease catalogues
 - ``applications``: applications, roster lines, coverages, and the files kept on an application
-- ``payments``: credits, refunds, the centre's account, bank statements and their lines
+- ``payments``: credits, refunds, the centre's account, bank statements and their lines, cash deposits
+- ``receipts``: receipts and the centre's numbering of them
 - ``registration``: a union registering itself, and its certificates
 - ``fields``: how an amount is stored (also used by ``claims``)
 
@@ -44,6 +45,8 @@ from enrollment.models.organisation import (
 )
 from enrollment.models.payments import (
     BankStatement,
+    CashDeposit,
+    CashDepositQuerySet,
     CentreAccount,
     LineStatus,
     Payment,
@@ -61,6 +64,14 @@ from enrollment.models.plans import (
     PlanKind,
     PlanLumpSum,
     PlanTier,
+)
+from enrollment.models.receipts import (
+    Receipt,
+    ReceiptCounter,
+    ReceiptQuerySet,
+    ReceiptSeries,
+    ReceiptStatus,
+    receipt_token,
 )
 from enrollment.models.registration import (
     REGISTRATION_REVIEW,
@@ -86,6 +97,8 @@ __all__ = [
     "ApplicationQuerySet",
     "ApplicationStatus",
     "BankStatement",
+    "CashDeposit",
+    "CashDepositQuerySet",
     "Catalogue",
     "CatalogueItem",
     "CentreAccount",
@@ -107,6 +120,11 @@ __all__ = [
     "PlanKind",
     "PlanLumpSum",
     "PlanTier",
+    "Receipt",
+    "ReceiptCounter",
+    "ReceiptQuerySet",
+    "ReceiptSeries",
+    "ReceiptStatus",
     "Refund",
     "RegistrationDocument",
     "RegistrationDocumentQuerySet",
@@ -124,6 +142,7 @@ __all__ = [
     "application_document_path",
     "invoice_figures",
     "money_field",
+    "receipt_token",
     "registration_document_path",
     "roster_upload_path",
 ]
