@@ -633,17 +633,14 @@ def line_deposits(
     ``deposits``: the open proofs read once for a page of lines (default: read them now)."""
     payer = normalise_name(line.payer_name)
     ranked = [copy.copy(deposit) for deposit in (open_deposits() if deposits is None else deposits)]
-    for deposit in ranked:  # what agrees with the line, for the queue to mark (each line its own copies)
-        setattr(deposit, "same_amount", deposit.amount == line.amount)  # noqa: B010
-        setattr(deposit, "same_name", bool(payer) and normalise_name(deposit.depositor_name) in payer)  # noqa: B010
+    agrees = {}  # deposit pk -> (same amount, same name), marked on each line's own copies for the queue
+    for deposit in ranked:
+        agrees[deposit.pk] = (deposit.amount == line.amount,
+                              bool(payer) and normalise_name(deposit.depositor_name) in payer)  # fmt: skip
+        deposit.same_amount, deposit.same_name = agrees[deposit.pk]  # type: ignore[attr-defined]
     ranked.sort(
-        key=lambda d: (
-            d.amount != line.amount,
-            not getattr(d, "same_name"),
-            abs((d.deposited_on - line.txn_date).days),
-            d.pk,
-        )
-    )  # noqa: B009
+        key=lambda d: (not agrees[d.pk][0], not agrees[d.pk][1], abs((d.deposited_on - line.txn_date).days), d.pk)
+    )
     return ranked[:limit]
 
 
