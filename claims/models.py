@@ -250,6 +250,11 @@ class Claim(models.Model):
         return self.imported_from_id is not None
 
     @property
+    def imported_where(self) -> str:
+        """由历史数据导入（文件名 第 N 行）, or "" for a claim entered here."""
+        return self.imported_from.where(self.source_row) if self.imported_from_id else ""
+
+    @property
     def amount_for_review(self) -> Decimal | None:
         """The figure under review: the handler's adjustment if any, else the engine's."""
         if self.approved_amount is not None:

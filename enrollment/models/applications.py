@@ -291,6 +291,11 @@ class Coverage(models.Model):
     def is_imported(self) -> bool:
         return self.imported_from_id is not None
 
+    @property
+    def imported_where(self) -> str:
+        """由历史数据导入（文件名 第 N 行）, or "" for a coverage entered here."""
+        return self.imported_from.where(self.source_row) if self.imported_from_id else ""
+
 
 class HistoryKind(models.TextChoices):
     COVERAGES = "coverages", "历史参保记录"

@@ -51,7 +51,6 @@ COVERAGE_REQUIRED = ("period", "unit", "name", "id_number", "plan", "shares", "e
 # Every stable code either file may report, with the words a page shows for it.
 ERROR_CODES = {
     "header_missing": "找不到表头",
-    "file_unreadable": "文件无法读取",
     "period_unknown": "期数不存在",
     "plan_unknown": "项目代码不存在",
     "unit_unknown": "单位编码不存在",

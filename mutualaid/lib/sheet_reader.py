@@ -484,8 +484,8 @@ def iter_table(path, filename: str, *, chunk: int = CHUNK):
 
 
 def _iter_csv(path, chunk: int):
-    with open(path, "rb") as handle:
-        head = handle.read(chunk)
+    with open(path, "rb") as binary:
+        head = binary.read(chunk)
     encoding = "utf-8-sig"
     try:
         head.decode("utf-8-sig") if len(head) < chunk else _decode_prefix(head)
