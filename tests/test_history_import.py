@@ -354,3 +354,16 @@ def test_the_roster_person_checks_reach_the_optional_columns(tmp_path):
     result = run({"coverages": write_csv(tmp_path / "p.csv", header, rows)})
     assert [(e["row"], e["code"], e["column"]) for e in result.errors] == [
         (3, "value_too_long", "手机号"), (4, "bank_account_invalid", "银行卡号")]  # fmt: skip
+
+
+def test_the_templates_in_fixtures_import_cleanly_against_the_demo():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "fixtures"
+    result = history_import(actor=None, coverages=str(root / "历史参保记录-模板.xlsx"),
+                            claims=str(root / "历史理赔记录-模板.xlsx"), dry_run=True)  # fmt: skip
+    assert result.errors == []
+    assert (result.coverages["new"], result.coverages["skipped"]) == (5, 1)  # the 合计 row skipped
+    assert result.claims["new"] == 3
+    assert result.converted.count == 4  # two people with old numbers, in both files
+    assert not result.written and not Member.objects.filter(name="于海洋").exists()
