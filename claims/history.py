@@ -15,6 +15,7 @@ row per file. Otherwise the transaction is rolled back and nothing stays, not ev
 """
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -75,6 +76,7 @@ class HistoryResult:
     totals: list[dict] = field(default_factory=list)
     written: bool = False
     imports: list[HistoryImport] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step, for benchmark_history
 
     def as_dict(self) -> dict:
         return {
@@ -124,7 +126,7 @@ def claims_stage(path, filename: str, *, log: Log, converted: Converted, today: 
     with connection.cursor() as cursor:
         copier = Copier(cursor, "history_claims", CLAIM_COLUMNS)
         for excel_row, raw in rows:
-            if base.is_blank_or_total(raw):
+            if base.is_blank_or_total(raw, columns["id_number"]):
                 staged.skipped += 1
                 continue
             staged.rows += 1
@@ -349,18 +351,18 @@ def totals(*, with_coverages: bool, with_claims: bool) -> list[dict]:
                 cov AS (SELECT c.plan_id, c.member_id, NULL::text AS id_number, c.shares, NULL::numeric AS premium
                         FROM enrollment_coverage c WHERE c.status = 'active' AND c.plan_id IN (SELECT plan_id FROM touched)
                         {new_cov}),
+                cov_totals AS (SELECT plan_id, count(DISTINCT COALESCE(member_id::text, id_number)) AS persons,
+                                      sum(shares) AS shares, sum(premium) AS premium FROM cov GROUP BY plan_id),
                 prem AS (SELECT plan_id, sum(amount_paid - amount_refunded) AS premium FROM enrollment_application
                          WHERE status IN (%s, %s) AND plan_id IN (SELECT plan_id FROM touched) GROUP BY plan_id),
                 clm AS (SELECT plan_id, approved_amount AS paid FROM claims_claim
-                        WHERE status = %s AND plan_id IN (SELECT plan_id FROM touched) {new_claims})
-               SELECT p.number, pl.code,
-                      (SELECT count(DISTINCT COALESCE(member_id::text, id_number)) FROM cov WHERE cov.plan_id = pl.id),
-                      (SELECT COALESCE(sum(shares), 0) FROM cov WHERE cov.plan_id = pl.id),
-                      COALESCE((SELECT premium FROM prem WHERE prem.plan_id = pl.id), 0)
-                        + (SELECT COALESCE(sum(premium), 0) FROM cov WHERE cov.plan_id = pl.id),
-                      (SELECT count(*) FROM clm WHERE clm.plan_id = pl.id),
-                      (SELECT COALESCE(sum(paid), 0) FROM clm WHERE clm.plan_id = pl.id)
+                        WHERE status = %s AND plan_id IN (SELECT plan_id FROM touched) {new_claims}),
+                clm_totals AS (SELECT plan_id, count(*) AS claims, sum(paid) AS paid FROM clm GROUP BY plan_id)
+               SELECT p.number, pl.code, COALESCE(ct.persons, 0), COALESCE(ct.shares, 0),
+                      COALESCE(prem.premium, 0) + COALESCE(ct.premium, 0), COALESCE(kt.claims, 0), COALESCE(kt.paid, 0)
                FROM enrollment_plan pl JOIN enrollment_period p ON p.id = pl.period_id
+               LEFT JOIN cov_totals ct ON ct.plan_id = pl.id LEFT JOIN prem ON prem.plan_id = pl.id
+               LEFT JOIN clm_totals kt ON kt.plan_id = pl.id
                WHERE pl.id IN (SELECT plan_id FROM touched) ORDER BY p.number, pl.priority, pl.code""",
             [ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE, ClaimStatus.PAID],
         )
@@ -405,18 +407,29 @@ def history_import(*, actor, coverages=None, claims=None, coverages_name=None, c
     if actor is not None:
         require(actor, CITY_ROLES, message="只有市中心可以导入历史数据。")
     result, log, today = HistoryResult(), Log(), timezone.localdate()
+    clock = [time.perf_counter()]
+
+    def lap(step: str) -> None:
+        clock.append(time.perf_counter())
+        result.timings[step] = clock[-1] - clock[-2]
+
     staged_cov = staged_claims = None
     if coverages is not None:
         name = coverages_name or Path(coverages).name
         staged_cov = base.coverages_stage(coverages, name, log=log, converted=result.converted, today=today)
+        lap("coverages_read")
         base.coverages_check(staged_cov, log=log)
+        lap("coverages_check")
         result.coverages = _file_summary(staged_cov)
     if claims is not None:
         name = claims_name or Path(claims).name
         staged_claims = claims_stage(claims, name, log=log, converted=result.converted, today=today)
+        lap("claims_read")
         claims_check(staged_claims, log=log, with_coverages=staged_cov is not None)
+        lap("claims_check")
         result.claims = _file_summary(staged_claims)
     result.totals = totals(with_coverages=staged_cov is not None, with_claims=staged_claims is not None)
+    lap("totals")
     result.errors, result.error_count = sorted(log.errors, key=_error_order), log.count
     if log.count or dry_run:
         transaction.set_rollback(True)
@@ -434,8 +447,10 @@ def history_import(*, actor, coverages=None, claims=None, coverages_name=None, c
         )  # fmt: skip
         if kind == HistoryKind.COVERAGES:
             base.coverages_write(staged, source=source)
+            lap("coverages_write")
         else:
             claims_write(source=source, actor=actor)
+            lap("claims_write")
         audit(actor=actor, obj=source, action="history_import",
               comment=f"导入{source.get_kind_display()}：新增 {staged.new:,} 条，已有 {staged.unchanged:,} 条",
               data={"file": staged.file, "rows": staged.rows, "created": staged.new, "unchanged": staged.unchanged,
@@ -445,6 +460,7 @@ def history_import(*, actor, coverages=None, claims=None, coverages_name=None, c
     with connection.cursor() as cursor:
         for table in ("enrollment_member", "enrollment_coverage", "enrollment_rosterline", "claims_claim"):
             cursor.execute(f"ANALYZE {table}")
+    lap("analyze")
     return result
 
 

@@ -179,8 +179,10 @@ def stream_rows(path, filename: str, aliases: dict, required, labels: dict, file
     return header, data()
 
 
-def is_blank_or_total(cells) -> bool:
+def is_blank_or_total(cells, id_position: int) -> bool:
     """An empty row, or the 合计 row legacy sheets end with: skipped, never an error."""
+    if id_position < len(cells) and len(text(cells[id_position])) >= 15:
+        return False  # the usual row: an ID number (checked later)
     words = [text(value) for value in cells]
     if all(word == "" for word in words):
         return True
@@ -201,6 +203,11 @@ def parse_date(value) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
+    if type(value) is str and len(value) == 10 and value[4] == "-":
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if 20000 <= value < 80000:
             return EXCEL_EPOCH + timedelta(days=int(value))
@@ -236,12 +243,16 @@ def period_lookup() -> Callable[[object], Period | None]:
     by_number = {str(p.number): p for p in periods}
     by_name = {p.name: p for p in periods}
 
+    seen: dict = {}
+
     def find(value) -> Period | None:
+        if value in seen:  # a file holds a dozen different cells here, in millions of rows
+            return seen[value]
         word = text(value)
-        if word in by_name:
-            return by_name[word]
-        digits = re.sub(r"^第\s*(\d+)\s*期$", r"\1", word)
-        return by_number.get(digits)
+        found = by_name.get(word) or by_number.get(re.sub(r"^第\s*(\d+)\s*期$", r"\1", word))
+        if len(seen) < 1000:
+            seen[value] = found
+        return found
 
     return find
 
@@ -401,7 +412,7 @@ def coverages_stage(path, filename: str, *, log: Log, converted: Converted, toda
     with connection.cursor() as cursor:
         copier = Copier(cursor, "history_coverages", STAGE_COLUMNS)
         for excel_row, raw in rows:
-            if is_blank_or_total(raw):
+            if is_blank_or_total(raw, columns["id_number"]):
                 staged.skipped += 1
                 continue
             staged.rows += 1
@@ -520,19 +531,28 @@ def coverages_check(staged: Staged, *, log: Log) -> None:
         # that period's end, from the file itself or from what the system holds.
         cursor.execute(
             """WITH prev AS (
-                 SELECT p.id AS period_id,
+                 SELECT p.id AS period_id, p.number,
                         (SELECT q.id FROM enrollment_period q WHERE q.number < p.number ORDER BY q.number DESC LIMIT 1)
                           AS prev_id
-                 FROM enrollment_period p)
-               UPDATE history_coverages h SET renewed = LEAST(h.shares, GREATEST(
-                 COALESCE((SELECT max(f.shares) FROM history_coverages f JOIN enrollment_period fp ON fp.id = f.period_id
-                           WHERE f.id_number = h.id_number AND f.plan_code = h.plan_code AND f.period_id = prev.prev_id
-                             AND f.effective_to >= fp.coverage_end), 0),
-                 COALESCE((SELECT max(c.shares) FROM enrollment_coverage c JOIN enrollment_plan cp ON cp.id = c.plan_id
-                           JOIN enrollment_period cq ON cq.id = cp.period_id
-                           WHERE c.member_id = h.member_id AND cp.code = h.plan_code AND cp.period_id = prev.prev_id
-                             AND c.status = 'active' AND c.effective_to >= cq.coverage_end), 0)))
-               FROM prev WHERE prev.period_id = h.period_id AND prev.prev_id IS NOT NULL AND h.state = 'new'"""
+                 FROM enrollment_period p),
+               to_end AS (  -- held to the end of their period: in the file, or in the system
+                 SELECT f.id_number, f.plan_code, f.period_id, f.shares FROM history_coverages f
+                 JOIN enrollment_period fp ON fp.id = f.period_id WHERE f.effective_to >= fp.coverage_end
+                 UNION ALL
+                 SELECT m.id_number, cp.code, cp.period_id, c.shares FROM enrollment_coverage c
+                 JOIN enrollment_member m ON m.id = c.member_id
+                 JOIN enrollment_plan cp ON cp.id = c.plan_id JOIN enrollment_period cq ON cq.id = cp.period_id
+                 WHERE c.status = 'active' AND c.effective_to >= cq.coverage_end
+                   AND c.member_id IN (SELECT member_id FROM history_coverages WHERE member_id IS NOT NULL)),
+               held AS (SELECT id_number, plan_code, period_id, max(shares) AS shares FROM to_end GROUP BY 1, 2, 3),
+               renewed AS (
+                 SELECT h.row_number, LEAST(h.shares, held.shares) AS shares FROM history_coverages h
+                 JOIN prev ON prev.period_id = h.period_id
+                 JOIN held ON held.id_number = h.id_number AND held.plan_code = h.plan_code
+                          AND held.period_id = prev.prev_id
+                 WHERE h.state = 'new')
+               UPDATE history_coverages h SET renewed = renewed.shares FROM renewed
+               WHERE renewed.row_number = h.row_number"""
         )
 
 
