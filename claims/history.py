@@ -388,6 +388,15 @@ def totals_workbook(rows: list[dict]) -> bytes:
 # --- the entry point ---------------------------------------------------------------------------
 
 
+# What the job's page says once each step is done (the worker's progress: steps, not rows).
+STEP_WORDS = {
+    "coverages_read": "参保记录已读取，正在与系统核对…", "coverages_check": "参保记录已核对",
+    "claims_read": "理赔记录已读取，正在与系统核对…", "claims_check": "理赔记录已核对",
+    "totals": "核对汇总已算出", "coverages_write": "参保记录已写入", "claims_write": "理赔记录已写入",
+    "analyze": "完成",
+}  # fmt: skip
+
+
 def _digest(path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -399,7 +408,7 @@ def _digest(path) -> str:
 @transaction.atomic(durable=True)
 @recorded_by_service
 def history_import(*, actor, coverages=None, claims=None, coverages_name=None, claims_name=None,
-                   dry_run: bool = False) -> HistoryResult:  # fmt: skip
+                   dry_run: bool = False, progress=None) -> HistoryResult:  # fmt: skip
     """Import the centre's past coverages and/or paid claims (paths to .xlsx or .csv files). Every
     row of both is checked first; anything wrong, or ``dry_run``, writes nothing. A second import of
     the same files finds every row already held and changes nothing. Raises ``UnreadableFile`` for a
@@ -412,6 +421,8 @@ def history_import(*, actor, coverages=None, claims=None, coverages_name=None, c
     def lap(step: str) -> None:
         clock.append(time.perf_counter())
         result.timings[step] = clock[-1] - clock[-2]
+        if progress is not None:
+            progress.step(STEP_WORDS.get(step, step))
 
     staged_cov = staged_claims = None
     if coverages is not None:

@@ -367,3 +367,48 @@ def test_the_templates_in_fixtures_import_cleanly_against_the_demo():
     assert result.claims["new"] == 3
     assert result.converted.count == 4  # two people with old numbers, in both files
     assert not result.written and not Member.objects.filter(name="于海洋").exists()
+
+
+# --- the centre's page ---------------------------------------------------------------------
+
+
+def test_the_centre_page_previews_on_the_worker_then_imports_when_confirmed(login, handler, clerk_u001):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from mutualaid import jobs
+
+    body = StringIO()
+    csv.writer(body).writerows([COV_HEADER, cov(15, "于海洋", A, "DD", 2), cov(15, "曲晓梅", NEW_B, "MED")])
+    upload = SimpleUploadedFile("参保.csv", body.getvalue().encode("utf-8"), content_type="text/csv")
+    assert login(clerk_u001).get("/claims/history/").status_code == 404
+    client = login(handler)
+    assert client.post("/claims/history/", {"coverages": upload}).status_code == 302
+    [job] = jobs.execute_queued()
+    assert job.status == "done", job.error
+    page = client.get("/claims/history/").content.decode()
+    assert "试导入结果（尚未写入）" in page and "确认导入</button>" in page
+    assert not Member.objects.filter(id_number=A).exists()
+    totals = client.get("/claims/history/totals.xlsx")
+    assert totals["Content-Type"].startswith("application/vnd.openxmlformats")
+    client.post("/claims/history/confirm/")
+    [job] = jobs.execute_queued()
+    assert job.status == "done" and job.result["written"]
+    assert coverage_of(A, 15, "DD").imported_where == "由历史数据导入（参保.csv 第 2 行）"
+    assert "确认导入</button>" not in client.get("/claims/history/").content.decode()
+
+
+def test_the_centre_page_lists_the_errors_and_offers_no_confirmation(login, handler):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from mutualaid import jobs
+
+    body = StringIO()
+    csv.writer(body).writerows([COV_HEADER, cov(15, "于海洋", A, "DD", 2, unit="U999")])
+    client = login(handler)
+    client.post("/claims/history/", {"coverages": SimpleUploadedFile("参保.csv", body.getvalue().encode())})
+    jobs.execute_queued()
+    page = client.get("/claims/history/").content.decode()
+    assert "有 1 处错误，未写入任何记录" in page and "unit_unknown" in page
+    assert "确认导入</button>" not in page
+    assert client.post("/claims/history/confirm/").status_code == 302
+    assert not Member.objects.filter(id_number=A).exists()

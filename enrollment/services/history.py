@@ -25,7 +25,10 @@ from enrollment.roster.validate import RosterRow, read_person
 from mutualaid.lib.idcard import upgrade_15
 from mutualaid.lib.sheet_import import HEADER_SEARCH_ROWS, UnreadableFile, header_key, shown, text
 from mutualaid.lib.sheet_reader import SheetRefused, iter_table
+from mutualaid.uploads import KeptFiles
 
+# The page's uploads, kept from the dry run to the confirmation (swept nightly with the others).
+HISTORY_UPLOADS = KeptFiles("history-uploads")
 MAX_ERRORS = 10_000  # reported in full up to this many; the count goes on (a wrong file has millions)
 CHUNK_ROWS = 20_000
 CENT = Decimal("0.01")
