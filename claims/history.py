@@ -30,7 +30,7 @@ from enrollment.services import history as base
 from enrollment.services.history import Converted, Copier, Log, Staged
 from mutualaid.audit import mark_bulk, recorded_by_service
 from mutualaid.lib.sheet_import import shown, text
-from mutualaid.models import audit
+from mutualaid.models import AuditAction, audit
 from mutualaid.scoping import CITY_ROLES, require
 
 CLAIM_ALIASES = {
@@ -367,8 +367,8 @@ def totals(*, with_coverages: bool, with_claims: bool) -> list[dict]:
             [ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE, ClaimStatus.PAID],
         )
         return [
-            {"period": number, "plan": code, "persons": persons, "shares": int(shares), "premium": Decimal(premium),
-             "claims": claims, "paid": Decimal(paid)}
+            {"period": number, "plan": code, "persons": persons, "shares": int(shares),
+             "premium": Decimal(premium).quantize(base.CENT), "claims": claims, "paid": Decimal(paid).quantize(base.CENT)}
             for number, code, persons, shares, premium, claims, paid in cursor.fetchall()
         ]  # fmt: skip
 
@@ -462,7 +462,7 @@ def history_import(*, actor, coverages=None, claims=None, coverages_name=None, c
         else:
             claims_write(source=source, actor=actor)
             lap("claims_write")
-        audit(actor=actor, obj=source, action="history_import",
+        audit(actor=actor, obj=source, action=AuditAction.HISTORY_IMPORT,
               comment=f"导入{source.get_kind_display()}：新增 {staged.new:,} 条，已有 {staged.unchanged:,} 条",
               data={"file": staged.file, "rows": staged.rows, "created": staged.new, "unchanged": staged.unchanged,
                     "sha256": source.sha256})  # fmt: skip

@@ -412,3 +412,14 @@ def test_the_centre_page_lists_the_errors_and_offers_no_confirmation(login, hand
     assert "确认导入</button>" not in page
     assert client.post("/claims/history/confirm/").status_code == 302
     assert not Member.objects.filter(id_number=A).exists()
+
+
+def test_an_imported_application_is_read_only_in_the_admin(files, login, admin_user):
+    run(files(coverages=[cov(15, "于海洋", A, "DD", 2)]))
+    application = Coverage.objects.get(member__id_number=A).application
+    client = login(admin_user)
+    url = f"/admin/enrollment/application/{application.pk}/change/"
+    assert "由历史数据导入（参保.csv）" in client.get(url).content.decode()
+    response = client.post(url, {"contact_name": "改一下"})
+    application.refresh_from_db()
+    assert response.status_code == 403 and application.contact_name == ""
