@@ -462,12 +462,15 @@ def history_import(*, actor, coverages=None, claims=None, coverages_name=None, c
         else:
             claims_write(source=source, actor=actor)
             lap("claims_write")
+        renewals = f"，下一期 {staged.renewals:,} 人改为续保" if staged.renewals else ""
         audit(actor=actor, obj=source, action=AuditAction.HISTORY_IMPORT,
-              comment=f"导入{source.get_kind_display()}：新增 {staged.new:,} 条，已有 {staged.unchanged:,} 条",
+              comment=f"导入{source.get_kind_display()}：新增 {staged.new:,} 条，已有 {staged.unchanged:,} 条{renewals}",
               data={"file": staged.file, "rows": staged.rows, "created": staged.new, "unchanged": staged.unchanged,
-                    "sha256": source.sha256})  # fmt: skip
+                    "renewals": staged.renewals, "sha256": source.sha256})  # fmt: skip
         result.imports.append(source)
     result.written = bool(result.imports)
+    if staged_cov is not None and result.coverages is not None:
+        result.coverages["renewals"] = staged_cov.renewals
     with connection.cursor() as cursor:
         for table in ("enrollment_member", "enrollment_coverage", "enrollment_rosterline", "claims_claim"):
             cursor.execute(f"ANALYZE {table}")

@@ -239,7 +239,7 @@ def test_a_legacy_sheet_with_merged_headers_text_dates_and_a_total_row(tmp_path)
     book.save(tmp_path / "legacy.xlsx")
     result = run({"coverages": tmp_path / "legacy.xlsx"})
     assert result.errors == []
-    assert result.coverages == {"file": "legacy.xlsx", "rows": 2, "new": 2, "unchanged": 0, "skipped": 1}
+    assert result.coverages == {"file": "legacy.xlsx", "rows": 2, "new": 2, "unchanged": 0, "skipped": 1, "renewals": 0}
     assert coverage_of(NEW_B, 15, "MED").effective_from == date(2025, 3, 12)
 
 
@@ -423,3 +423,19 @@ def test_an_imported_application_is_read_only_in_the_admin(files, login, admin_u
     response = client.post(url, {"contact_name": "改一下"})
     application.refresh_from_db()
     assert response.status_code == 403 and application.contact_name == ""
+
+
+def test_importing_the_previous_period_after_the_current_one_was_enrolled_makes_them_renewals(files):
+    """陈静 joined MED in period 16 here as a new member; the centre's sheet says she held it in period
+    15 to its end: once that is imported, her period-16 coverage is a renewal and does not wait."""
+    chen = "371003199203050505"
+    coverage = coverage_of(chen, 16, "MED")
+    stay = {"kind": "hospital_stay", "admitted": date(2026, 4, 2), "discharged": date(2026, 4, 10),
+            "total_cost": Decimal("26000"), "basic_insurance_paid": Decimal("10000")}  # fmt: skip
+    assert coverage.renewed_shares == 0 and estimate(coverage, **stay).payable == Decimal("0.00")
+    result = run(files(coverages=[cov(15, "陈静", chen, "MED", unit="U002")]))
+    assert result.coverages["renewals"] == 1
+    coverage.refresh_from_db()
+    assert coverage.renewed_shares == 1 and estimate(coverage, **stay).payable == Decimal("5000.00")
+    assert coverage.application.lines.get(member__id_number=chen).renewed_shares == 1
+    assert "下一期 1 人改为续保" in AuditLog.objects.filter(action="history_import").latest("pk").comment

@@ -376,6 +376,7 @@ class Staged:
     skipped: int = 0  # blank and 合计 rows
     new: int = 0
     unchanged: int = 0
+    renewals: int = 0  # coverages of the following period that became renewals once this one was in
 
 
 def coverages_stage(path, filename: str, *, log: Log, converted: Converted, today: date) -> Staged | None:
@@ -606,7 +607,7 @@ def coverages_write(staged: Staged, *, source) -> int:
              "phone": "h.phone", "bank_name": "h.bank_name", "bank_account": "h.bank_account"},
             joined, [source.pk],
         )  # fmt: skip
-        return insert_select(
+        written = insert_select(
             cursor, Coverage,
             {"member_id": "h.member_id", "plan_id": "h.plan_id", "application_id": "a.id", "unit_id": "h.unit_id",
              "shares": "h.shares", "renewed_shares": "h.renewed", "effective_from": "h.effective_from",
@@ -614,3 +615,38 @@ def coverages_write(staged: Staged, *, source) -> int:
              "source_row": "h.row_number"},
             joined, [source.pk],
         )  # fmt: skip
+        staged.renewals = renew_following(cursor, source)
+        return written
+
+
+def renew_following(cursor, source) -> int:
+    """A past period imported after the next one was enrolled here: the members who held the plan code
+    to that period's end become renewals of the next period (DOMAIN.md §4), on their live roster lines
+    and their coverages, so their renewed shares never wait. Returns the coverages changed."""
+    following = """WITH nxt AS (
+                     SELECT p.id AS period_id, p.coverage_end,
+                            (SELECT q.id FROM enrollment_period q WHERE q.number > p.number ORDER BY q.number LIMIT 1)
+                              AS next_id
+                     FROM enrollment_period p),
+                   src AS (
+                     SELECT h.member_id, h.plan_code, nxt.next_id, max(h.shares) AS shares FROM history_coverages h
+                     JOIN nxt ON nxt.period_id = h.period_id
+                     WHERE h.state = 'new' AND h.effective_to >= nxt.coverage_end AND nxt.next_id IS NOT NULL
+                     GROUP BY 1, 2, 3)"""
+    cursor.execute(
+        f"""{following}
+           UPDATE enrollment_rosterline l SET renewed_shares = LEAST(l.shares, src.shares)
+           FROM src, enrollment_plan pl
+           WHERE pl.id = l.plan_id AND pl.period_id = src.next_id AND pl.code = src.plan_code
+             AND l.member_id = src.member_id AND l.live AND l.renewed_shares < LEAST(l.shares, src.shares)"""
+    )
+    cursor.execute(
+        f"""{following}
+           UPDATE enrollment_coverage c SET renewed_shares = LEAST(c.shares, src.shares)
+           FROM src, enrollment_plan pl
+           WHERE pl.id = c.plan_id AND pl.period_id = src.next_id AND pl.code = src.plan_code
+             AND c.member_id = src.member_id AND c.status = 'active' AND c.imported_from_id IS DISTINCT FROM %s
+             AND c.renewed_shares < LEAST(c.shares, src.shares)""",
+        [source.pk],
+    )
+    return cursor.rowcount
