@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from claims.models import COUNTED_STATUSES, Claim, ClaimKind, ClaimStatus
 from enrollment.models import ApplicationStatus, HistoryImport, HistoryKind, PlanKind, PlanLumpSum
+from enrollment.roster.writing import analyze
 from enrollment.services import history as base
 from enrollment.services.history import Converted, Copier, Log, Staged
 from mutualaid.audit import mark_bulk, recorded_by_service
@@ -458,6 +459,9 @@ def history_import(*, actor, coverages=None, claims=None, coverages_name=None, c
         )  # fmt: skip
         if kind == HistoryKind.COVERAGES:
             base.coverages_write(staged, source=source)
+            # Fresh planner statistics before the claims join the coverages just written: a million new
+            # rows the planner believes absent turn the next join into a nested loop of minutes.
+            analyze("enrollment_coverage")
             lap("coverages_write")
         else:
             claims_write(source=source, actor=actor)
@@ -471,9 +475,7 @@ def history_import(*, actor, coverages=None, claims=None, coverages_name=None, c
     result.written = bool(result.imports)
     if staged_cov is not None and result.coverages is not None:
         result.coverages["renewals"] = staged_cov.renewals
-    with connection.cursor() as cursor:
-        for table in ("enrollment_member", "enrollment_coverage", "enrollment_rosterline", "claims_claim"):
-            cursor.execute(f"ANALYZE {table}")
+    analyze("enrollment_rosterline", "claims_claim")
     lap("analyze")
     return result
 

@@ -22,6 +22,7 @@ from django.db import connection
 
 from enrollment.models import ApplicationStatus, Period, Plan, Unit
 from enrollment.roster.validate import RosterRow, read_person
+from enrollment.roster.writing import analyze
 from mutualaid.lib.idcard import upgrade_15
 from mutualaid.lib.sheet_import import HEADER_SEARCH_ROWS, UnreadableFile, header_key, shown, text
 from mutualaid.lib.sheet_reader import SheetRefused, iter_table
@@ -579,6 +580,7 @@ def coverages_write(staged: Staged, *, source) -> int:
             """UPDATE history_coverages h SET member_id = m.id FROM enrollment_member m
                WHERE m.id_number = h.id_number AND h.member_id IS NULL"""
         )
+        analyze("enrollment_member")
         insert_select(
             cursor, Application,
             {"reference": "g.period_number || '-' || g.plan_code || '-' || u.code || '-' || (COALESCE(s.seq, 0) + 1)",
@@ -597,6 +599,7 @@ def coverages_write(staged: Staged, *, source) -> int:
                LEFT JOIN (SELECT plan_id, unit_id, max(seq) AS seq FROM enrollment_application
                           GROUP BY plan_id, unit_id) s ON s.plan_id = g.plan_id AND s.unit_id = g.unit_id""",
         )  # fmt: skip
+        analyze("enrollment_application")  # thousands of new rows the next joins must see
         joined = """FROM history_coverages h JOIN enrollment_application a
                       ON a.plan_id = h.plan_id AND a.unit_id = h.unit_id AND a.imported_from_id = %s
                     WHERE h.state = 'new'"""
