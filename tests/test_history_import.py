@@ -439,3 +439,14 @@ def test_importing_the_previous_period_after_the_current_one_was_enrolled_makes_
     assert coverage.renewed_shares == 1 and estimate(coverage, **stay).payable == Decimal("5000.00")
     assert coverage.application.lines.get(member__id_number=chen).renewed_shares == 1
     assert "下一期 1 人改为续保" in AuditLog.objects.filter(action="history_import").latest("pk").comment
+
+
+def test_the_members_own_page_shows_the_imported_periods(files, client):
+    from tests.helpers import as_member
+
+    run(files(coverages=[cov(15, "于海洋", A, "DD", 2), cov(16, "于海洋", A, "DD", 2)],
+              claims=[claim(15, A, "DD", "确诊", "2025-09-01", "30000", "2025-10-10", disease="DD02")]))  # fmt: skip
+    page = as_member(client, Member.objects.get(id_number=A)).get("/me/").content.decode()
+    paid = Claim.objects.get(member__id_number=A)
+    assert "第十五期" in page and paid.reference in page
+    assert "2 份：<strong>2026-03-12</strong> 起可给付（续保不设等待期）" in page  # renewed: no waiting
