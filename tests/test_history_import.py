@@ -450,3 +450,10 @@ def test_the_members_own_page_shows_the_imported_periods(files, client):
     paid = Claim.objects.get(member__id_number=A)
     assert "第十五期" in page and paid.reference in page
     assert "2 份：<strong>2026-03-12</strong> 起可给付（续保不设等待期）" in page  # renewed: no waiting
+
+
+def test_a_period_imported_in_a_later_file_renews_the_one_imported_before(files, tmp_path):
+    run(files(coverages=[cov(15, "于海洋", A, "DD", 2)]))
+    later = write_csv(tmp_path / "第16期.csv", COV_HEADER, [cov(16, "于海洋", A, "DD", 3)])
+    assert run({"coverages": later}).error_count == 0
+    assert coverage_of(A, 16, "DD").renewed_shares == 2  # the third share is new and waits

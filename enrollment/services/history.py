@@ -534,31 +534,35 @@ def coverages_check(staged: Staged, *, log: Log) -> None:
         staged.new, staged.unchanged = cursor.fetchone()
         # Renewal (DOMAIN.md §4): the shares held in the previous period under the same plan code to
         # that period's end, from the file itself or from what the system holds.
+        # In the file: the row of the same person and plan code just before, by one sort (a window),
+        # if it is the previous period's and held to that period's end.
         cursor.execute(
-            """WITH prev AS (
-                 SELECT p.id AS period_id, p.number,
-                        (SELECT q.id FROM enrollment_period q WHERE q.number < p.number ORDER BY q.number DESC LIMIT 1)
-                          AS prev_id
-                 FROM enrollment_period p),
-               to_end AS (  -- held to the end of their period: in the file, or in the system
-                 SELECT f.id_number, f.plan_code, f.period_id, f.shares FROM history_coverages f
-                 JOIN enrollment_period fp ON fp.id = f.period_id WHERE f.effective_to >= fp.coverage_end
-                 UNION ALL
-                 SELECT m.id_number, cp.code, cp.period_id, c.shares FROM enrollment_coverage c
-                 JOIN enrollment_member m ON m.id = c.member_id
-                 JOIN enrollment_plan cp ON cp.id = c.plan_id JOIN enrollment_period cq ON cq.id = cp.period_id
-                 WHERE c.status = 'active' AND c.effective_to >= cq.coverage_end
-                   AND c.member_id IN (SELECT member_id FROM history_coverages WHERE member_id IS NOT NULL)),
-               held AS (SELECT id_number, plan_code, period_id, max(shares) AS shares FROM to_end GROUP BY 1, 2, 3),
-               renewed AS (
-                 SELECT h.row_number, LEAST(h.shares, held.shares) AS shares FROM history_coverages h
-                 JOIN prev ON prev.period_id = h.period_id
-                 JOIN held ON held.id_number = h.id_number AND held.plan_code = h.plan_code
-                          AND held.period_id = prev.prev_id
-                 WHERE h.state = 'new')
-               UPDATE history_coverages h SET renewed = renewed.shares FROM renewed
-               WHERE renewed.row_number = h.row_number"""
+            f"""{PREVIOUS_PERIOD}
+               UPDATE history_coverages h SET renewed = LEAST(h.shares, x.prev_shares) FROM (
+                 SELECT f.row_number, f.period_id, lag(f.shares) OVER w AS prev_shares,
+                        lag(f.period_id) OVER w AS prev_period, lag(f.effective_to >= fp.coverage_end) OVER w AS held
+                 FROM history_coverages f JOIN enrollment_period fp ON fp.id = f.period_id
+                 WINDOW w AS (PARTITION BY f.id_number, f.plan_code ORDER BY f.period_number)) x
+               JOIN prev ON prev.period_id = x.period_id
+               WHERE x.row_number = h.row_number AND x.prev_period = prev.prev_id AND x.held AND h.state = 'new'"""
         )
+        # In the system: only people already registered can hold a coverage here.
+        cursor.execute(
+            f"""{PREVIOUS_PERIOD}
+               UPDATE history_coverages h SET renewed = GREATEST(h.renewed, LEAST(h.shares, c.shares))
+               FROM prev, enrollment_plan cp, enrollment_period cq, enrollment_coverage c
+               WHERE h.member_id IS NOT NULL AND h.state = 'new' AND prev.period_id = h.period_id
+                 AND cp.period_id = prev.prev_id AND cp.code = h.plan_code AND cq.id = cp.period_id
+                 AND c.member_id = h.member_id AND c.plan_id = cp.id AND c.status = 'active'
+                 AND c.effective_to >= cq.coverage_end"""
+        )
+
+
+# Each period with the one before it (by number): a handful of rows.
+PREVIOUS_PERIOD = """WITH prev AS (
+    SELECT p.id AS period_id,
+           (SELECT q.id FROM enrollment_period q WHERE q.number < p.number ORDER BY q.number DESC LIMIT 1) AS prev_id
+    FROM enrollment_period p)"""
 
 
 def coverages_write(staged: Staged, *, source) -> int:
@@ -635,6 +639,9 @@ def renew_following(cursor, source) -> int:
                      SELECT h.member_id, h.plan_code, nxt.next_id, max(h.shares) AS shares FROM history_coverages h
                      JOIN nxt ON nxt.period_id = h.period_id
                      WHERE h.state = 'new' AND h.effective_to >= nxt.coverage_end AND nxt.next_id IS NOT NULL
+                       -- the next period in the file too: computed with it already
+                       AND NOT EXISTS (SELECT 1 FROM history_coverages n WHERE n.id_number = h.id_number
+                                       AND n.plan_code = h.plan_code AND n.period_id = nxt.next_id)
                      GROUP BY 1, 2, 3)"""
     cursor.execute(
         f"""{following}
