@@ -77,7 +77,8 @@ test: venv system-deps db messages
 	$(BIN)/mypy
 	$(BIN)/djlint templates --lint
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@# One worker per core; a module stays on one worker, so the crawl is made once (tests/test_crawl.py).
+	$(BIN)/python -m pytest -n auto --dist loadscope $(PYTEST_ARGS)
 
 test-fast: PYTEST_ARGS += -m "not slow and not browser"
 test-fast: test

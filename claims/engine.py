@@ -11,12 +11,13 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from claims.models import COUNTED_STATUSES, Claim
-from claims.rules import ClaimFacts, CoverageFacts, History, Result, Schedule, Tier, evaluate
+from claims.rules import Bundle, ClaimFacts, CoverageFacts, History, Result, Schedule, Tier, evaluate_bundle
 from claims.rules.serialize import dump_inputs
-from enrollment.models import ZERO, Coverage, Plan, PlanKind
+from enrollment.models import ZERO, ComponentKind, Coverage, Plan, PlanComponent, PlanKind
 
 
 def schedule_for(plan: Plan) -> Schedule:
+    """The plan's own benefit: its first (for most plans, its only) component."""
     high_codes: frozenset[str] = frozenset()
     if plan.high_rate_catalogue_id:
         high_codes = frozenset(plan.high_rate_catalogue.items.values_list("code", flat=True))
@@ -43,7 +44,49 @@ def schedule_for(plan: Plan) -> Schedule:
         accident_medical_cap_per_share=plan.accident_medical_cap_per_share,
         accident_medical_deductible=plan.accident_medical_deductible,
         accident_medical_rate=plan.accident_medical_rate,
+        work_injury_excluded=plan.work_injury_excluded,
+        component=plan.component_name,
     )
+
+
+def component_schedule(plan: Plan, component: PlanComponent) -> Schedule:
+    """A further component of the plan; only the fields of its kind are read."""
+    common = {
+        "plan_code": plan.code,
+        "kind": component.kind,
+        "component": component.name,
+        "claim_deadline_days": plan.claim_deadline_days,
+    }
+    if component.kind == ComponentKind.ACCIDENT:
+        return Schedule(
+            **common,
+            death_per_share=component.death_per_share,
+            disability_per_share=component.disability_per_share,
+            accident_medical_cap_per_share=component.accident_medical_cap_per_share,
+            accident_medical_deductible=component.accident_medical_deductible,
+            accident_medical_rate=component.accident_medical_rate,
+            work_injury_excluded=component.work_injury_excluded,
+        )
+    if component.kind == ComponentKind.DEATH:
+        return Schedule(
+            **common,
+            waiting_days=component.waiting_days,
+            death_per_share=component.death_any_cause_per_share,
+            condolence=component.condolence,
+        )
+    return Schedule(
+        **common,
+        waiting_days=component.waiting_days,
+        property_deductible=component.property_deductible,
+        property_rate=component.property_rate,
+        property_cap_per_share=component.property_cap_per_share,
+    )
+
+
+def bundle_for(plan: Plan) -> Bundle:
+    """Every component of the plan: its own benefit first, then its further components."""
+    further = tuple(component_schedule(plan, c) for c in plan.components.all())
+    return Bundle(plan.code, (schedule_for(plan), *further))
 
 
 def coverage_facts(coverage: Coverage | None) -> CoverageFacts | None:
@@ -71,6 +114,7 @@ def history_for(*, coverage: Coverage, event_date: date | None, exclude_pk: int 
         days=Sum("days"),
         accident_medical=Sum("accident_medical"),
         disability=Sum("disability_amount", filter=Q(event_date=event_date) if event_date else Q(pk__in=[])),
+        property_loss=Sum("property_loss_amount"),
     )
     conditions = _counted(
         Claim.objects.filter(member_id=coverage.member_id, plan__code=coverage.plan.code).exclude(condition=""),
@@ -84,6 +128,7 @@ def history_for(*, coverage: Coverage, event_date: date | None, exclude_pk: int 
         condolence_paid=in_coverage.filter(is_condolence=True).exists(),
         accident_medical_paid=totals["accident_medical"] or ZERO,
         disability_paid_for_event=totals["disability"] or ZERO,
+        property_loss_paid=totals["property_loss"] or ZERO,
     )
 
 
@@ -125,6 +170,8 @@ def claim_facts(claim: Claim, *, submitted: date) -> ClaimFacts:
         other_paid=claim.other_paid,
         excluded_self_pay=claim.excluded_self_pay,
         prior_plan_payouts=claim.prior_plan_payouts,
+        loss_amount=claim.loss_amount,
+        work_injury=claim.work_injury,
     )
 
 
@@ -138,7 +185,7 @@ def estimate(claim: Claim) -> tuple[Result, dict]:
     Returns the result and the exact inputs it was computed from.
     """
     claim.prior_plan_payouts = prior_plan_payouts(claim)
-    schedule = schedule_for(claim.plan)
+    bundle = bundle_for(claim.plan)
     coverage = coverage_facts(claim.coverage)
     history = history_for(
         coverage=claim.coverage,
@@ -146,5 +193,5 @@ def estimate(claim: Claim) -> tuple[Result, dict]:
         exclude_pk=claim.pk,
     )
     facts = claim_facts(claim, submitted=submitted_on(claim))
-    result = evaluate(schedule, coverage, history, facts)
-    return result, dump_inputs(schedule, coverage, history, facts)
+    result = evaluate_bundle(bundle, coverage, history, facts)
+    return result, dump_inputs(bundle, coverage, history, facts)

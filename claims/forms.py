@@ -7,7 +7,7 @@ from claims.services import EDITABLE_FIELDS, MEMBER_FIELDS, MEMBER_KINDS, MEMBER
 from enrollment.models import Coverage, CoverageStatus
 
 DATE = forms.DateInput(attrs={"type": "date"})
-MONEY_FIELDS = ("total_cost", "basic_insurance_paid", "other_paid", "excluded_self_pay")
+MONEY_FIELDS = ("total_cost", "basic_insurance_paid", "other_paid", "excluded_self_pay", "loss_amount")
 MONEY = {"min_value": Decimal("0"), "max_digits": 14, "decimal_places": 2}
 
 
@@ -76,6 +76,13 @@ def _check_kind(form, data: dict) -> dict:
                 form.add_error(field, f"住院申领须填写{label}。")
     elif kind in ("diagnosis", "disability", "death") and not data.get("event_date"):
         form.add_error("event_date", "请填写确诊、事故或身故日期。")
+    elif kind == "property_loss":
+        if not data.get("event_date"):
+            form.add_error("event_date", "家庭财产火灾损失申领须填写火灾发生日期。")
+        if "loss_amount" in form.fields and not data.get("loss_amount"):
+            form.add_error("loss_amount", "家庭财产火灾损失申领须填写财产损失核定金额。")
+    if data.get("work_injury") and data.get("cause") not in ("accident", "traffic_accident"):
+        form.add_error("work_injury", "只有意外伤害或交通事故才能标记为工伤。")
     if kind == "disability" and not data.get("disability_grade"):
         form.add_error("disability_grade", "伤残申领须填写伤残等级（1–10 级）。")
     if data.get("admitted") and data.get("discharged") and data["discharged"] < data["admitted"]:
@@ -151,6 +158,8 @@ class MemberClaimForm(forms.ModelForm):
         )
         self.fields["kind"].choices = [("", "请选择"), *((k, dict(ClaimKind.choices)[k]) for k in MEMBER_KINDS)]
         for name in MONEY_FIELDS:
+            if name not in self.fields:
+                continue  # a member files no fire loss (MEMBER_KINDS)
             self.fields[name].required = False
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "0.01", "min": "0"})
         self.fields["disability_grade"].widget.attrs.update({"min": 1, "max": 10, "inputmode": "numeric"})

@@ -161,7 +161,7 @@ def claims_stage(path, filename: str, *, log: Log, converted: Converted, today: 
                     "kind_invalid",
                     f"申领类型“{shown(kind_text)}”无法识别，请填 住院、确诊/手术、意外伤残 或 身故。",
                 )
-            elif plan is not None and kind not in PLAN_KINDS[plan.kind]:
+            elif plan is not None and kind not in PLAN_KINDS.get(plan.kind, set(ClaimKind)):
                 problem("kind", "kind_invalid", f"{plan.code}（{plan.get_kind_display()}）不给付“{kind.label}”。")
             event, paid_on = base.parse_date(cell(raw, "event_date")), base.parse_date(cell(raw, "paid_on"))
             for name, value in (("event_date", event), ("paid_on", paid_on)):

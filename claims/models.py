@@ -22,6 +22,7 @@ class ClaimKind(models.TextChoices):
     DIAGNOSIS = "diagnosis", "确诊/手术"
     DISABILITY = "disability", "意外伤残"
     DEATH = "death", "身故"
+    PROPERTY_LOSS = "property_loss", "家庭财产火灾损失"
 
 
 class Cause(models.TextChoices):
@@ -123,6 +124,8 @@ class Claim(models.Model):
     diagnosis = models.CharField("疾病编码", max_length=10, blank=True)
     diagnosis_text = models.CharField("诊断", max_length=200, blank=True)
     disability_grade = models.PositiveSmallIntegerField("伤残等级", null=True, blank=True)
+    work_injury = models.BooleanField("工伤", default=False, help_text="意外伤害属于工伤时勾选。")
+    loss_amount = money_field("财产损失核定金额", help_text="家庭财产火灾损失：按财产损失清单核定的损失金额。")
     hospital = models.CharField("医院", max_length=100, blank=True)
     invoice_numbers = models.CharField("发票号码", max_length=300, blank=True, help_text="多张以逗号分隔")
     total_cost = money_field("医疗费用总额")
@@ -165,6 +168,7 @@ class Claim(models.Model):
     is_condolence = models.BooleanField("慰问金", default=False)
     accident_medical = money_field("意外医疗给付")
     disability_amount = money_field("伤残给付")
+    property_loss_amount = money_field("家财损失给付")
     # Workflow stamps
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -224,7 +228,8 @@ class Claim(models.Model):
                 condition=Q(total_cost__gte=0)
                 & Q(basic_insurance_paid__gte=0)
                 & Q(other_paid__gte=0)
-                & Q(excluded_self_pay__gte=0),
+                & Q(excluded_self_pay__gte=0)
+                & Q(loss_amount__gte=0),
                 name="claim_amounts_nonneg",
             ),
             models.CheckConstraint(
@@ -285,6 +290,8 @@ class DocumentKind(models.TextChoices):
     RELATIONSHIP_PROOF = "relationship_proof", "受益人关系证明"
     ID_CARD = "id_card", "会员身份证"
     BANK_CARD = "bank_card", "收款人银行卡"
+    FIRE_REPORT = "fire_report", "火灾事故认定书"
+    LOSS_LIST = "loss_list", "财产损失清单"
     OTHER = "other", "其他材料"
 
 
@@ -297,6 +304,7 @@ REQUIRED_DOCUMENTS: dict[str, list[tuple[DocumentKind, ...]]] = {
     "surgery": [(D.SURGERY_RECORD,)],
     "disability": [(D.DISABILITY_APPRAISAL,)],
     "death": [(D.DEATH_CERTIFICATE,), (D.RELATIONSHIP_PROOF,)],
+    "property_loss": [(D.FIRE_REPORT,), (D.LOSS_LIST,)],
     "always": [(D.ID_CARD,), (D.BANK_CARD,)],
 }
 

@@ -44,7 +44,7 @@ security_log = logging.getLogger("mutualaid.security")
 
 EDITABLE_FIELDS = (
     "kind", "cause", "admitted", "discharged", "event_date", "diagnosis", "diagnosis_text", "disability_grade",
-    "hospital", "invoice_numbers", "total_cost", "basic_insurance_paid", "other_paid", "excluded_self_pay",
+    "work_injury", "loss_amount", "hospital", "invoice_numbers", "total_cost", "basic_insurance_paid", "other_paid", "excluded_self_pay",
     "payee_name", "payee_bank", "payee_account", "payee_reason", "phone", "unit_opinion",
 )  # fmt: skip
 PAYEE_FIELDS = ("payee_name", "payee_bank", "payee_account")
@@ -123,6 +123,7 @@ def _store_result(claim: Claim, result: Result, inputs: dict) -> None:
     claim.is_condolence = result.condolence
     claim.accident_medical = result.accident_medical
     claim.disability_amount = result.disability
+    claim.property_loss_amount = result.property_loss
 
 
 def reason_labels(codes) -> list[str]:
@@ -136,7 +137,7 @@ def _clean_details(details: dict) -> dict:
     unknown = set(details) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"unknown claim fields: {sorted(unknown)}")
-    for money in ("total_cost", "basic_insurance_paid", "other_paid", "excluded_self_pay"):
+    for money in ("total_cost", "basic_insurance_paid", "other_paid", "excluded_self_pay", "loss_amount"):
         if details.get(money) is not None and details[money] < 0:
             raise ValidationError({money: "金额不能为负数。"})
     if details.get("admitted") and details.get("discharged") and details["discharged"] < details["admitted"]:

@@ -15,6 +15,8 @@ from enrollment.forms_admin import (
     PeriodAdminForm,
     PeriodCopyForm,
     PlanAdminForm,
+    PlanComponentForm,
+    PlanComponentFormSet,
     PlanLumpSumForm,
     PlanLumpSumFormSet,
     PlanTierFormSet,
@@ -32,8 +34,11 @@ from enrollment.models import (
     Payment,
     Period,
     Plan,
+    PlanComponent,
     PlanLumpSum,
     PlanTier,
+    Receipt,
+    ReceiptSeries,
     RosterLine,
     StatementLine,
     Unit,
@@ -336,6 +341,49 @@ class PlanTierInline(admin.TabularInline):
     )
 
 
+class PlanComponentInline(admin.StackedInline):
+    """The plan's further components on the plan's own page, one section per kind: each section
+    says which kind it belongs to, the form refuses a value in another kind's section, and
+    plan_admin.js hides the other kinds' sections of each row."""
+
+    model = PlanComponent
+    form = PlanComponentForm
+    formset = PlanComponentFormSet
+    extra = 0
+    verbose_name_plural = "其他给付组成部分（组合保障：一次申领按其触发的每个组成部分分别计算，金额相加）"
+    fieldsets = (
+        (None, {"fields": (("kind", "name", "waiting_days"),)}),
+        (
+            "意外伤害",
+            {
+                "classes": ("kind-section", "kind-ACCIDENT"),
+                "description": "仅“意外伤害”组成部分填写；不设等待期。",
+                "fields": (
+                    ("death_per_share", "disability_per_share"),
+                    ("accident_medical_cap_per_share", "accident_medical_deductible", "accident_medical_rate"),
+                    "work_injury_excluded",
+                ),
+            },
+        ),
+        (
+            "身故（任何原因）",
+            {
+                "classes": ("kind-section", "kind-DEATH"),
+                "description": "仅“身故（任何原因）”组成部分填写：疾病身故须过等待期，否则给付慰问金；意外身故不设等待期。",
+                "fields": (("death_any_cause_per_share", "condolence"),),
+            },
+        ),
+        (
+            "家庭财产火灾损失",
+            {
+                "classes": ("kind-section", "kind-PROPERTY_LOSS"),
+                "description": "仅“家庭财产火灾损失”组成部分填写：(核定损失 − 每次免赔额) × 比例，每份每保障期限额。",
+                "fields": (("property_deductible", "property_rate", "property_cap_per_share"),),
+            },
+        ),
+    )
+
+
 class PlanLumpSumInline(admin.TabularInline):
     model = PlanLumpSum
     form = PlanLumpSumForm
@@ -367,7 +415,7 @@ class PlanAdmin(PaidClaimsGuardMixin, admin.ModelAdmin):
     list_select_related = ("period",)
     autocomplete_fields = ("high_rate_catalogue",)
     form = PlanAdminForm
-    inlines = (PlanTierInline, PlanLumpSumInline)
+    inlines = (PlanTierInline, PlanLumpSumInline, PlanComponentInline)
 
     class Media:
         js = ("js/plan_admin.js",)
@@ -438,7 +486,15 @@ class PlanAdmin(PaidClaimsGuardMixin, admin.ModelAdmin):
                 "fields": (
                     ("death_per_share", "disability_per_share"),
                     ("accident_medical_cap_per_share", "accident_medical_deductible", "accident_medical_rate"),
+                    "work_injury_excluded",
                 ),
+            },
+        ),
+        (
+            "组合保障",
+            {
+                "description": "项目另有组成部分（页面下方“其他给付组成部分”）时填写。",
+                "fields": ("component_name",),
             },
         ),
     )
@@ -450,7 +506,12 @@ class PlanAdmin(PaidClaimsGuardMixin, admin.ModelAdmin):
         "LUMP_SUM": {"一次性给付"},
         "ACCIDENT": {"意外伤害"},
     }
-    KIND_INLINES = {"REIMBURSEMENT": (PlanTierInline,), "LUMP_SUM": (PlanLumpSumInline,)}
+    KIND_INLINES = {
+        "REIMBURSEMENT": (PlanTierInline,),
+        "LUMP_SUM": (PlanLumpSumInline, PlanComponentInline),
+        "ALLOWANCE": (PlanComponentInline,),
+        "ACCIDENT": (PlanComponentInline,),
+    }
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
@@ -665,6 +726,20 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(CentreAccount)
 class CentreAccountAdmin(admin.ModelAdmin):
     list_display = ("account_name", "bank", "number", "active")
+
+
+@admin.register(ReceiptSeries)
+class ReceiptSeriesAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "issuer_name", "active")
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Issued and voided only by the payment services; the admin reads them."""
+
+    list_display = ("number", "payer_title", "amount", "issued_on", "status")
+    list_filter = ("status",)
+    search_fields = ("number", "payer_title", "application__reference")
 
 
 @admin.register(StatementLine)

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 
@@ -143,6 +145,20 @@ class SharesForm(forms.Form):
 
 class DocumentForm(forms.Form):
     file = forms.FileField(label="文件", help_text="PDF、JPG 或 PNG，不超过 10 MB。",
+                           widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))  # fmt: skip
+
+
+class CashDepositForm(forms.Form):
+    """现金存款: what the clerk records after paying cash in at the bank, with both scans."""
+
+    depositor_name = forms.CharField(
+        label="存款人姓名", max_length=30, help_text="银行流水上显示的付款人，即到银行存款的人。"
+    )
+    amount = forms.DecimalField(label="存款金额（元）", min_value=Decimal("0.01"), max_digits=14, decimal_places=2)
+    deposited_on = forms.DateField(label="存款日期", widget=forms.DateInput(attrs={"type": "date"}))
+    proof = forms.FileField(label="存款证明（银行盖章）", help_text="打印的无对公账户存款证明，银行盖章后扫描或拍照。",
+                            widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))  # fmt: skip
+    slip = forms.FileField(label="存款凭条", help_text="银行出具的现金存款凭条。PDF、JPG 或 PNG，不超过 10 MB。",
                            widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))  # fmt: skip
 
 

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
-from enrollment.models import Period, Plan, PlanKind, PlanLumpSum
+from enrollment.models import Period, Plan, PlanComponent, PlanKind, PlanLumpSum
 from mutualaid.models import StaffProfile
 
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
@@ -90,6 +90,46 @@ class PlanLumpSumFormSet(BaseInlineFormSet):
             raise ValidationError("只有“特定疾病一次性给付”项目可以设置一次性给付标准，请删除这些行或更改给付类型。")
         if kind == PlanKind.LUMP_SUM and not rows:
             raise ValidationError("“特定疾病一次性给付”项目至少需要一条一次性给付标准（疾病/手术及每份给付金额）。")
+
+
+class PlanComponentForm(forms.ModelForm):
+    """One further component: the model's clean refuses a value typed into another kind's field,
+    so what is saved is exactly what its kind reads (the page shows every section, each titled by
+    its kind, and hides the others by script where script runs)."""
+
+    class Meta:
+        model = PlanComponent
+        fields = ("kind", "name", *PlanComponent.parameter_fields())
+
+
+class PlanComponentFormSet(BaseInlineFormSet):
+    """The plan's further components, checked against the plan's own kind.
+
+    A post that does not carry these rows at all (a script written before bundles) leaves the
+    plan's components as they are, rather than failing for a missing management form.
+    """
+
+    def __init__(self, data=None, *args, **kwargs):
+        prefix = kwargs.get("prefix") or self.get_default_prefix()
+        if data is not None and f"{prefix}-TOTAL_FORMS" not in data:
+            data = data.copy()
+            data[f"{prefix}-TOTAL_FORMS"] = "0"
+            data[f"{prefix}-INITIAL_FORMS"] = "0"
+        super().__init__(data, *args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kinds = [form.cleaned_data["kind"] for form in _kept_forms(self) if form.cleaned_data.get("kind")]
+        if kinds and self.instance.kind == PlanKind.REIMBURSEMENT:
+            raise ValidationError(
+                "医疗费用补偿项目不能再有其他给付组成部分（起付线、封顶线和同次住院补偿顺序按整个项目计算）。"
+            )
+        if self.instance.kind in kinds:
+            raise ValidationError("组成部分的给付类型不能与项目本身的给付类型相同：请直接在上面填写项目本身的给付。")
+        if len(set(kinds)) != len(kinds):
+            raise ValidationError("同一项目中每种给付类型的组成部分只能有一个。")
 
 
 class StaffProfileForm(forms.ModelForm):

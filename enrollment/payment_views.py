@@ -17,8 +17,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from enrollment import services
+from enrollment.forms import CashDepositForm
 from enrollment.models import ZERO, Application, ApplicationStatus, BankStatement, LineStatus, Payment, StatementLine
 from enrollment.services.payments import STATEMENT_PREVIEWS
+from mutualaid.lib.names import payer_is_person
 from mutualaid.lib.sheet_import import UnreadableFile
 from mutualaid.lib.sheet_reader import MAX_COLUMNS, MAX_ROWS
 from mutualaid.refusals import attempt, refusal_text
@@ -148,8 +150,15 @@ def queue(request):
     _centre_only(request)
     lines = StatementLine.objects.filter(status=LineStatus.WAITING).order_by("txn_date", "pk")
     page = Paginator(lines, 20).get_page(request.GET.get("page"))
+    invoices = services.open_invoices() if page.object_list else []
+    deposits = None
     for line in page:
-        line.candidates = services.line_candidates(line)
+        # Cash paid in by a person goes only with a unit's deposit proof (§14): those are offered.
+        line.in_person = payer_is_person(line.payer_name)
+        if line.in_person and deposits is None:
+            deposits = services.open_deposits()
+        line.deposits = services.line_deposits(line, deposits=deposits) if line.in_person else []
+        line.candidates = [] if line.in_person else services.line_candidates(line, invoices=invoices)
     return render(request, "enrollment/payments/queue.html", {"page": page})
 
 
@@ -165,7 +174,9 @@ def line_action(request, pk, action):
     try:
         if action == "match":
             application = get_visible_or_404(Application, request.user, pk=_int(request.POST.get("application")))
-            services.line_match(actor=request.user, line_id=line.pk, application_id=application.pk)
+            deposit = request.POST.get("deposit")
+            services.line_match(actor=request.user, line_id=line.pk, application_id=application.pk,
+                                deposit_id=_int(deposit) if deposit else None)  # fmt: skip
             messages.success(request, f"流水 {line.txn_no} 已计入申请 {application.reference}。")
         elif action == "split":
             parts = []
@@ -232,6 +243,22 @@ def refund(request, reference):
     return redirect(reverse("enrollment:application", args=[reference]) + "#invoice")
 
 
+@login_required
+@require_POST
+def deposit(request, reference):
+    """The clerk records cash paid in at the bank, with the stamped proof and the deposit slip."""
+    application = get_visible_or_404(Application.objects.select_related("unit"), request.user, reference=reference)
+    form = CashDepositForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "；".join(f"{form.fields[name].label}：{e}" for name, errors in form.errors.items()
+                                         for e in errors))  # fmt: skip
+    else:
+        attempt(request, lambda: services.deposit_record(actor=request.user, application=application,
+                                                         **form.cleaned_data),
+                "已登记现金存款，市中心收到银行流水后凭存款证明确认到账。")  # fmt: skip
+    return redirect(reverse("enrollment:application", args=[reference]) + "#deposit")
+
+
 def invoice_context(request, application) -> dict:
     """What the application page shows of its invoice: for the clerk, what to transfer; for the
     centre, every credit with its undo, and the refund form when overpaid."""
@@ -239,8 +266,18 @@ def invoice_context(request, application) -> dict:
 
     if application.status not in (ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE):
         return {}
+    from mutualaid.roles import Role, role_of
+
+    open_invoice = application.status == ApplicationStatus.CENTRE_APPROVED and application.balance > 0
     return {
         "invoice": True,
+        "receipts": application.receipts.visible_to(request.user).select_related("replaces").order_by("-pk"),
+        "deposits": application.cash_deposits.visible_to(request.user).select_related("proof", "slip", "line"),
+        "deposit_form": CashDepositForm(
+            initial={"amount": application.balance, "deposited_on": timezone.localdate()}, auto_id="deposit_%s"
+        )
+        if open_invoice and role_of(request.user) == Role.CLERK
+        else None,
         "centre_account": CentreAccount.objects.filter(active=True).first(),
         "credits": application.payments.select_related("undone_by").order_by("paid_on", "pk"),
         "refunds": application.refunds.order_by("refunded_on"),

@@ -20,6 +20,7 @@ urlpatterns = [
     path("applications/<str:reference>/documents/<str:kind>/", views.document_upload, name="document_upload"),
     path("applications/<str:reference>/documents/<int:pk>/view/", views.document_view, name="document"),
     path("applications/<str:reference>/refund/", payment_views.refund, name="refund"),
+    path("applications/<str:reference>/deposit/", payment_views.deposit, name="deposit"),
     path("applications/<str:reference>/<str:action>/", views.application_action, name="action"),
     path("payments/", payment_views.overview, name="payments"),
     path("payments/import/", payment_views.statement_upload, name="statement_upload"),

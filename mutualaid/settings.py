@@ -150,6 +150,9 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+# The site's address as people reach it (https://hz.example.org), for what leaves without a request:
+# the QR code of a receipt printed by ``manage.py render_pdf``. Pages use the request's own address.
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "").rstrip("/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from claims import member_views
-from enrollment import unit_views
+from enrollment import receipt_views, unit_views
 from mutualaid import views
 from reports import audit_views, home
 
@@ -25,6 +25,7 @@ urlpatterns = [
     path("notices/", include("mutualaid.notices.urls")),
     path("register/", unit_views.registration_new, name="register"),
     path("register/<str:token>/", unit_views.registration_status, name="registration_status"),
+    path("r/<str:token>/", receipt_views.receipt_check, name="receipt_check"),  # a receipt's QR code, public
     path("jobs/<uuid:job_id>/", views.job_detail, name="job_detail"),
     path("jobs/<uuid:job_id>/status", views.job_status, name="job_status"),
     path("jobs/<uuid:job_id>/download", views.job_download, name="job_download"),

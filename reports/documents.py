@@ -253,3 +253,81 @@ def payout_notice(batch) -> PayoutNotice:
         total=Money(sum((line.amount.amount for line in lines), Decimal("0.00"))),
         created_on=timezone.localdate(batch.created_at), paid_on=batch.paid_on, bank_reference=batch.bank_reference,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReceiptItem:
+    name: str
+    persons: int | None
+    shares: int | None
+    price: Money | None
+    amount: Money
+
+
+@dataclass
+class ReceiptForm:
+    """收据: the receipt as issued (a snapshot), with the QR code's address of its public check page."""
+
+    number: str
+    issuer: str
+    payer_title: str
+    payer_tax_number: str
+    reference: str
+    unit_name: str
+    items: list[ReceiptItem]
+    amount: Money
+    issued_on: date
+    valid: bool
+    void_reason: str
+    replaces: str
+    check_url: str
+    qr_svg: str  # a data: URI
+
+
+def receipt_form(receipt, *, check_url: str) -> ReceiptForm:
+    import segno
+
+    items = [
+        ReceiptItem(item["plan"], item.get("persons"), item.get("shares"),
+                    Money(Decimal(item["price"])) if item.get("price") else None, Money(Decimal(item["amount"])))
+        for item in receipt.items
+    ]  # fmt: skip
+    return ReceiptForm(
+        number=receipt.number, issuer=receipt.issuer_name, payer_title=receipt.payer_title,
+        payer_tax_number=receipt.payer_tax_number, reference=receipt.application.reference,
+        unit_name=receipt.application.unit.name, items=items, amount=Money(receipt.amount),
+        issued_on=receipt.issued_on, valid=receipt.is_valid, void_reason=receipt.void_reason,
+        replaces=receipt.replaces.number if receipt.replaces_id else "", check_url=check_url,
+        qr_svg=segno.make(check_url, error="m").svg_data_uri(scale=4, border=2),
+    )  # fmt: skip
+
+
+@dataclass
+class DepositProof:
+    """无对公账户存款证明: what the clerk takes to the bank with the cash, and brings back stamped."""
+
+    reference: str
+    period: str
+    plan: str
+    unit_name: str
+    unit_code: str
+    district: str
+    amount: Money
+    account_name: str
+    bank: str
+    account_number: str
+    contact_name: str
+    contact_phone: str
+    printed_on: date = field(default_factory=timezone.localdate)
+
+
+def deposit_proof(application, account) -> DepositProof:
+    unit, plan = application.unit, application.plan
+    return DepositProof(
+        reference=application.reference, period=plan.period.name, plan=plan.name, unit_name=unit.name,
+        unit_code=unit.code, district=unit.district.name, amount=Money(max(application.balance, Decimal("0.00"))),
+        account_name=account.account_name if account else "", bank=account.bank if account else "",
+        account_number=account.number if account else "",
+        contact_name=application.contact_name or unit.contact_name,
+        contact_phone=application.contact_phone or unit.contact_phone,
+    )  # fmt: skip

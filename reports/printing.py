@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from reports import documents
 from reports.pdf import render, render_chunked
 
-KINDS = ("application", "roster", "review-sheet", "confirmation", "payout-notice")
+KINDS = ("application", "roster", "review-sheet", "confirmation", "payout-notice", "receipt", "deposit-proof")
 
 
 def application_pdf(application) -> tuple[bytes, str]:
@@ -44,3 +44,34 @@ def review_sheet_pdf(claim, *, full_id: bool) -> tuple[bytes, str]:
 def payout_notice_pdf(batch) -> tuple[bytes, str]:
     return (render("reports/payout_notice.html", {"n": documents.payout_notice(batch)}),
             f"支付通知-{batch.reference}.pdf")  # fmt: skip
+
+
+def receipt_check_url(receipt, request=None) -> str:
+    """The public check page's full address: the request's own host, else ``SITE_URL``."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    path = reverse("receipt_check", args=[receipt.token])
+    if request is not None:
+        return request.build_absolute_uri(path)
+    if not settings.SITE_URL:
+        raise ValidationError("请设置 DJANGO_SITE_URL（本系统的网址），收据的二维码要用它指向查验页面。")
+    return settings.SITE_URL + path
+
+
+def receipt_pdf(receipt, *, check_url: str) -> tuple[bytes, str]:
+    """The receipt; ``check_url`` is the absolute address of its public check page (the QR code)."""
+    form = documents.receipt_form(receipt, check_url=check_url)
+    return render("reports/receipt.html", {"r": form}), f"收据-{receipt.number}.pdf"
+
+
+def deposit_proof_pdf(application) -> tuple[bytes, str]:
+    from enrollment.models import ApplicationStatus, CentreAccount
+
+    if application.status != ApplicationStatus.CENTRE_APPROVED or application.balance <= 0:
+        raise ValidationError(f"申请 {application.reference} 没有待缴的款项，无需打印存款证明。")
+    account = CentreAccount.objects.filter(active=True).first()
+    if account is None:
+        raise ValidationError("中心尚未设置收款账户，请联系市中心。")
+    proof = documents.deposit_proof(application, account)
+    return render("reports/deposit_proof.html", {"p": proof}), f"无对公账户存款证明-{application.reference}.pdf"

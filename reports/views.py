@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
 from claims.models import Claim, PayoutBatch
-from enrollment.models import Application, District, Period
+from enrollment.models import Application, District, Period, Receipt
 from mutualaid.audit import logged_file
 from mutualaid.scoping import get_visible_or_404, is_city
 from reports import printing
@@ -51,6 +51,27 @@ def confirmation(request, reference):
             job = start_roster(actor=request.user, application=application, kind="confirmation")
             return redirect("job_detail", job_id=job.pk)
         return _pdf(request, application, *printing.confirmation_pdf(application, full_id=is_city(request.user)))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("enrollment:application", reference=reference)
+
+
+@login_required
+@require_GET
+def receipt(request, pk):
+    """A receipt as issued (a void one marked void), for whoever sees its application."""
+    obj = get_visible_or_404(Receipt.objects.select_related("application__unit", "replaces"), request.user, pk=pk)
+    return _pdf(request, obj, *printing.receipt_pdf(obj, check_url=printing.receipt_check_url(obj, request)))
+
+
+@login_required
+@require_GET
+def deposit_proof(request, reference):
+    """无对公账户存款证明 of an approved, unpaid invoice, for the clerk to take to the bank."""
+    application = get_visible_or_404(Application.objects.select_related("unit__district", "plan__period"),
+                                     request.user, reference=reference)  # fmt: skip
+    try:
+        return _pdf(request, application, *printing.deposit_proof_pdf(application))
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect("enrollment:application", reference=reference)

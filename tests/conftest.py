@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from pytest_django.plugin import blocking_manager_key
 
 # The property tests check results, not speed: on a loaded 2-core machine one draw can stall for
 # seconds (seen in a full run), which is no finding about the rules.
@@ -29,6 +30,10 @@ def pytest_configure(config):
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="mutualaid-media-")
     # Live-server request threads must not keep connections open past the test database.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Passwords hash with a fast hasher here: the real one (PBKDF2, a million rounds) costs half a
+    # second a password, and the demo and the sign-in tests set dozens. What is checked is that the
+    # right password opens and a wrong one does not, which any hasher shows.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -44,6 +49,35 @@ def _plain_static_storage(settings):
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("seed_demo", force=True, verbosity=0)
+
+
+# A transactional test (concurrency, live server) empties the database when it ends. Run alone,
+# pytest-django puts those tests last; spread over workers (`-n`), a worker may be handed ordinary
+# tests after one, so the next test that needs the demo seeds it again first, outside its transaction.
+_demo_emptied = False
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    global _demo_emptied
+    uses_db = item.get_closest_marker("django_db") or "db" in getattr(item, "fixturenames", ())
+    if _demo_emptied and uses_db and not _transactional(item):
+        with item.config.stash[blocking_manager_key].unblock():
+            call_command("seed_demo", force=True, verbosity=0)
+        _demo_emptied = False
+
+
+def pytest_runtest_teardown(item):
+    global _demo_emptied
+    if _transactional(item):
+        _demo_emptied = True
 
 
 @pytest.fixture

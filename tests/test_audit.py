@@ -401,7 +401,7 @@ def test_a_service_leaves_its_own_row_and_no_second_one_from_the_trigger(clerk_u
     assert not trigger_rows().exists()
     actions = [row.action for row in AuditLog.objects.for_object(claim) if row.action != "attach"]
     assert actions == ["create", "submit", "district_approve"]
-    assert [row.action for row in AuditLog.objects.for_object(invoice)][-2:] == ["payment", "activate"]
+    assert [row.action for row in AuditLog.objects.for_object(invoice)][-3:] == ["payment", "activate", "receipt_issue"]
     update = AuditLog.objects.for_object(draft).get(action="update")  # the service's row names old and new
     assert update.data["changes"] == {"contact_phone": [draft.contact_phone, "13806319999"]}
     # Once the services are done, a direct change is recorded again.

@@ -12,11 +12,13 @@ and nobody else's (not even a colleague's in the same unit), no staff page opens
 forms of other members' and of staff pages are refused to them without changing anything.
 """
 
+import functools
 import io
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
 from html.parser import HTMLParser
+from unittest import mock
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import openpyxl
@@ -32,6 +34,7 @@ from claims.models import Claim
 from enrollment.models import Coverage, Member
 from mutualaid.lib.idcard import mask_id
 from mutualaid.models import AuditLog
+from reports import pdf
 from tests.helpers import as_member
 
 MAX_PAGES = 400
@@ -110,6 +113,7 @@ class Crawl:
     forms: list[tuple[str, str, dict]] = field(default_factory=list)  # (page, action, data)
 
 
+@functools.cache
 def download_text(content_type: str, body: bytes) -> str:
     """The text a person would read in a download: spreadsheet cells, PDF text, plain text."""
     if "spreadsheetml" in content_type or body[:2] == b"PK":
@@ -212,7 +216,15 @@ def crawls(django_db_setup, django_db_blocker):
     transaction rolled back at its end; each test then runs in its own savepoint inside it."""
     plain_static = {**settings.STORAGES,
                     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # fmt: skip
-    with override_settings(STORAGES=plain_static), django_db_blocker.unblock(), transaction.atomic():
+    # A form several roles may open (an application's, by its clerk, district and the centre) is
+    # the same HTML for each of them, so it is typeset once: the PDF is what that HTML makes.
+    typeset = functools.cache(pdf.html_to_pdf)
+    with (
+        override_settings(STORAGES=plain_static),
+        mock.patch.object(pdf, "html_to_pdf", typeset),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
         claims_in_every_unit()
         members_claims()
         client, done = Client(), {}

@@ -5,7 +5,7 @@ import io
 import os
 import shutil
 import tempfile
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -126,3 +126,43 @@ def test_clerk_enrolls_and_the_district_and_centre_approve(live_server, browser,
     application = Application.objects.get(reference=reference)
     assert application.status == "centre_approved" and application.member_count == 3
     assert application.amount_due == 3 * application.plan.clerk_premium
+
+
+def test_the_plan_admin_shows_each_component_only_its_own_kinds_fields(live_server, browser):
+    """The admin adds a fire-loss part to Beijing's HOME plan: the new row shows the fire fields
+    only, and switching the row to 身故 shows the death fields only (the script runs once the page
+    is parsed: the admin loads its media in <head>)."""
+    from django.contrib.auth.models import User
+
+    from enrollment.models import Period
+    from enrollment.schemes import plan_from_spec
+    from tests.schemes import HOME_SPEC
+
+    # The demo may or may not be here (a transactional test before this one empties the database).
+    if not User.objects.filter(username="admin").exists():
+        User.objects.create_superuser("admin", password="mutualaid-demo")
+    period = Period.objects.create(number=91, name="2026年度（北京）", coverage_start=date(2026, 1, 1),
+                                   coverage_end=date(2026, 12, 31), enrollment_start=date(2025, 12, 1),
+                                   enrollment_end=date(2026, 3, 31))  # fmt: skip
+    plan = plan_from_spec(period, {**HOME_SPEC, "components": []})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "mutualaid-demo")
+    page.click("input[type=submit]")
+    page.goto(f"{live_server.url}/admin/enrollment/plan/{plan.pk}/change/")
+    page.get_by_text("添加另一个 给付组成部分").click()
+    row = page.locator("#components-0")
+
+    def shown_sections():
+        return [
+            legend.strip()
+            for legend in row.locator("fieldset.kind-section:visible .fieldset-heading").all_inner_texts()
+        ]
+
+    row.locator("select[name='components-0-kind']").select_option(label="家庭财产火灾损失")
+    assert shown_sections() == ["家庭财产火灾损失"]
+    row.locator("select[name='components-0-kind']").select_option(label="身故（任何原因）")
+    assert shown_sections() == ["身故（任何原因）"]
+    shot(page, "admin-plan-component")

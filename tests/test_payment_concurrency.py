@@ -51,7 +51,7 @@ def at_once(calls) -> list:
 
 def test_two_staff_matching_one_line_at_once_credit_it_once(handler):
     with time_machine.travel(datetime(2026, 11, 25, 10, tzinfo=SHANGHAI), tick=False):
-        run(handler, [line("C1", 50, memo="?", payer="某人")])
+        run(handler, [line("C1", 50, memo="?", payer="某单位")])
     waiting = StatementLine.objects.get(txn_no="C1")
     fem = Application.objects.get(reference="16-FEM-U003-1")
     med = Application.objects.get(reference="16-MED-U003-1")
@@ -67,7 +67,7 @@ def test_two_staff_matching_one_line_at_once_credit_it_once(handler):
 
 def test_two_lines_for_one_invoice_at_once_never_over_credit_it(handler):
     with time_machine.travel(datetime(2026, 11, 25, 10, tzinfo=SHANGHAI), tick=False):
-        run(handler, [line("C2", 100, memo="?", payer="某人"), line("C3", 100, memo="?", payer="另一人")])
+        run(handler, [line("C2", 100, memo="?", payer="某单位"), line("C3", 100, memo="?", payer="另一单位")])
     med = Application.objects.get(reference="16-MED-U003-1")
     first, other = StatementLine.objects.get(txn_no="C2"), StatementLine.objects.get(txn_no="C3")
     second = User.objects.get(username="centre_handler_2")
@@ -88,8 +88,8 @@ def test_two_confirmations_of_one_statement_at_once_store_it_once_and_answer_bot
 
     from tests.test_payments import statement
 
-    data = statement([line("S1", 100, memo="16-MED-U003-1"), line("S2", 30, memo="?", payer="某人"),
-                      line("S3", 40, memo="?", payer="另一人")])  # fmt: skip
+    data = statement([line("S1", 100, memo="16-MED-U003-1"), line("S2", 30, memo="?", payer="某单位"),
+                      line("S3", 40, memo="?", payer="另一单位")])  # fmt: skip
     clients = []
     for user in (handler, User.objects.get(username="centre_handler_2")):  # two tabs, two people: two previews
         client = Client()
@@ -110,3 +110,24 @@ def test_two_confirmations_of_one_statement_at_once_store_it_once_and_answer_bot
     assert sum("自动匹配 0 笔，待人工匹配 0 笔，重复流水 3 笔" in text for text in texts) == 1
     assert stored_lines().count() == 3
     assert Payment.objects.filter(bank_txn_no="S1").count() == 1
+
+
+def test_two_invoices_paid_in_full_at_once_get_two_numbers_one_after_the_other(handler):
+    from enrollment.models import Receipt, ReceiptCounter
+
+    with time_machine.travel(datetime(2026, 11, 25, 10, tzinfo=SHANGHAI), tick=False):
+        run(handler, [line("Q1", 50, memo="?", payer="某单位"), line("Q2", 100, memo="?", payer="另一单位")])
+    before = ReceiptCounter.objects.get(year=2026).last_number
+    fem = Application.objects.get(reference="16-FEM-U003-1")
+    med = Application.objects.get(reference="16-MED-U003-1")
+    second = User.objects.get(username="centre_handler_2")
+    outcomes = at_once([
+        lambda: payments.line_match(actor=handler, line_id=StatementLine.objects.get(txn_no="Q1").pk,
+                                    application_id=fem.pk),
+        lambda: payments.line_match(actor=second, line_id=StatementLine.objects.get(txn_no="Q2").pk,
+                                    application_id=med.pk),
+    ])  # fmt: skip
+    assert outcomes == ["ok", "ok"]
+    seqs = sorted(Receipt.objects.filter(application__in=[fem, med]).values_list("seq", flat=True))
+    assert seqs == [before + 1, before + 2]
+    assert ReceiptCounter.objects.get(year=2026).last_number == before + 2

@@ -6,6 +6,7 @@ Pure Python: the Django layer passes facts in and stores the Result, the inputs
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from .facts import (
     HOSPITAL_STAY,
     NOT_PAYABLE,
     PAYABLE,
+    PROPERTY_LOSS_CLAIM,
     TRAFFIC_ACCIDENT,
     ClaimFacts,
     CoverageFacts,
@@ -30,9 +32,12 @@ from .money import ZERO, percent, to_cents, yuan
 from .schedule import (
     ACCIDENT,
     ALLOWANCE,
+    DEATH_ANY_CAUSE,
     LUMP_SUM,
+    PROPERTY_LOSS,
     REIMBURSEMENT,
     SCHEDULE_KINDS,
+    Bundle,
     Schedule,
     bands,
     benefit_curve,
@@ -43,12 +48,15 @@ SCHEDULE_KIND_LABELS = {
     ALLOWANCE: "住院津贴",
     LUMP_SUM: "定额给付",
     ACCIDENT: "意外伤害",
+    DEATH_ANY_CAUSE: "身故（任何原因）",
+    PROPERTY_LOSS: "家庭财产火灾损失",
 }
 CLAIM_KIND_LABELS = {
     HOSPITAL_STAY: "住院",
     DIAGNOSIS: "确诊（手术）",
     DISABILITY: "伤残",
     DEATH: "身故",
+    PROPERTY_LOSS_CLAIM: "家庭财产火灾损失",
 }
 CAUSE_LABELS = {"illness": "疾病", "accident": "意外伤害", "traffic_accident": "交通事故"}
 EVENT_LABELS = {
@@ -56,6 +64,7 @@ EVENT_LABELS = {
     DIAGNOSIS: "确诊日期",
     DISABILITY: "事故日期",
     DEATH: "身故日期",
+    PROPERTY_LOSS_CLAIM: "火灾发生日期",
 }
 
 # Which claim kinds each kind of plan pays for.
@@ -64,6 +73,8 @@ BENEFITS = {
     ALLOWANCE: frozenset({HOSPITAL_STAY, DISABILITY, DEATH}),
     LUMP_SUM: frozenset({DIAGNOSIS, DEATH}),
     ACCIDENT: frozenset({HOSPITAL_STAY, DISABILITY, DEATH}),
+    DEATH_ANY_CAUSE: frozenset({DEATH}),
+    PROPERTY_LOSS: frozenset({PROPERTY_LOSS_CLAIM}),
 }
 
 _MONEY_FIELDS = (
@@ -106,7 +117,7 @@ class _Draft:
         return self._result(amount, CONDOLENCE, condolence=True)
 
     def _result(self, amount: Decimal, decision: str, **adds) -> Result:
-        for name in ("eligible_expense", "accident_medical", "disability"):
+        for name in ("eligible_expense", "accident_medical", "disability", "property_loss"):
             if name in adds:
                 adds[name] = to_cents(adds[name])
         return Result(
@@ -127,10 +138,10 @@ def evaluate(
     if schedule.kind not in SCHEDULE_KINDS:
         raise ValueError(f"unknown schedule kind {schedule.kind!r}")
     d = _Draft()
+    cause = "" if claim.kind == PROPERTY_LOSS_CLAIM else f"，原因：{CAUSE_LABELS.get(claim.cause, claim.cause)}"
     d.note(
         f"保障项目 {schedule.plan_code}（{SCHEDULE_KIND_LABELS[schedule.kind]}）；"
-        f"申领：{CLAIM_KIND_LABELS.get(claim.kind, claim.kind)}，"
-        f"原因：{CAUSE_LABELS.get(claim.cause, claim.cause)}"
+        f"申领：{CLAIM_KIND_LABELS.get(claim.kind, claim.kind)}" + cause
     )
     if coverage is None:
         return d.refuse(r.NOT_COVERED, "该会员本期没有此保障项目的有效保障")
@@ -160,7 +171,13 @@ def evaluate(
     refusal = _check_dates(d, schedule, coverage, claim, event)
     if refusal:
         return refusal
+    if schedule.work_injury_excluded and claim.work_injury and claim.is_accident:
+        return d.refuse(r.WORK_INJURY_EXCLUDED, "本次意外伤害标记为工伤；本项目只保障非工伤意外")
 
+    if schedule.kind == DEATH_ANY_CAUSE:
+        return _any_cause_death(d, schedule, coverage, history, claim, event)
+    if schedule.kind == PROPERTY_LOSS:
+        return _property_loss(d, schedule, coverage, history, claim, event)
     if schedule.kind == REIMBURSEMENT:
         return _reimbursement(d, schedule, coverage, history, claim, event)
     if schedule.kind == LUMP_SUM:
@@ -189,7 +206,10 @@ def _missing(schedule: Schedule, claim: ClaimFacts) -> list[str]:
         needed.append(("diagnosis", "疾病代码"))
     if claim.kind == DISABILITY:
         needed.append(("disability_grade", "伤残等级"))
-    return [label for name, label in needed if getattr(claim, name) in (None, "")]
+    missing = [label for name, label in needed if getattr(claim, name) in (None, "")]
+    if claim.kind == PROPERTY_LOSS_CLAIM and claim.loss_amount <= 0:
+        missing.append("财产损失核定金额")
+    return missing
 
 
 def _inconsistency(claim: ClaimFacts) -> str | None:
@@ -201,6 +221,8 @@ def _inconsistency(claim: ClaimFacts) -> str | None:
     for name, label in _MONEY_FIELDS:
         if getattr(claim, name) < 0:
             return f"{label}不能为负数"
+    if claim.loss_amount < 0:
+        return "财产损失核定金额不能为负数"
     event = claim.incident_date
     if event and claim.submitted < event:
         return f"申领日期 {claim.submitted} 早于{EVENT_LABELS[claim.kind]} {event}"
@@ -585,3 +607,183 @@ def _accident_medical(
         d.note(f"按封顶余额给付 {yuan(room)}", room)
         amount = room
     return d.pay(amount, eligible_expense=e, accident_medical=amount)
+
+
+# --- DEATH from any cause (DOMAIN.md §14) -----------------------------------
+
+
+def _shares_past_waiting(
+    d: _Draft,
+    schedule: Schedule,
+    coverage: CoverageFacts,
+    claim: ClaimFacts,
+    event: date,
+) -> tuple[int, bool]:
+    """How many shares an illness event may be paid for, and whether some still wait."""
+    shares = coverage.shares
+    renewed = min(max(coverage.renewed_shares, 0), shares)
+    new = shares - renewed
+    if schedule.waiting_days <= 0 or new == 0:
+        return shares, False
+    start = _payable_from(schedule, coverage)
+    held = f"续保 {renewed} 份不设等待期；" if renewed else ""
+    d.note(f"共 {shares} 份：{held}新增 {new} 份等待期 {schedule.waiting_days} 天，{start} 起可给付")
+    if claim.is_accident:
+        d.note("意外伤害不设等待期")
+        return shares, False
+    if event >= start:
+        d.note(f"{EVENT_LABELS[claim.kind]} {event} 已过等待期")
+        return shares, False
+    if renewed:
+        d.flag(r.SHARES_IN_WAITING)
+        d.note(f"新增 {new} 份在等待期内（{start} 起可给付），本次不付")
+    return renewed, True
+
+
+def _any_cause_death(
+    d: _Draft,
+    schedule: Schedule,
+    coverage: CoverageFacts,
+    history: History,
+    claim: ClaimFacts,
+    event: date,
+) -> Result:
+    per_share = schedule.death_per_share
+    if per_share <= 0:
+        return d.refuse(r.NOT_COVERED_BENEFIT, "本项目不设身故给付")
+    shares, _waits = _shares_past_waiting(d, schedule, coverage, claim, event)
+    if shares == 0:
+        d.note(f"因病身故，{EVENT_LABELS[claim.kind]} {event} 在等待期内，所有份数均不可给付")
+        return _condolence(d, schedule, history, r.IN_WAITING_PERIOD)
+    why = "意外身故" if claim.is_accident else "因病身故"
+    amount = per_share * shares
+    d.note(f"{why}：{shares} 份 × {yuan(per_share)} = {yuan(amount)}", amount)
+    return d.pay(amount)
+
+
+# --- PROPERTY_LOSS (household property lost to fire, DOMAIN.md §14) ---------
+
+
+def _property_loss(
+    d: _Draft,
+    schedule: Schedule,
+    coverage: CoverageFacts,
+    history: History,
+    claim: ClaimFacts,
+    event: date,
+) -> Result:
+    if schedule.waiting_days > 0:
+        start = _payable_from(schedule, coverage)
+        rule = f"火灾等待期 {schedule.waiting_days} 天：{start} 及以后发生的方可给付"
+        if coverage.renewed_shares > 0:
+            d.note("续保会员不设等待期")
+        elif event < start:
+            return d.refuse(r.IN_WAITING_PERIOD, f"{rule}；本次火灾 {event} 在等待期内")
+        else:
+            d.note(f"{rule}；本次已过等待期")
+    loss = claim.loss_amount
+    deductible = schedule.property_deductible
+    rate = schedule.property_rate
+    if loss <= deductible:
+        return d.refuse(r.BELOW_DEDUCTIBLE, f"核定损失 {yuan(loss)} 未超过每次火灾免赔额 {yuan(deductible)}")
+    amount = (loss - deductible) * rate
+    d.note(
+        f"家财损失 = (核定损失 {yuan(loss)} − 每次免赔额 {yuan(deductible)}) × {percent(rate)} = {yuan(amount)}", amount
+    )
+    cap = schedule.property_cap_per_share * coverage.shares
+    room = max(ZERO, cap - history.property_loss_paid)
+    d.note(
+        f"家财损失封顶 {coverage.shares} 份 × {yuan(schedule.property_cap_per_share)} = {yuan(cap)}（每保障期）："
+        f"已付 {yuan(history.property_loss_paid)}，尚余 {yuan(room)}"
+    )
+    if room == 0:
+        return d.refuse(r.CAP_REACHED, "本保障期家财损失已达封顶")
+    if amount > room:
+        d.flag(r.CAP_REACHED)
+        d.note(f"按封顶余额给付 {yuan(room)}", room)
+        amount = room
+    return d.pay(amount, property_loss=amount)
+
+
+# --- Bundles: a plan of several components (DOMAIN.md §14) ------------------
+
+
+def _component_name(schedule: Schedule) -> str:
+    return schedule.component or SCHEDULE_KIND_LABELS.get(schedule.kind, schedule.kind)
+
+
+def _triggers(schedule: Schedule, claim: ClaimFacts) -> bool:
+    """Whether the claim's event is one this component pays for at all."""
+    if claim.kind not in BENEFITS.get(schedule.kind, frozenset()):
+        return False
+    if schedule.kind == ACCIDENT:
+        return claim.is_accident
+    if schedule.kind == LUMP_SUM and claim.kind == DEATH:
+        return not claim.is_accident  # the lump-sum part's death rule is for an illness
+    return True
+
+
+def evaluate_bundle(
+    bundle: Bundle,
+    coverage: CoverageFacts | None,
+    history: History,
+    claim: ClaimFacts,
+) -> Result:
+    """One claim against every component of a plan that its event triggers.
+
+    A plan of one component is exactly ``evaluate`` of it. Otherwise each triggered component is
+    evaluated on its own and its lines are named by it (``【意外伤害】…``); the amounts add up. A
+    condolence is what is paid when nothing else is: it is dropped when another part pays, and paid
+    once when two parts would each give it.
+    """
+    if len(bundle.components) == 1:
+        return evaluate(bundle.components[0], coverage, history, claim)
+    triggered = [c for c in bundle.components if _triggers(c, claim)]
+    if not triggered:  # nothing applies: the kind-matching parts (if any) say why
+        triggered = [c for c in bundle.components if claim.kind in BENEFITS.get(c.kind, frozenset())]
+    if not triggered or coverage is None:
+        d = _Draft()
+        names = "、".join(_component_name(c) for c in bundle.components)
+        d.note(f"保障项目 {bundle.plan_code}（{names}）；申领：{CLAIM_KIND_LABELS.get(claim.kind, claim.kind)}")
+        if coverage is None:
+            return d.refuse(r.NOT_COVERED, "该会员本期没有此保障项目的有效保障")
+        return d.refuse(
+            r.NOT_COVERED_BENEFIT,
+            f"{bundle.plan_code} 不给付{CLAIM_KIND_LABELS.get(claim.kind, claim.kind)}类申领",
+        )
+    parts = [(c, evaluate(c, coverage, history, claim)) for c in triggered]
+    paying = [(c, res) for c, res in parts if res.decision == PAYABLE]
+    condoling = [(c, res) for c, res in parts if res.decision == CONDOLENCE]
+    counted = paying or condoling[:1]
+    lines: list[Line] = []
+    for c, res in parts:
+        name = _component_name(c)
+        lines.extend(replace(line, label=f"【{name}】{line.label}") for line in res.lines)
+        if res.decision == CONDOLENCE and (c, res) not in counted:
+            given = "其他组成部分已给付互助金" if paying else f"慰问金已在【{_component_name(counted[0][0])}】给付"
+            lines.append(Line(f"【{name}】{given}，本项不另付慰问金", ZERO))
+    chosen = [res for _, res in counted]
+    reasons: list[str] = []
+    for res in chosen or [res for _, res in parts]:
+        reasons.extend(code for code in res.reasons if code not in reasons)
+    total = to_cents(sum((res.payable for res in chosen), ZERO))
+    decision = PAYABLE if paying else CONDOLENCE if condoling else NOT_PAYABLE
+    summary = " + ".join(f"【{_component_name(c)}】{yuan(res.payable)}" for c, res in counted)
+    lines.append(Line(f"合计应付互助金 {summary} = {yuan(total)}" if counted else "合计应付互助金 0.00", total))
+
+    def added(name: str) -> Decimal:
+        return to_cents(sum((getattr(res, name) for res in chosen), ZERO))
+
+    return Result(
+        payable=total,
+        decision=decision,
+        reasons=tuple(reasons),
+        lines=tuple(lines),
+        eligible_expense=added("eligible_expense"),
+        days=sum(res.days for res in chosen),
+        condition=next((res.condition for res in chosen if res.condition), None),
+        condolence=any(res.condolence for res in chosen),
+        accident_medical=added("accident_medical"),
+        disability=added("disability"),
+        property_loss=added("property_loss"),
+    )

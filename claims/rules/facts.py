@@ -13,7 +13,8 @@ HOSPITAL_STAY = "hospital_stay"
 DIAGNOSIS = "diagnosis"
 DISABILITY = "disability"
 DEATH = "death"
-CLAIM_KINDS = (HOSPITAL_STAY, DIAGNOSIS, DISABILITY, DEATH)
+PROPERTY_LOSS_CLAIM = "property_loss"
+CLAIM_KINDS = (HOSPITAL_STAY, DIAGNOSIS, DISABILITY, DEATH, PROPERTY_LOSS_CLAIM)
 
 ILLNESS = "illness"
 ACCIDENT_CAUSE = "accident"
@@ -44,6 +45,7 @@ class History:
     condolence_paid: bool = False
     accident_medical_paid: Decimal = ZERO
     disability_paid_for_event: Decimal = ZERO
+    property_loss_paid: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class ClaimFacts:
     other_paid: Decimal = ZERO
     excluded_self_pay: Decimal = ZERO
     prior_plan_payouts: Decimal = ZERO
+    loss_amount: Decimal = ZERO  # a property loss: the assessed loss (核定损失)
+    work_injury: bool = False  # marked 工伤
 
     @property
     def is_accident(self) -> bool:
@@ -90,3 +94,4 @@ class Result:
     condolence: bool = False
     accident_medical: Decimal = ZERO
     disability: Decimal = ZERO
+    property_loss: Decimal = ZERO

@@ -20,6 +20,7 @@ ALREADY_PAID_CONDITION = "already_paid_condition"
 CONDOLENCE_ALREADY_PAID = "condolence_already_paid"
 NOT_ACCIDENT = "not_accident"
 DISABILITY_ALREADY_PAID = "disability_already_paid"
+WORK_INJURY_EXCLUDED = "work_injury_excluded"
 
 REASON_LABELS: dict[str, str] = {
     NOT_COVERED: "未参加该保障项目",
@@ -42,4 +43,5 @@ REASON_LABELS: dict[str, str] = {
     CONDOLENCE_ALREADY_PAID: "本保障期已给付过慰问金",
     NOT_ACCIDENT: "非意外伤害",
     DISABILITY_ALREADY_PAID: "同一意外的伤残金已按该等级或更高等级给付",
+    WORK_INJURY_EXCLUDED: "属于工伤，本项目不予给付",
 }

@@ -11,7 +11,9 @@ REIMBURSEMENT = "REIMBURSEMENT"
 ALLOWANCE = "ALLOWANCE"
 LUMP_SUM = "LUMP_SUM"
 ACCIDENT = "ACCIDENT"
-SCHEDULE_KINDS = (REIMBURSEMENT, ALLOWANCE, LUMP_SUM, ACCIDENT)
+DEATH_ANY_CAUSE = "DEATH"  # death from any cause (Guangxi's 职工综合互助保障, DOMAIN.md §14)
+PROPERTY_LOSS = "PROPERTY_LOSS"  # household property lost to fire (Beijing's 家财火灾)
+SCHEDULE_KINDS = (REIMBURSEMENT, ALLOWANCE, LUMP_SUM, ACCIDENT, DEATH_ANY_CAUSE, PROPERTY_LOSS)
 
 
 @dataclass(frozen=True)
@@ -48,12 +50,43 @@ class Schedule:
     accident_medical_cap_per_share: Decimal = ZERO
     accident_medical_deductible: Decimal = Decimal("100")
     accident_medical_rate: Decimal = Decimal("0.8")
+    # A claim marked as a work injury (工伤) is not payable by this accident part.
+    work_injury_excluded: bool = False
+    # DEATH (from any cause): death_per_share above, with waiting_days and condolence for an illness.
+    # PROPERTY_LOSS: (assessed loss - deductible per fire) x rate, capped per share per coverage.
+    property_deductible: Decimal = Decimal("200")
+    property_rate: Decimal = Decimal("0.8")
+    property_cap_per_share: Decimal = ZERO
+    # The component's name within a bundle (e.g. 意外伤害); empty for a plan of one component.
+    component: str = ""
 
     def lump_sum_for(self, code: str | None) -> Decimal | None:
         for catalogue_code, amount in self.lump_sums:
             if catalogue_code == code:
                 return amount
         return None
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A plan's benefit as one or more component schedules (DOMAIN.md §14).
+
+    A claim is assessed against every component its event triggers. At most one component of each
+    kind; a reimbursement component stands alone (its cap, deductible and the indemnity rule across
+    plans count the plan's whole payouts).
+    """
+
+    plan_code: str
+    components: tuple[Schedule, ...]
+
+    def __post_init__(self) -> None:
+        kinds = [component.kind for component in self.components]
+        if not kinds:
+            raise ValueError(f"plan {self.plan_code} has no component")
+        if len(set(kinds)) != len(kinds):
+            raise ValueError(f"plan {self.plan_code} has two components of one kind: {kinds}")
+        if REIMBURSEMENT in kinds and len(kinds) > 1:
+            raise ValueError(f"plan {self.plan_code}: a reimbursement component must be the only one")
 
 
 @dataclass(frozen=True)

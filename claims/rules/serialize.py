@@ -11,19 +11,23 @@ from typing import Any
 
 from .facts import ClaimFacts, CoverageFacts, History, Result
 from .money import to_cents
-from .schedule import Schedule
+from .schedule import Bundle, Schedule
 
-_RESULT_MONEY = ("payable", "eligible_expense", "accident_medical", "disability")
+_RESULT_MONEY = ("payable", "eligible_expense", "accident_medical", "disability", "property_loss")
 
 
 def dump_inputs(
-    schedule: Schedule,
+    schedule: Schedule | Bundle,
     coverage: CoverageFacts | None,
     history: History,
     claim: ClaimFacts,
 ) -> dict:
+    """A plan of one component is stored as its schedule (as before bundles); a bundle as ``bundle``."""
+    if isinstance(schedule, Bundle) and len(schedule.components) == 1:
+        schedule = schedule.components[0]
+    key = "bundle" if isinstance(schedule, Bundle) else "schedule"
     return {
-        "schedule": _dump(schedule),
+        key: _dump(schedule),
         "coverage": _dump(coverage),
         "history": _dump(history),
         "claim": _dump(claim),
@@ -32,10 +36,11 @@ def dump_inputs(
 
 def load_inputs(
     data: dict,
-) -> tuple[Schedule, CoverageFacts | None, History, ClaimFacts]:
+) -> tuple[Schedule | Bundle, CoverageFacts | None, History, ClaimFacts]:
+    """The inputs back; pass a Bundle to ``evaluate_bundle``, a Schedule to ``evaluate``."""
     coverage = data["coverage"]
     return (
-        _load(Schedule, data["schedule"]),
+        _load(Bundle, data["bundle"]) if "bundle" in data else _load(Schedule, data["schedule"]),
         None if coverage is None else _load(CoverageFacts, coverage),
         _load(History, data["history"]),
         _load(ClaimFacts, data["claim"]),

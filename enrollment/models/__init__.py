@@ -3,7 +3,8 @@
 - ``organisation``: districts, units, members
 - ``plans``: periods, plans with their benefit schedule, disease catalogues
 - ``applications``: applications, roster lines, coverages, and the files kept on an application
-- ``payments``: credits, refunds, the centre's account, bank statements and their lines
+- ``payments``: credits, refunds, the centre's account, bank statements and their lines, cash deposits
+- ``receipts``: receipts and the centre's numbering of them
 - ``registration``: a union registering itself, and its certificates
 - ``fields``: how an amount is stored (also used by ``claims``)
 
@@ -46,6 +47,8 @@ from enrollment.models.organisation import (
 )
 from enrollment.models.payments import (
     BankStatement,
+    CashDeposit,
+    CashDepositQuerySet,
     CentreAccount,
     LineStatus,
     Payment,
@@ -53,7 +56,25 @@ from enrollment.models.payments import (
     Refund,
     StatementLine,
 )
-from enrollment.models.plans import Catalogue, CatalogueItem, Period, Plan, PlanKind, PlanLumpSum, PlanTier
+from enrollment.models.plans import (
+    Catalogue,
+    CatalogueItem,
+    ComponentKind,
+    Period,
+    Plan,
+    PlanComponent,
+    PlanKind,
+    PlanLumpSum,
+    PlanTier,
+)
+from enrollment.models.receipts import (
+    Receipt,
+    ReceiptCounter,
+    ReceiptQuerySet,
+    ReceiptSeries,
+    ReceiptStatus,
+    receipt_token,
+)
 from enrollment.models.registration import (
     REGISTRATION_REVIEW,
     RegistrationDocument,
@@ -78,9 +99,12 @@ __all__ = [
     "ApplicationQuerySet",
     "ApplicationStatus",
     "BankStatement",
+    "CashDeposit",
+    "CashDepositQuerySet",
     "Catalogue",
     "CatalogueItem",
     "CentreAccount",
+    "ComponentKind",
     "Coverage",
     "CoverageQuerySet",
     "CoverageStatus",
@@ -96,9 +120,15 @@ __all__ = [
     "PaymentQuerySet",
     "Period",
     "Plan",
+    "PlanComponent",
     "PlanKind",
     "PlanLumpSum",
     "PlanTier",
+    "Receipt",
+    "ReceiptCounter",
+    "ReceiptQuerySet",
+    "ReceiptSeries",
+    "ReceiptStatus",
     "Refund",
     "RegistrationDocument",
     "RegistrationDocumentQuerySet",
@@ -116,6 +146,7 @@ __all__ = [
     "application_document_path",
     "invoice_figures",
     "money_field",
+    "receipt_token",
     "registration_document_path",
     "roster_upload_path",
 ]

@@ -334,6 +334,9 @@ class HistoryImport(models.Model):
 class ApplicationDocumentKind(models.TextChoices):
     INSURANCE_PROOF = "insurance_proof", "社会保险缴纳证明"
     TRANSFER_SLIP = "transfer_slip", "转账凭证"
+    # A unit without a corporate account deposits cash (DOMAIN.md §14): both come with its CashDeposit.
+    DEPOSIT_PROOF = "deposit_proof", "无对公账户存款证明（银行盖章）"
+    DEPOSIT_SLIP = "deposit_slip", "现金存款凭条"
 
 
 class ApplicationDocumentQuerySet(ScopedQuerySet):

@@ -158,3 +158,44 @@ class StatementLine(models.Model):
 
     def __str__(self):
         return f"{self.txn_no} {self.amount}"
+
+
+class CashDepositQuerySet(ScopedQuerySet):
+    unit_path = "application__unit"
+    district_path = "application__unit__district"
+
+    def open(self):
+        return self.filter(line__isnull=True)
+
+
+class CashDeposit(models.Model):
+    """Cash a unit without a corporate account paid in at the bank for one application (现金银行缴存,
+    DOMAIN.md §14): the stamped 无对公账户存款证明 and the deposit slip the clerk uploaded, who
+    deposited (the name the bank statement shows as payer) and how much. A statement line paid in a
+    person's name is matched only together with such a proof; ``line`` is that line once matched."""
+
+    application = models.ForeignKey(Application, verbose_name="团体申请", on_delete=models.PROTECT,
+                                    related_name="cash_deposits")  # fmt: skip
+    depositor_name = models.CharField("存款人姓名", max_length=30)
+    amount = models.DecimalField("存款金额", **MONEY)
+    deposited_on = models.DateField("存款日期")
+    proof = models.OneToOneField("enrollment.ApplicationDocument", verbose_name="存款证明", on_delete=models.PROTECT,
+                                 related_name="+")  # fmt: skip
+    slip = models.OneToOneField("enrollment.ApplicationDocument", verbose_name="存款凭条", on_delete=models.PROTECT,
+                                related_name="+")  # fmt: skip
+    line = models.OneToOneField(StatementLine, verbose_name="银行流水", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="cash_deposit")  # fmt: skip
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT,
+                                   related_name="+")  # fmt: skip
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = CashDepositQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "现金存款"
+        verbose_name_plural = "现金存款"
+        ordering = ["-deposited_on", "-pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="cash_deposit_amount_positive")]
+
+    def __str__(self):
+        return f"{self.application} 现金存款 {self.amount}（{self.depositor_name}）"

@@ -160,6 +160,17 @@ class Plan(models.Model):
         default=Decimal("0.80"),
         validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("1"))],
     )
+    work_injury_excluded = models.BooleanField(
+        "工伤不予给付", default=False, help_text="勾选后，申领标记为工伤的意外伤害不予给付（如北京非工伤意外伤害）。"
+    )
+    # A bundle (DOMAIN.md §14): the fields above are the plan's own benefit, its first component;
+    # PlanComponent rows add the others.
+    component_name = models.CharField(
+        "本项目给付名称",
+        max_length=30,
+        blank=True,
+        help_text="项目另有组成部分时，计算说明中对上面这部分给付的称呼，如：指定疾病。",
+    )
 
     objects = CityWideQuerySet.as_manager()
 
@@ -273,3 +284,102 @@ class PlanLumpSum(models.Model):
 
     def __str__(self):
         return f"{self.item.code} {self.amount_per_share}"
+
+
+class ComponentKind(models.TextChoices):
+    """The kinds a further component of a plan may have (the plan's own kind is its first one)."""
+
+    ACCIDENT = "ACCIDENT", "意外伤害"
+    DEATH = "DEATH", "身故（任何原因）"
+    PROPERTY_LOSS = "PROPERTY_LOSS", "家庭财产火灾损失"
+
+
+class PlanComponent(models.Model):
+    """A further part of a plan's benefit (DOMAIN.md §14): a claim is assessed against every part
+    its event triggers. Only the fields of its kind apply (``KIND_FIELDS``); the others keep their
+    defaults, which the admin's form enforces."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="components", verbose_name="保障项目")
+    kind = models.CharField("给付类型", max_length=20, choices=ComponentKind.choices)
+    name = models.CharField("名称", max_length=30, help_text="计算说明中每一行以此开头，如：意外伤害、身故、家财火灾")
+    waiting_days = models.PositiveSmallIntegerField(
+        "等待期（天）", default=0, help_text="身故：疾病身故的等待期；家财火灾：火灾的等待期；意外伤害不设。"
+    )
+    # ACCIDENT
+    death_per_share = money_field("意外身故/份（元）")
+    disability_per_share = money_field("意外伤残/份（元）")
+    accident_medical_cap_per_share = money_field("意外医疗限额/份（元）")
+    accident_medical_deductible = money_field("意外医疗免赔额（元）", default=Decimal("100.00"))
+    accident_medical_rate = models.DecimalField(
+        "意外医疗给付比例",
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.80"),
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("1"))],
+    )
+    work_injury_excluded = models.BooleanField("工伤不予给付", default=False)
+    # DEATH (from any cause)
+    death_any_cause_per_share = money_field("身故/份（元）")
+    condolence = money_field("慰问金（元）", help_text="疾病身故在等待期内时给付，每保障期一次。")
+    # PROPERTY_LOSS
+    property_deductible = money_field("每次火灾免赔额（元）", default=Decimal("200.00"))
+    property_rate = models.DecimalField(
+        "家财损失给付比例",
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.80"),
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("1"))],
+    )
+    property_cap_per_share = money_field("家财损失限额/份（元，每保障期）")
+
+    KIND_FIELDS = {
+        ComponentKind.ACCIDENT: (
+            "death_per_share",
+            "disability_per_share",
+            "accident_medical_cap_per_share",
+            "accident_medical_deductible",
+            "accident_medical_rate",
+            "work_injury_excluded",
+        ),
+        ComponentKind.DEATH: ("waiting_days", "death_any_cause_per_share", "condolence"),
+        ComponentKind.PROPERTY_LOSS: ("waiting_days", "property_deductible", "property_rate", "property_cap_per_share"),
+    }
+    # What a component of each kind must pay something by: (field, message).
+    KIND_REQUIRED = {
+        ComponentKind.ACCIDENT: (
+            ("death_per_share", "disability_per_share", "accident_medical_cap_per_share"),
+            "意外伤害组成部分至少须填写意外身故、意外伤残或意外医疗限额之一。",
+        ),
+        ComponentKind.DEATH: (("death_any_cause_per_share",), "身故组成部分须填写每份身故给付。"),
+        ComponentKind.PROPERTY_LOSS: (("property_cap_per_share",), "家财火灾组成部分须填写每份限额。"),
+    }
+
+    class Meta:
+        verbose_name = "给付组成部分"
+        verbose_name_plural = "其他给付组成部分"
+        ordering = ["plan", "id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "kind"], name="plan_component_kind_unique")]
+
+    def __str__(self):
+        return f"{self.plan.code} {self.name}"
+
+    @classmethod
+    def parameter_fields(cls) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(name for names in cls.KIND_FIELDS.values() for name in names))
+
+    def clean(self):
+        errors: dict[str, str] = {}
+        own = self.KIND_FIELDS.get(self.kind, ())
+        for name in self.parameter_fields():
+            if name in own:
+                continue
+            field = self._meta.get_field(name)
+            if getattr(self, name) != field.get_default():
+                errors[name] = (
+                    f"“{field.verbose_name}”不属于{self.get_kind_display()}，请恢复默认值（{field.get_default()}）。"
+                )
+        required = self.KIND_REQUIRED.get(self.kind)
+        if required and not any(getattr(self, name) for name in required[0]):
+            errors[required[0][0]] = required[1]
+        if errors:
+            raise ValidationError(errors)

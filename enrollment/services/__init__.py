@@ -7,7 +7,9 @@
 - ``members``: the payout account and the mobile number the unit's clerk records;
 - ``coverages``: when a coverage pays (waiting ends per share group) and the last day to claim;
 - ``payments``: bank statements matched to invoices, the manual queue, undo, refunds, and the
-  coverages that start once an approved invoice is paid.
+  coverages that start once an approved invoice is paid;
+- ``receipts``: the receipt issued when an invoice is paid in full, voided and reissued on a refund;
+- ``deposits``: cash a unit without a corporate account pays in at the bank, with its stamped proof.
 
 Every entry point takes keyword arguments with the ``actor`` (a registration's anonymous steps have
 none), runs in its own transaction (``transaction.atomic(durable=True)``: no caller wraps it in
@@ -32,17 +34,22 @@ from enrollment.services.applications import (
     roster_share_problem,
 )
 from enrollment.services.coverages import claim_deadline, share_groups, waiting_ends, waiting_words
+from enrollment.services.deposits import deposit_record
 from enrollment.services.members import member_set_bank_account, member_set_phone
 from enrollment.services.payments import (
     line_candidates,
+    line_deposits,
     line_match,
     line_not_ours,
     line_split,
+    open_deposits,
+    open_invoices,
     payment_undo,
     refund_record,
     statement_import,
 )
 from enrollment.services.periods import period_copy, period_copy_defaults
+from enrollment.services.receipts import receipt_issue_many, receipt_reissue, receipt_series
 from enrollment.services.registrations import (
     clerk_first_password_issue,
     registration_approve,
@@ -71,15 +78,22 @@ __all__ = [
     "claim_deadline",
     "clerk_first_password_issue",
     "declared_changes",
+    "deposit_record",
     "line_candidates",
+    "line_deposits",
     "line_match",
     "line_not_ours",
     "line_split",
     "member_set_bank_account",
     "member_set_phone",
+    "open_deposits",
+    "open_invoices",
     "payment_undo",
     "period_copy",
     "period_copy_defaults",
+    "receipt_issue_many",
+    "receipt_reissue",
+    "receipt_series",
     "refund_record",
     "registration_approve",
     "registration_conflicts",

@@ -238,8 +238,8 @@ def roster_share_problem(application: Application, lines: list[ShareLine] | None
     if not wrong:
         return None
     shown = sorted(wrong, key=lambda n: (lines[n].row, n))[:10]
-    keys = [lines[n].key for n in shown if lines[n].key]
-    names = dict(RosterLine.objects.filter(pk__in=keys).values_list("pk", "member__name"))
+    keys = [key for n in shown if (key := lines[n].key)]
+    names: dict[int | None, str] = dict(RosterLine.objects.filter(pk__in=keys).values_list("pk", "member__name"))
     listed = "；".join(
         f"序号 {lines[n].row} {lines[n].name or names.get(lines[n].key, '')}（{lines[n].shares} 份）："
         f"{wrong[n].rstrip('。')}"

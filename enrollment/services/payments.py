@@ -5,15 +5,17 @@ One entry point per use case, each one transaction with its audit rows. The page
 command line (``import_bank_statement``) and the tests call the same functions.
 """
 
+import copy
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from enrollment.models import (
@@ -21,6 +23,7 @@ from enrollment.models import (
     Application,
     ApplicationStatus,
     BankStatement,
+    CashDeposit,
     Coverage,
     CoverageStatus,
     LineStatus,
@@ -30,9 +33,11 @@ from enrollment.models import (
     StatementLine,
 )
 from enrollment.services.coverages import waiting_words
+from enrollment.services.receipts import receipt_issue_many, receipt_reissue
 from mutualaid import notices
 from mutualaid.audit import recorded_by_service
 from mutualaid.lib.money import format_yuan
+from mutualaid.lib.names import payer_is_person
 from mutualaid.lib.sheet_import import (
     CONTROL_CHARS,
     FULL_WIDTH,
@@ -77,7 +82,7 @@ class StatementRefused(UnreadableFile):
     """The file is refused and nothing was stored: ``errors`` (the import's row errors, as a roster's)
     when it was read but some rows are wrong (bad amounts, dates), otherwise it could not be used."""
 
-    def __init__(self, message: str, *, errors: list[RowError] = ()):
+    def __init__(self, message: str, *, errors: Sequence[RowError] = ()):
         super().__init__(message)
         self.errors = list(errors)
 
@@ -171,7 +176,7 @@ def read_statement(data: bytes, filename: str) -> tuple[list[Line], int, int]:
         raise StatementRefused(
             "前 10 行中找不到表头：对账单须有“交易日期”“交易流水号”“金额”（或“贷方金额”“收入金额”）三列。"
         )
-    rows, columns = sheet.rows, sheet.columns  # only the known columns from here on
+    rows, columns = sheet.rows, sheet.columns or {}  # only the known columns from here on
 
     def cell(raw, name):
         position = columns.get(name)
@@ -256,7 +261,7 @@ def statement_import_within(*, actor, data: bytes, filename: str, dry_run: bool 
         # waits for the first, then finds its lines stored and counts them as duplicates.
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended('enrollment.statement_import', 0))")
 
-    known = set()
+    known: set[str] = set()
     numbers = [line.txn_no for line in lines]
     for start in range(0, len(numbers), 5000):
         known.update(StatementLine.objects.filter(txn_no__in=numbers[start : start + 5000])
@@ -277,19 +282,23 @@ def statement_import_within(*, actor, data: bytes, filename: str, dry_run: bool 
         .filter(status__in=PAYABLE)
         .order_by("pk")
     }
-    by_name = defaultdict(list)
-    for invoice in invoices.values():
-        if invoice.application.status == ApplicationStatus.CENTRE_APPROVED:
-            by_name[normalise_name(invoice.application.unit.name)].append(invoice)
+    by_name: dict[str, list[_Invoice]] = defaultdict(list)
+    for open_invoice in invoices.values():
+        if open_invoice.application.status == ApplicationStatus.CENTRE_APPROVED:
+            by_name[normalise_name(open_invoice.application.unit.name)].append(open_invoice)
 
     statement = BankStatement.objects.create(filename=filename[:200], imported_by=actor if actor else None,
                                              lines_read=read, debits_skipped=debits,
                                              duplicates=len(result.duplicates))  # fmt: skip
     # Decide every line's invoice first (in file order, each invoice owing less after each line),
     # then write lines, credits and audit rows in three bulk statements.
-    decided = []
+    decided: list[tuple[Line, _Invoice | None]] = []
     for line in fresh:
-        invoice = None
+        invoice: _Invoice | None = None
+        if payer_is_person(line.payer_name):  # cash paid in by a person: only with its proof (§14)
+            result.unmatched.append(line.row)
+            decided.append((line, None))
+            continue
         for reference in _references(line.memo):  # (1) the payment reference in the memo
             invoice = invoices.get(reference)
             if invoice is not None:
@@ -313,7 +322,9 @@ def statement_import_within(*, actor, data: bytes, filename: str, dry_run: bool 
          for line, invoice in decided),
         batch_size=5000,
     )  # fmt: skip
-    payments, touched, audits = [], {}, []
+    payments: list[Payment] = []
+    touched: dict[int, Application] = {}
+    audits: list = []
     for record, (_, invoice) in zip(records, decided, strict=True):
         if invoice is None:
             continue
@@ -368,7 +379,7 @@ def _settle_many(actor, applications: list[Application]) -> None:
 
 def activate_ready(actor, applications: list[Application]) -> list[Application]:
     """Approved and fully paid → effective, with coverages from the day after (or the coverage
-    start), for any number of applications in a few set-based statements (a statement import may
+    start) and the receipt, for any number of applications in a few set-based statements (a statement import may
     complete thousands of invoices at once). The caller holds the transaction and the row locks."""
     ready = [a for a in applications
              if a.status == ApplicationStatus.CENTRE_APPROVED and a.amount_paid >= a.amount_due]  # fmt: skip
@@ -423,6 +434,7 @@ def activate_ready(actor, applications: list[Application]) -> list[Application]:
               "member__name", "plan__name", "plan__waiting_days", "plan__period__name")
     )  # fmt: skip
     notices.emit_many("coverage_effective", coverages, actor=actor, context=lambda c: {"waiting": waiting_words(c)})
+    receipt_issue_many(actor=actor, applications=ready)  # paid in full: its receipt, in this transaction
     return ready
 
 
@@ -466,15 +478,41 @@ def _credit(actor, line, application, amount: Decimal, how: str) -> Payment:
 
 @transaction.atomic(durable=True)
 @recorded_by_service
-def line_match(*, actor, line_id: int, application_id: int) -> Payment:
-    """Credit a waiting line, whole, to one invoice (never beyond what it owes)."""
+def line_match(*, actor, line_id: int, application_id: int, deposit_id: int | None = None) -> Payment:
+    """Credit a waiting line, whole, to one invoice (never beyond what it owes). A line paid in a
+    person's name is cash a unit deposited: it is credited only with that unit's deposit proof
+    (``deposit_id``, of the same amount), which it then closes."""
     require(actor, CITY_ROLES, message="只有市中心可以匹配到账。")
     line = _lock_line(line_id)
     application = _lock_invoice(application_id)
-    payment = _credit(actor, line, application, line.amount, "人工匹配")
+    how = "人工匹配"
+    if payer_is_person(line.payer_name) or deposit_id is not None:
+        deposit = _lock_deposit(line, application, deposit_id)
+        deposit.line = line
+        deposit.save(update_fields=["line"])
+        how = f"凭现金存款证明，存款人 {deposit.depositor_name}"
+    payment = _credit(actor, line, application, line.amount, how)
     line.status = StatementLine.workflow.target("payment", line.status)
     line.save(update_fields=["status"])
     return payment
+
+
+def _lock_deposit(line: StatementLine, application: Application, deposit_id: int | None) -> CashDeposit:
+    if deposit_id is None:
+        raise ValidationError(
+            f"付款人“{line.payer_name}”是个人：这是无对公账户单位的现金存款，须凭该单位上传的存款证明匹配。"
+            "单位尚未上传的，请等待上传后再匹配。"
+        )
+    deposit = CashDeposit.objects.select_for_update().filter(pk=deposit_id).first()
+    if deposit is None or deposit.application_id != application.pk:
+        raise ValidationError(f"这份存款证明不属于申请 {application.reference}。")
+    if deposit.line_id is not None:
+        raise ValidationError("这份存款证明已与另一笔流水匹配，请刷新页面。")
+    if deposit.amount != line.amount:
+        raise ValidationError(
+            f"存款证明金额 {format_yuan(deposit.amount)} 元与流水金额 {format_yuan(line.amount)} 元不符。"
+        )
+    return deposit
 
 
 @transaction.atomic(durable=True)
@@ -483,6 +521,8 @@ def line_split(*, actor, line_id: int, parts: list[tuple[int, Decimal]]) -> list
     """Spread one line over several invoices of the same unit; the parts add up to the line."""
     require(actor, CITY_ROLES, message="只有市中心可以匹配到账。")
     line = _lock_line(line_id)
+    if payer_is_person(line.payer_name):
+        raise ValidationError(f"付款人“{line.payer_name}”是个人：现金存款须凭存款证明整笔计入一个申请，不能拆分。")
     parts = [(pk, amount) for pk, amount in parts if amount]
     if len(parts) < 2:
         raise ValidationError("拆分至少要分到两个申请。")
@@ -560,24 +600,62 @@ def refund_record(*, actor, application_id: int, amount: Decimal, refunded_on: d
     audit(actor=actor, obj=application, action="refund",
           comment=f"退款 {format_yuan(amount)} 元（{refunded_on:%Y-%m-%d}，凭证 {refund.reference}）")  # fmt: skip
     _settle(actor, application)
+    # What the unit paid is now less: its receipt is voided and one issued for what remains.
+    receipt_reissue(actor=actor, application=application,
+                    reason=f"退款 {format_yuan(amount)} 元（凭证 {refund.reference}）")  # fmt: skip
     return refund
 
 
 # --- The manual queue -----------------------------------------------------------------------
 
 
-def line_candidates(line: StatementLine, limit: int = 5) -> list[dict]:
+def open_invoices() -> list[Application]:
+    """The invoices a transfer could still pay: centre-approved, something due (the queue reads
+    them once for all its lines)."""
+    return list(
+        Application.objects.filter(status=ApplicationStatus.CENTRE_APPROVED, amount_due__gt=0)
+        .select_related("unit", "plan__period")
+        .order_by("pk")
+    )
+
+
+def open_deposits() -> list[CashDeposit]:
+    """The deposit proofs still waiting for their cash line (the queue reads them once a page)."""
+    return list(CashDeposit.objects.open().filter(application__status__in=PAYABLE)
+                .select_related("application__unit", "proof", "slip").order_by("pk"))  # fmt: skip
+
+
+def line_deposits(
+    line: StatementLine, limit: int = 5, *, deposits: list[CashDeposit] | None = None
+) -> list[CashDeposit]:
+    """The open deposit proofs a line paid in a person's name may go with, best first: the same
+    amount, then the depositor's name as the statement writes it, then the nearest date.
+    ``deposits``: the open proofs read once for a page of lines (default: read them now)."""
+    payer = normalise_name(line.payer_name)
+    ranked = [copy.copy(deposit) for deposit in (open_deposits() if deposits is None else deposits)]
+    for deposit in ranked:  # what agrees with the line, for the queue to mark (each line its own copies)
+        setattr(deposit, "same_amount", deposit.amount == line.amount)  # noqa: B010
+        setattr(deposit, "same_name", bool(payer) and normalise_name(deposit.depositor_name) in payer)  # noqa: B010
+    ranked.sort(
+        key=lambda d: (
+            d.amount != line.amount,
+            not getattr(d, "same_name"),
+            abs((d.deposited_on - line.txn_date).days),
+            d.pk,
+        )
+    )  # noqa: B009
+    return ranked[:limit]
+
+
+def line_candidates(line: StatementLine, limit: int = 5, *, invoices: list[Application] | None = None) -> list[dict]:
     """Open invoices for a waiting line, best first, with the parts that agree marked: the amount
-    (equal to what is owed), the payer (the unit's name), the memo (names the reference or unit)."""
+    (equal to what is owed), the payer (the unit's name), the memo (names the reference or unit).
+    ``invoices``: the open invoices read once for a page of lines (default: read them now)."""
     memo = line.memo.translate(FULL_WIDTH).upper()
     payer = normalise_name(line.payer_name)
-    open_invoices = (
-        Application.objects.filter(status=ApplicationStatus.CENTRE_APPROVED)
-        .select_related("unit", "plan__period")
-        .filter(Q(amount_due__gt=0))
-    )
-    ranked = []
-    for application in open_invoices:
+    open_ones = open_invoices() if invoices is None else invoices
+    ranked: list[dict] = []
+    for application in open_ones:
         owed = application.balance
         if owed <= 0:
             continue

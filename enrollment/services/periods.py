@@ -9,7 +9,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from enrollment.models import Period, Plan, PlanLumpSum, PlanTier
+from enrollment.models import Period, Plan, PlanComponent, PlanLumpSum, PlanTier
 from mutualaid.lib.numerals import period_name
 from mutualaid.models import audit
 
@@ -73,12 +73,18 @@ def period_copy(
         # Another admin created the same number between the check and the insert.
         raise ValidationError({"number": f"第 {number} 期已存在，不能重复创建。"}) from exc
 
-    plans = list(Plan.objects.filter(period=source).prefetch_related("tiers", "lump_sums").order_by("priority", "code"))
+    plans = list(
+        Plan.objects.filter(period=source)
+        .prefetch_related("tiers", "lump_sums", "components")
+        .order_by("priority", "code")
+    )
     tiers: list[PlanTier] = []
     lump_sums: list[PlanLumpSum] = []
+    components: list[PlanComponent] = []
     for plan in plans:
         old_tiers = list(plan.tiers.all())
         old_lump_sums = list(plan.lump_sums.all())
+        old_components = list(plan.components.all())
         plan.pk = None
         plan._state.adding = True
         plan.period = new_period
@@ -88,8 +94,14 @@ def period_copy(
         lump_sums += [
             PlanLumpSum(plan=plan, item_id=ls.item_id, amount_per_share=ls.amount_per_share) for ls in old_lump_sums
         ]
+        for component in old_components:
+            component.pk = None
+            component._state.adding = True
+            component.plan = plan
+            components.append(component)
     PlanTier.objects.bulk_create(tiers)
     PlanLumpSum.objects.bulk_create(lump_sums)
+    PlanComponent.objects.bulk_create(components)
 
     codes = [plan.code for plan in plans]
     audit(
@@ -102,6 +114,7 @@ def period_copy(
             "plans": codes,
             "tiers": len(tiers),
             "lump_sums": len(lump_sums),
+            "components": len(components),
         },
     )
     return new_period

@@ -91,7 +91,9 @@ def _store(registration, checked: list[dict]) -> None:
 
 
 def _same_uscc(registration: UnitRegistration) -> list[Unit]:
-    units = Unit.objects.filter(uscc=registration.uscc).exclude(pk=registration.unit_id)
+    units = Unit.objects.filter(uscc=registration.uscc)
+    if registration.unit_id is not None:
+        units = units.exclude(pk=registration.unit_id)
     return list(units.select_related("district").order_by("code"))
 
 
@@ -100,7 +102,9 @@ def registration_same_name_units(registration: UnitRegistration) -> list[Unit]:
     the way a payer's name is matched to a unit (``payments.normalise_name``), so two of them would
     make a transfer from either ambiguous."""
     key = normalise_name(registration.name)
-    others = Unit.objects.exclude(pk=registration.unit_id).exclude(uscc=registration.uscc)
+    others = Unit.objects.exclude(uscc=registration.uscc)
+    if registration.unit_id is not None:
+        others = others.exclude(pk=registration.unit_id)
     return [unit for unit in others.select_related("district").order_by("code") if normalise_name(unit.name) == key]
 
 

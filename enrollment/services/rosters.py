@@ -38,7 +38,7 @@ class RosterResult:
     rows: int = 0
     valid: int = 0
     created: int = 0
-    application: object = None
+    application: Application | None = None
     errors: list[RowError] = field(default_factory=list)
     lines: list[RosterRow] = field(default_factory=list)
     timings: dict = field(default_factory=dict)

@@ -102,3 +102,22 @@ def test_quantize_yuan(amount: str, expected: str) -> None:
 )
 def test_format_yuan(amount: Decimal | int, formatted: str) -> None:
     assert format_yuan(amount) == formatted
+
+
+@pytest.mark.parametrize(
+    ("amount", "capitals"),
+    [
+        # what receipts print (DOMAIN.md §14): whole yuan end in 整; 角 without 分 ends in 角 (no 整);
+        # 0 角 before a 分 is written 零; a zero run inside the yuan is one 零.
+        ("1200.00", "壹仟贰佰元整"),
+        ("1200.50", "壹仟贰佰元伍角"),
+        ("1200.05", "壹仟贰佰元零伍分"),
+        ("1200.55", "壹仟贰佰元伍角伍分"),
+        ("1020.00", "壹仟零贰拾元整"),
+        ("10020.30", "壹万零贰拾元叁角"),
+        ("300.00", "叁佰元整"),
+        ("62.00", "陆拾贰元整"),
+    ],
+)
+def test_amounts_on_receipts_in_capitals(amount: str, capitals: str) -> None:
+    assert amount_in_capitals(Decimal(amount)) == capitals

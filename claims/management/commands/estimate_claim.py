@@ -3,7 +3,10 @@
     python manage.py estimate_claim --json claim.json
     echo '{"id_number": "...", ...}' | python manage.py estimate_claim --json -
 
-Prints the engine's result as one JSON object. Bad input is a CommandError
+Prints the engine's result as one JSON object: ``payable``, ``decision``, ``reasons`` and ``lines``
+(each line of a plan of several components starts with its component's name, ``【意外伤害】…``).
+A fire: ``"kind": "property_loss"`` with ``"event_date"`` and ``"loss_amount"``; any accident may
+carry ``"work_injury": true``. Bad input is a CommandError
 (exit code 2) with a message in Chinese on stderr.
 """
 
@@ -18,14 +21,14 @@ from django.utils import timezone
 
 from claims import engine
 from claims.models import Cause, Claim, ClaimKind
-from claims.rules import History, evaluate
+from claims.rules import History, evaluate_bundle
 from claims.rules.serialize import dump_result
 from enrollment.models import Coverage, CoverageStatus, Member, Period, Plan
 from mutualaid.lib.idcard import normalize_id
 
 REQUIRED = ("id_number", "period", "plan", "kind")
 DATE_FIELDS = ("admitted", "discharged", "event_date", "submitted")
-MONEY_FIELDS = ("total_cost", "basic_insurance_paid", "other_paid", "excluded_self_pay")
+MONEY_FIELDS = ("total_cost", "basic_insurance_paid", "other_paid", "excluded_self_pay", "loss_amount")
 FIELD_LABELS = {
     "id_number": "身份证号码",
     "period": "期数",
@@ -42,6 +45,8 @@ FIELD_LABELS = {
     "event_date": "确诊/事故/身故日期",
     "disability_grade": "伤残等级",
     "submitted": "申领日期",
+    "loss_amount": "财产损失核定金额",
+    "work_injury": "工伤",
 }
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal(10) ** 12  # what DecimalField(max_digits=14, decimal_places=2) can hold
@@ -93,6 +98,14 @@ def parse_grade(raw) -> int | None:
         raw = int(raw.strip())
     if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 10:
         raise fail(f"{_label('disability_grade')}应为 1 到 10 的整数，收到：{raw!r}")
+    return raw
+
+
+def parse_flag(field: str, raw) -> bool:
+    if raw is None:
+        return False
+    if not isinstance(raw, bool):
+        raise fail(f"{_label(field)}应为 true 或 false，收到：{raw!r}")
     return raw
 
 
@@ -183,6 +196,7 @@ class Command(BaseCommand):
             event_date=parse_date("event_date", data.get("event_date")),
             diagnosis=parse_text("diagnosis", data.get("diagnosis")).upper(),
             disability_grade=parse_grade(data.get("disability_grade")),
+            work_injury=parse_flag("work_injury", data.get("work_injury")),
             # The engine reads the submission date from submitted_at, in local time.
             submitted_at=timezone.make_aware(datetime.combine(submitted, time(12))),
             **{field: parse_money(field, data.get(field)) for field in MONEY_FIELDS},
@@ -195,7 +209,7 @@ class Command(BaseCommand):
         if coverage is None:
             # The engine answers not_covered; there is no history to gather.
             facts = engine.claim_facts(claim, submitted=submitted)
-            return evaluate(engine.schedule_for(plan), None, History(), facts)
+            return evaluate_bundle(engine.bundle_for(plan), None, History(), facts)
         claim.coverage = coverage
         claim.unit = coverage.unit
         result, _inputs = engine.estimate(claim)

@@ -111,6 +111,11 @@ class Command(BaseCommand):
             defaults={"account_name": "威海市职工互助保障服务中心", "bank": "中国工商银行威海分行营业部",
                       "number": "1614 0200 0920 0088 888"},
         )  # fmt: skip
+        from enrollment.models import ReceiptSeries
+
+        ReceiptSeries.objects.get_or_create(
+            active=True, defaults={"prefix": "WH", "issuer_name": "威海市职工互助保障服务中心"}
+        )
         for code, name, uscc, district, staff in demo.UNITS:
             Unit.objects.get_or_create(
                 code=code,

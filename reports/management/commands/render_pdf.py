@@ -1,9 +1,11 @@
 """Render one printed form to a file, as the pages do.
 
-    python manage.py render_pdf {application|roster|review-sheet|confirmation|payout-notice} REFERENCE -o FILE
+    python manage.py render_pdf {application|roster|review-sheet|confirmation|payout-notice|receipt|deposit-proof}
+        REFERENCE -o FILE
 
-REFERENCE: the application reference (application, roster, confirmation), the claim reference
-(review-sheet) or the batch number (payout-notice). The operator sees full ID numbers.
+REFERENCE: the application reference (application, roster, confirmation, deposit-proof), the claim
+reference (review-sheet), the batch number (payout-notice) or the receipt number (receipt, whose QR
+code points at ``DJANGO_SITE_URL``). The operator sees full ID numbers.
 """
 
 from pathlib import Path
@@ -15,7 +17,7 @@ from reports import printing
 
 
 class Command(BaseCommand):
-    help = "把一份表单（团体申请表、人员手册、审核表、确认书、支付通知）生成为 PDF 文件。"
+    help = "把一份表单（团体申请表、人员手册、审核表、确认书、支付通知、收据、无对公账户存款证明）生成为 PDF 文件。"
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=printing.KINDS)
@@ -37,6 +39,13 @@ class Command(BaseCommand):
                 if batch is None:
                     raise CommandError(f"没有批次号为 {reference} 的支付批次。", returncode=2)
                 data, _ = printing.payout_notice_pdf(batch)
+            elif kind == "receipt":
+                from enrollment.models import Receipt
+
+                receipt = Receipt.objects.select_related("application__unit").filter(number=reference).first()
+                if receipt is None:
+                    raise CommandError(f"没有编号为 {reference} 的收据。", returncode=2)
+                data, _ = printing.receipt_pdf(receipt, check_url=printing.receipt_check_url(receipt))
             else:
                 application = Application.objects.select_related("unit", "plan__period").filter(
                     reference=reference).first()  # fmt: skip
@@ -46,6 +55,7 @@ class Command(BaseCommand):
                     "application": lambda: printing.application_pdf(application),
                     "roster": lambda: printing.roster_pdf(application, full_id=True),
                     "confirmation": lambda: printing.confirmation_pdf(application, full_id=True),
+                    "deposit-proof": lambda: printing.deposit_proof_pdf(application),
                 }[kind]()
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages), returncode=2) from exc

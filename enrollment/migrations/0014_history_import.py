@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrollment', '0011_member_notices_opt_out'),
+        ('enrollment', '0013_receipts_cash_deposits'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0005_member_claims'),
-        ('enrollment', '0012_history_import'),
+        ('claims', '0006_property_loss_and_work_injury'),
+        ('enrollment', '0014_history_import'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
