@@ -299,7 +299,8 @@ class Copier:
     """Rows into a temporary table, one COPY per chunk (a few MB of text at most in memory)."""
 
     def __init__(self, cursor, table: str, columns: tuple[str, ...]):
-        self.cursor, self.lines = cursor, []
+        self.cursor = cursor
+        self.lines: list[str] = []
         self.statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
 
     def add(self, values) -> None:
