@@ -58,9 +58,9 @@ def _page(request, member, *, full_id: str = "", bank_form=None, phone_form=None
         "bank_form": bank_form,
         "phone_form": phone_form,
         "coverages": Coverage.objects.visible_to(request.user).filter(member=member)
-        .select_related("plan__period", "unit").order_by("-effective_from"),
+        .select_related("plan__period", "unit", "imported_from").order_by("-effective_from"),
         "claims": Claim.objects.visible_to(request.user).filter(member=member)
-        .select_related("plan__period").order_by("-created_at"),
+        .select_related("plan__period", "imported_from").order_by("-created_at"),
         "history": AuditLog.objects.for_object(member).order_by("-at", "-pk")[:30] if is_city(request.user) else (),
     }, status=status)  # fmt: skip
 

@@ -206,6 +206,15 @@ class Claim(models.Model):
         "PayoutBatch", verbose_name="支付批次", null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
     )
     last_comment = models.TextField("最近意见", blank=True)
+    # A claim paid before going live, imported from the centre's sheet (file and Excel row): it counts
+    # in the member's history like any paid claim, and nothing here changes it. ``import_key`` is
+    # period|plan|ID number|kind|event date, what makes a second import of the same row change nothing.
+    imported_from = models.ForeignKey(
+        "enrollment.HistoryImport", verbose_name="导入来源", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    source_row = models.PositiveIntegerField("导入行号", null=True, blank=True)
+    import_key = models.CharField("导入键", max_length=80, blank=True, default="", db_default="")
 
     objects = ClaimQuerySet.as_manager()
 
@@ -230,6 +239,7 @@ class Claim(models.Model):
                 condition=Q(disability_grade__isnull=True) | Q(disability_grade__gte=1, disability_grade__lte=10),
                 name="claim_disability_grade_range",
             ),
+            models.UniqueConstraint(fields=["import_key"], condition=~Q(import_key=""), name="claim_import_key_unique"),
         ]
         indexes = [models.Index(fields=["member", "status"]), models.Index(fields=["coverage", "status"])]
 
@@ -239,6 +249,15 @@ class Claim(models.Model):
     @staticmethod
     def make_reference(plan: Plan, unit: Unit, seq: int) -> str:
         return f"{plan.period.number}-{plan.code}-{unit.code}-C{seq}"
+
+    @property
+    def is_imported(self) -> bool:
+        return self.imported_from_id is not None
+
+    @property
+    def imported_where(self) -> str:
+        """由历史数据导入（文件名 第 N 行）, or "" for a claim entered here."""
+        return self.imported_from.where(self.source_row) if self.imported_from_id else ""
 
     @property
     def amount_for_review(self) -> Decimal | None:

@@ -87,15 +87,24 @@ def may_edit(role, claim: Claim) -> bool:
     )
 
 
+# A claim paid before going live (``claims.history``) is a record of what was paid, not a case to work.
+IMPORTED_CLAIM = "这笔理赔由历史数据导入（上线前已给付），不能在系统中修改或办理。"
+
+
 def _lock(claim: Claim) -> Claim:
-    return (
+    locked = (
         Claim.objects.select_for_update(of=("self",))
         .select_related("plan__period", "coverage__plan", "unit", "member")
         .get(pk=claim.pk)
     )
+    if locked.imported_from_id:
+        raise PermissionDenied(IMPORTED_CLAIM)
+    return locked
 
 
 def _transition(actor, claim: Claim, action: str, comment: str = "", data=None) -> None:
+    if claim.imported_from_id:
+        raise PermissionDenied(IMPORTED_CLAIM)
     transition(actor=actor, obj=claim, action=action, comment=comment, data=data)
     claim.queue_since = timezone.now()
     claim.last_comment = comment or claim.last_comment

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claims import views
+from claims import history_views, views
 
 app_name = "claims"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
     path("batches/<str:reference>/export/", views.batch_export, name="batch_export"),
     path("batches/<str:reference>/pay/", views.batch_pay, name="batch_pay"),
     path("batches/<str:reference>/bounce/", views.batch_bounce, name="batch_bounce"),
+    path("history/", history_views.history_page, name="history"),
+    path("history/confirm/", history_views.history_confirm, name="history_confirm"),
+    path("history/totals.xlsx", history_views.history_totals, name="history_totals"),
     path("<str:reference>/", views.claim_detail, name="detail"),
     path("<str:reference>/edit/", views.claim_edit, name="edit"),
     path("<str:reference>/documents/", views.claim_upload, name="upload"),

@@ -696,6 +696,12 @@ class ApplicationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # An application the history import made is a record of the past: nothing in it is edited here.
+        if obj is not None and obj.imported_from_id:
+            return False
+        return super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None):
         return False
 

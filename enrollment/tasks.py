@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from procrastinate.contrib.django import app
 
 from enrollment.roster import pending
+from enrollment.services.history import HISTORY_UPLOADS
 from enrollment.services.payments import STATEMENT_PREVIEWS
 from mutualaid.importing import ADMIN_IMPORTS
 from mutualaid.jobs import job_handler, job_start
@@ -74,6 +75,7 @@ def cleanup_kept_uploads(*, keep: timedelta = pending.KEEP, now=None) -> dict:
     deleted = pending.cleanup(keep=keep, now=now)
     deleted["statements"] = len(STATEMENT_PREVIEWS.sweep(older_than=keep, now=now))
     deleted["admin_imports"] = len(ADMIN_IMPORTS.sweep(older_than=keep, now=now))
+    deleted["history_imports"] = len(HISTORY_UPLOADS.sweep(older_than=keep, now=now))
     return deleted
 
 

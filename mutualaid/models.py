@@ -69,6 +69,7 @@ class AuditAction(models.TextChoices):
     MEMBER_LOGOUT = "member_logout", "职工本人退出登录"
     MEMBER_FILE = "member_file", "职工本人提交"
     RETURN_TO_MEMBER = "return_to_member", "退回职工本人"
+    HISTORY_IMPORT = "history_import", "导入历史数据"
 
 
 # The old name, kept for callers: action -> Chinese label.

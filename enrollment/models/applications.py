@@ -122,6 +122,11 @@ class Application(models.Model):
     centre_approved_at = models.DateTimeField("中心审核时间", null=True, blank=True)
     effective_on = models.DateField("生效日期", null=True, blank=True)
     last_comment = models.TextField("最近意见", blank=True)
+    # An application the history import made for a past period's coverages of one unit and plan
+    # (DOMAIN.md §4): effective, never reviewed here, its invoice what the centre's sheet says was paid.
+    imported_from = models.ForeignKey(
+        "HistoryImport", verbose_name="导入来源", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = ApplicationQuerySet.as_manager()
 
@@ -250,6 +255,11 @@ class Coverage(models.Model):
     effective_from = models.DateField("生效日期")
     effective_to = models.DateField("终止日期")
     status = models.CharField("状态", max_length=10, choices=CoverageStatus.choices, default=CoverageStatus.ACTIVE)
+    # Imported from the centre's legacy sheets (the file and its Excel row), not entered here.
+    imported_from = models.ForeignKey(
+        "HistoryImport", verbose_name="导入来源", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source_row = models.PositiveIntegerField("导入行号", null=True, blank=True)
 
     objects = CoverageQuerySet.as_manager()
 
@@ -276,6 +286,49 @@ class Coverage(models.Model):
     @property
     def is_renewal(self) -> bool:
         return self.renewed_shares > 0
+
+    @property
+    def is_imported(self) -> bool:
+        return self.imported_from_id is not None
+
+    @property
+    def imported_where(self) -> str:
+        """由历史数据导入（文件名 第 N 行）, or "" for a coverage entered here."""
+        return self.imported_from.where(self.source_row) if self.imported_from_id else ""
+
+
+class HistoryKind(models.TextChoices):
+    COVERAGES = "coverages", "历史参保记录"
+    CLAIMS = "claims", "历史理赔记录"
+
+
+class HistoryImport(models.Model):
+    """One file of the centre's past (coverages or paid claims) imported at going live: the records
+    it wrote point here with their row, so every page can say where they came from."""
+
+    kind = models.CharField("文件类型", max_length=10, choices=HistoryKind.choices)
+    file_name = models.CharField("文件名", max_length=200)
+    sha256 = models.CharField("文件摘要", max_length=64)
+    rows = models.PositiveIntegerField("数据行数", default=0)
+    created = models.PositiveIntegerField("新增记录", default=0)
+    unchanged = models.PositiveIntegerField("已有记录", default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="导入人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    imported_at = models.DateTimeField("导入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "历史数据导入"
+        verbose_name_plural = "历史数据导入"
+        ordering = ["-imported_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.file_name}"
+
+    def where(self, row: int | None) -> str:
+        """What a page shows of an imported record: 由历史数据导入（文件名 第 N 行）."""
+        return f"由历史数据导入（{self.file_name} 第 {row} 行）" if row else f"由历史数据导入（{self.file_name}）"
 
 
 class ApplicationDocumentKind(models.TextChoices):

@@ -107,6 +107,9 @@ class Member(models.Model):
     occupation = models.CharField("职业", max_length=30, blank=True)
     bank_name = models.CharField("开户行", max_length=60, blank=True)
     bank_account = models.CharField("银行卡号", max_length=40, blank=True)
+    # A first-generation 15-digit number the centre's old sheets held, converted to this record's
+    # 18 digits by the history import (GB 11643: 19 before the birth year, the check digit computed).
+    old_id_number = models.CharField("原15位身份证号码", max_length=15, blank=True, default="", db_default="")
     notices_opted_out = models.BooleanField(
         "不接收通知短信", default=False, db_default=False,
         help_text="会员本人可以退订申领进度、保障生效等通知短信；验证码照常发送。",

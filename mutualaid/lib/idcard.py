@@ -33,6 +33,7 @@ __all__ = [
     "mask_id",
     "mask_ids_in",
     "normalize_id",
+    "upgrade_15",
     "validate_id",
 ]
 
@@ -112,6 +113,16 @@ def check_digit(first17: str) -> str:
         raise ValueError(f"expected 17 ASCII digits, got {first17!r}")
     total = sum(map(operator.mul, map(int, first17), _WEIGHTS))  # hot: once per roster row
     return _CHECK_CHARS[total % 11]
+
+
+def upgrade_15(number: str) -> str | None:
+    """A first-generation 15-digit number (issued before 1999: area, YYMMDD, sequence) as the
+    18-digit number it became: "19" before the birth year, then the check digit. None unless
+    ``number`` is 15 ASCII digits."""
+    if len(number) != 15 or not number.isascii() or not number.isdigit():
+        return None
+    first17 = number[:6] + "19" + number[6:]
+    return first17 + check_digit(first17)
 
 
 def _looks_like_excel_number(s: str) -> bool:

@@ -459,3 +459,59 @@ def read_table(data: bytes, filename: str) -> list[list]:
         return _read_workbook(data)
     except SheetRefused as exc:
         raise _named(exc, filename) from exc
+
+
+# --- streaming: files too long to hold as Python rows (the history import's millions) ---------
+
+
+def iter_table(path, filename: str, *, chunk: int = CHUNK):
+    """The rows of a file one at a time, never the whole sheet as Python lists: a .csv (UTF-8 or
+    GBK) of any length is read as it streams from disk; a workbook goes through the same checks as
+    ``read_table`` (so at most ``MAX_ROWS`` rows) and calamine hands its rows over one by one."""
+    name = filename.lower()
+    if name.endswith(".csv"):
+        return _iter_csv(path, chunk)
+    with open(path, "rb") as handle:
+        data = handle.read()
+    check_file(data, filename)
+    from python_calamine import CalamineWorkbook
+
+    try:
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+    except Exception as exc:  # calamine raises its own error types for damaged files
+        raise _named(SheetRefused(DAMAGED), filename) from exc
+    return sheet.iter_rows()
+
+
+def _iter_csv(path, chunk: int):
+    with open(path, "rb") as binary:
+        head = binary.read(chunk)
+    encoding = "utf-8-sig"
+    try:
+        head.decode("utf-8-sig") if len(head) < chunk else _decode_prefix(head)
+    except UnicodeDecodeError:
+        encoding = "gb18030"
+    handle = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed when the rows end
+    reader = csv.reader(handle)
+    try:
+        for row in reader:
+            if len(row) > MAX_COLUMNS:
+                while row and row[-1] == "":
+                    row.pop()
+                _check(0, len(row))
+            yield row
+    except csv.Error as exc:
+        raise SheetRefused(
+            f"CSV 文件第 {reader.line_num:,} 行无法读取（单元格过长或引号不配对）。请检查该行，或另存为 .xlsx 后再上传。"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise SheetRefused("无法识别 CSV 文件的编码：请另存为 UTF-8 或 GBK 编码的 CSV，或直接上传 .xlsx。") from exc
+    finally:
+        handle.close()
+
+
+def _decode_prefix(head: bytes) -> str:
+    """The first bytes of a longer file as UTF-8, forgiving only a character cut at the end."""
+    import codecs
+
+    return codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)

@@ -22,5 +22,6 @@ class Command(BaseCommand):
         deleted = cleanup_kept_uploads(keep=timedelta(days=days))
         self.stdout.write(
             f"已删除待处理的人员手册 {deleted['uploads']} 份，无人引用的文件 {deleted['files']} 个；"
-            f"过期的对账单预览 {deleted['statements']} 个，后台导入的暂存文件 {deleted['admin_imports']} 个。"
+            f"过期的对账单预览 {deleted['statements']} 个，后台导入的暂存文件 {deleted['admin_imports']} 个，"
+            f"历史数据导入的暂存文件 {deleted['history_imports']} 个。"
         )
