@@ -1,4 +1,4 @@
-"""Who takes part: districts (办事处), units (基层工会) and their members, one row per person."""
+"""Who takes part: prefectures (市州) over districts (办事处), units (基层工会) and their members, one row per person."""
 
 from datetime import date
 
@@ -9,13 +9,48 @@ from django.db.models import Q
 from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.idcard import IdNumberError, mask_id, validate_id
 from mutualaid.lib.uscc import UsccError, validate_uscc
-from mutualaid.roles import Role, role_of, unit_of
+from mutualaid.roles import Role, district_of, role_of, unit_of
 from mutualaid.scoping import ScopedQuerySet
 
 
 class Sex(models.TextChoices):
     MALE = "M", "男"
     FEMALE = "F", "女"
+
+
+class PrefectureQuerySet(ScopedQuerySet):
+    """A prefecture office sees itself; a district office and a clerk the prefecture above them."""
+
+    unit_path = None  # see visible_to
+    district_path = None
+    prefecture_path = ""
+
+    def visible_to(self, user):
+        role = role_of(user)
+        if role == Role.CLERK:
+            unit = unit_of(user)
+            return self.filter(districts__units=unit) if unit else self.none()
+        if role == Role.DISTRICT:
+            district = district_of(user)
+            return self.filter(districts=district) if district else self.none()
+        return super().visible_to(user)
+
+
+class Prefecture(models.Model):
+    """A prefecture office (市州) over some district offices (DOMAIN.md §15): it oversees, it never acts."""
+
+    code = models.CharField("编码", max_length=10, unique=True)
+    name = models.CharField("名称", max_length=50)
+
+    objects = PrefectureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "市州"
+        verbose_name_plural = "市州"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
 
 
 class DistrictQuerySet(ScopedQuerySet):
@@ -32,6 +67,10 @@ class DistrictQuerySet(ScopedQuerySet):
 class District(models.Model):
     code = models.CharField("编码", max_length=10, unique=True)
     name = models.CharField("名称", max_length=50)
+    prefecture = models.ForeignKey(
+        Prefecture, verbose_name="所属市州", null=True, blank=True, on_delete=models.PROTECT, related_name="districts",
+        help_text="省级统筹时，办事处（区县）所属的市州；市级统筹不填。",
+    )  # fmt: skip
 
     objects = DistrictQuerySet.as_manager()
 
