@@ -7,9 +7,10 @@ prefecture office its own districts.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 
 from claims.models import Claim, ClaimStatus
 from enrollment.models import Application, ApplicationStatus, Coverage, District, Plan
@@ -100,7 +101,7 @@ def _offices(user, per_district: dict[int, dict]) -> list[OfficeRow]:
     for d in sorted(districts, key=lambda d: (d.prefecture is None, d.prefecture.code if d.prefecture else "", d.code)):
         office = OfficeRow(d.prefecture.name if d.prefecture else NO_PREFECTURE, d.name, **per_district[d.pk])
         groups.setdefault((d.prefecture_id,), []).append(office)
-    if all(key == (None,) for key in groups):
+    if len(per_district) == 1 or all(key == (None,) for key in groups):  # one office, or none in a tree
         return [office for offices in groups.values() for office in offices]
     result = []
     for offices in groups.values():
@@ -165,31 +166,37 @@ def compute(user, *, period=None, plan=None, district=None, prefecture=None) -> 
     claims = _filter(
         Claim.objects.visible_to(user).exclude(status__in=[ClaimStatus.DRAFT, *ClaimStatus.FROM_MEMBER]), **where
     )
-    for item in claims.values("plan").annotate(
+    # By plan and district at once; the mean wait is kept as a sum and a count so that plan rows, office
+    # rows and the total add up exactly.
+    timed_paid = Q(status=ClaimStatus.PAID, paid_at__isnull=False)
+    waits: dict[int, list] = {}
+    for item in claims.values("plan", "unit__district").annotate(
         filed=Count("*"),
         paid_count=Count("pk", filter=Q(status=ClaimStatus.PAID)),
         paid=Sum("approved_amount", filter=Q(status=ClaimStatus.PAID)),
-        waited=Avg(waited, filter=Q(status=ClaimStatus.PAID, paid_at__isnull=False)),
+        waited=Sum(waited, filter=timed_paid),
+        timed=Count("pk", filter=timed_paid),
     ):
-        r = row(item["plan"])
-        r.claims_filed, r.claims_paid, r.paid = item["filed"], item["paid_count"], item["paid"] or ZERO
-        r.days_to_pay = item["waited"].total_seconds() / 86400 if item["waited"] else None
-    for item in claims.values("unit__district").annotate(
-        filed=Count("*"),
-        paid_count=Count("pk", filter=Q(status=ClaimStatus.PAID)),
-        paid=Sum("approved_amount", filter=Q(status=ClaimStatus.PAID)),
-    ):
-        figures = office(item["unit__district"])
+        r, figures = row(item["plan"]), office(item["unit__district"])
+        r.claims_filed += item["filed"]
+        r.claims_paid += item["paid_count"]
+        r.paid += item["paid"] or ZERO
         add(figures, "claims_filed", item["filed"])
         add(figures, "claims_paid", item["paid_count"])
         add(figures, "paid", item["paid"] or ZERO)
+        if item["timed"]:
+            wait = waits.setdefault(item["plan"], [timedelta(0), 0])
+            wait[0] += item["waited"]
+            wait[1] += item["timed"]
+    for plan_id, (total, count) in waits.items():
+        rows[plan_id].days_to_pay = total.total_seconds() / 86400 / count
     ordered = sorted(rows.values(), key=lambda r: (-r.period, r.plan))
     totals = Row(0, "", "合计")
     for r in ordered:
         for name in ("units", "enrolled", "due", "collected", "subsidies", "claims_filed", "claims_paid", "paid"):
             setattr(totals, name, getattr(totals, name) + getattr(r, name))
-    paid_claims = claims.filter(status=ClaimStatus.PAID, paid_at__isnull=False).aggregate(w=Avg(waited))["w"]
-    totals.days_to_pay = paid_claims.total_seconds() / 86400 if paid_claims else None
+    timed = sum(count for _, count in waits.values())
+    totals.days_to_pay = sum(total.total_seconds() for total, _ in waits.values()) / 86400 / timed if timed else None
     top = (claims.exclude(diagnosis_text="").values("diagnosis_text").annotate(n=Count("pk"))
            .order_by("-n", "diagnosis_text")[:10])  # fmt: skip
     return Statistics(ordered, totals, [(item["diagnosis_text"], item["n"]) for item in top],
