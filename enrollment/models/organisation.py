@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -110,6 +111,11 @@ class Unit(models.Model):
         verbose_name = "单位"
         verbose_name_plural = "单位"
         ordering = ["code"]
+        # Found by part of its code or name (mutualaid.search): trigram indexes serve LIKE '%…%'.
+        indexes = [
+            GinIndex(fields=["code"], opclasses=["gin_trgm_ops"], name="unit_code_trgm"),
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="unit_name_trgm"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["uscc"], condition=~Q(uscc=""), name="unit_uscc_unique"),
         ]
@@ -157,6 +163,8 @@ class Member(models.Model):
         verbose_name = "会员"
         verbose_name_plural = "会员"
         ordering = ["id_number"]
+        # The last digits of an ID number (LIKE '%0137'); the whole number has its unique index.
+        indexes = [GinIndex(fields=["id_number"], opclasses=["gin_trgm_ops"], name="member_id_number_trgm")]
 
     def __str__(self):
         return f"{self.name}（{self.masked_id}）"
