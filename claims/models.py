@@ -2,6 +2,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 
@@ -241,7 +242,12 @@ class Claim(models.Model):
             ),
             models.UniqueConstraint(fields=["import_key"], condition=~Q(import_key=""), name="claim_import_key_unique"),
         ]
-        indexes = [models.Index(fields=["member", "status"]), models.Index(fields=["coverage", "status"])]
+        indexes = [
+            models.Index(fields=["member", "status"]),
+            models.Index(fields=["coverage", "status"]),
+            # Found by part of its reference (mutualaid.search).
+            GinIndex(fields=["reference"], opclasses=["gin_trgm_ops"], name="claim_reference_trgm"),
+        ]
 
     def __str__(self):
         return self.reference

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +24,7 @@ from claims.forms import (
 from claims.models import QUEUE_WORKING_DAYS_LIMIT, Claim, ClaimStatus, PayoutBatch
 from claims.rules.serialize import dump_result
 from enrollment.models import CatalogueItem
+from mutualaid import search
 from mutualaid.audit import logged_file
 from mutualaid.lib.dates import working_days_between
 from mutualaid.models import AuditLog
@@ -58,15 +58,10 @@ def claim_list(request):
     status = request.GET.get("status", default_status)
     if status and status in ClaimStatus.values:
         claims = claims.filter(status=status)
-    query = request.GET.get("q", "").strip()[:50]
+    query = search.clean(request.GET.get("q"))
     if query:
-        found = Q(reference__icontains=query) | Q(member__name__contains=query) | Q(unit__name__contains=query)
-        digits = query.upper()
-        if len(digits) == 18:
-            found |= Q(member__id_number=digits)
-        elif 4 <= len(digits) < 18 and digits.rstrip("X").isdigit():
-            found |= Q(member__id_number__endswith=digits)  # the last digits people read off a card
-        claims = claims.filter(found)
+        claims = claims.filter(search.search_q(query, reference="reference", unit="unit", name="member__name",
+                                               id_number="member__id_number"))  # fmt: skip
     if deadline in DEADLINE_FILTERS:
         claims = claims.order_by("submitted_at", "pk")
     elif status in QUEUE_FOR_ROLE.values():

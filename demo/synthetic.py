@@ -1,15 +1,18 @@
 """Synthetic volume for demos and benchmarks (`seed_demo --scale N`).
 
 Rows are written with large ``bulk_create`` batches: going through the
-services one person at a time would take hours at city scale. Every ID number
-and credit code is valid, so the data passes the same checks real data does.
+services one person at a time would take hours at city scale. The run streams:
+it holds one batch of units (``UNITS_PER_BATCH``) with their rows at a time, and
+the ID numbers already taken as a bitmap, so ``--scale 90000`` needs the memory
+``--scale 3000`` does. Every ID number and credit code is valid, so the data
+passes the same checks real data does.
 """
 
 import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import reset_queries, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -47,8 +50,49 @@ def _name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
 
+# Units written per batch: a batch of units with their members, application, roster lines,
+# coverages and claims is all the memory holds (about 27,000 members at the median size).
+UNITS_PER_BATCH = 500
+ID_DAYS = 365 * 38  # birth dates from 1967-01-01 on, as drawn below
+
+
+class _IdSpace:
+    """Which synthetic ID numbers are taken, as one bit per (area, birth day, sequence): 7 MB for the
+    55 million numbers the generator can draw, where a set of strings of five million held 500 MB."""
+
+    def __init__(self):
+        self.bits = bytearray(len(AREAS) * ID_DAYS * 1000 // 8 + 1)
+        self.origin = date(1967, 1, 1)
+        # Numbers already stored (the named demo, earlier --scale runs): read as a stream.
+        for number in Member.objects.values_list("id_number", flat=True).iterator(chunk_size=BATCH):
+            index = self._index(number)
+            if index is not None:
+                self.bits[index >> 3] |= 1 << (index & 7)
+
+    def _index(self, number: str) -> int | None:
+        try:
+            area = AREAS.index(number[:6])
+            day = (date(int(number[6:10]), int(number[10:12]), int(number[12:14])) - self.origin).days
+            seq = int(number[14:17])
+        except ValueError:
+            return None
+        return (area * ID_DAYS + day) * 1000 + seq if 0 <= day < ID_DAYS else None
+
+    def take(self, area: int, day: int, seq: int) -> bool:
+        """Mark the number taken; False if it already was."""
+        index = (area * ID_DAYS + day) * 1000 + seq
+        byte, bit = index >> 3, 1 << (index & 7)
+        if self.bits[byte] & bit:
+            return False
+        self.bits[byte] |= bit
+        return True
+
+
 @transaction.atomic
 def add_synthetic_units(count: int, *, seed: int = 16, stdout=None, claim_rate: float = 0.03) -> dict:
+    """``count`` units with rosters, coverages of 16 MED and claims, written ``UNITS_PER_BATCH`` units
+    at a time: the memory a run needs does not grow with ``count`` (one transaction still, so a run
+    that breaks off leaves nothing)."""
     mark_bulk()  # synthetic volume: not 500,000 lines of history
     rng = random.Random(seed)
     districts = list(District.objects.all())
@@ -56,9 +100,29 @@ def add_synthetic_units(count: int, *, seed: int = 16, stdout=None, claim_rate: 
     schedule = schedule_for(med)
     start = (Unit.objects.filter(code__startswith="S").aggregate(m=Max("code"))["m"] or "S00000")[1:]
     first = int(start) + 1
-    used_ids = set(Member.objects.values_list("id_number", flat=True))
+    ids = _IdSpace()
+    made = {"units": 0, "members": 0, "claims": 0}
+    for batch_start in range(first, first + count, UNITS_PER_BATCH):
+        batch = range(batch_start, min(batch_start + UNITS_PER_BATCH, first + count))
+        done = _add_batch(batch, rng=rng, ids=ids, districts=districts, med=med, schedule=schedule,
+                          claim_rate=claim_rate)  # fmt: skip
+        for key, value in done.items():
+            made[key] += value
+        # With DEBUG on (the demo's setting) Django keeps the last 9,000 statements' SQL: 5,000-row
+        # INSERTs of a megabyte each, gigabytes at province scale. Nothing reads them here.
+        reset_queries()
+        if stdout and verbose_progress(made["units"], count):
+            stdout.write(f"  {made['units']} units, {made['members']} members, {made['claims']} claims")
+    return made
+
+
+def verbose_progress(done: int, count: int) -> bool:
+    return done == count or done % (UNITS_PER_BATCH * 20) == 0
+
+
+def _add_batch(indices, *, rng, ids, districts, med, schedule, claim_rate) -> dict:
     units, members_by_unit = [], {}
-    for index in range(first, first + count):
+    for index in indices:
         staff = max(3, int(rng.lognormvariate(3.6, 0.9)))  # median ~37 staff, a long tail of large employers
         code = f"S{index:05d}"
         units.append(
@@ -74,30 +138,27 @@ def add_synthetic_units(count: int, *, seed: int = 16, stdout=None, claim_rate: 
                 address="山东省威海市",
             )
         )
-    Unit.objects.bulk_create(units, batch_size=BATCH)
-    units = list(Unit.objects.filter(code__in=[u.code for u in units]))
+    Unit.objects.bulk_create(units, batch_size=BATCH)  # sets each unit's pk (PostgreSQL returns them)
     members = []
     for unit in units:
         members_by_unit[unit.code] = []
         for _ in range(unit.declared_staff):
             sex = rng.choice("MF")
             while True:
-                birth = date(1967, 1, 1) + timedelta(days=rng.randint(0, 365 * 38))
+                area, day = rng.randrange(len(AREAS)), rng.randrange(ID_DAYS)
                 seq = rng.randint(0, 499) * 2 + (1 if sex == "M" else 0)
-                number = make_id(rng.choice(AREAS), birth, seq, sex)
-                if number not in used_ids:
-                    used_ids.add(number)
+                if ids.take(area, day, seq):
                     break
+            birth = date(1967, 1, 1) + timedelta(days=day)
             member = Member(
-                id_number=number, name=_name(rng), sex=sex, birth_date=birth, unit=unit,
-                insurance_card=f"W{rng.randint(10**9, 10**10 - 1)}", phone=f"13{rng.randint(10**8, 10**9 - 1)}",
-                bank_name="中国工商银行威海分行", bank_account=f"6222{rng.randint(10**14, 10**15 - 1)}",
+                id_number=make_id(AREAS[area], birth, seq, sex), name=_name(rng), sex=sex, birth_date=birth,
+                unit=unit, insurance_card=f"W{rng.randint(10**9, 10**10 - 1)}",
+                phone=f"13{rng.randint(10**8, 10**9 - 1)}", bank_name="中国工商银行威海分行",
+                bank_account=f"6222{rng.randint(10**14, 10**15 - 1)}",
             )  # fmt: skip
             members.append(member)
             members_by_unit[unit.code].append(member)
     Member.objects.bulk_create(members, batch_size=BATCH)
-    if stdout:
-        stdout.write(f"  {len(units)} units, {len(members)} members")
     now = timezone.now()
     period = med.period
     applications = [
@@ -121,10 +182,8 @@ def add_synthetic_units(count: int, *, seed: int = 16, stdout=None, claim_rate: 
         for unit in units
     ]
     Application.objects.bulk_create(applications, batch_size=BATCH)
-    by_unit = {a.unit_id: a for a in Application.objects.filter(plan=med, unit__in=units)}
     lines, coverages = [], []
-    for unit in units:
-        application = by_unit[unit.pk]
+    for unit, application in zip(units, applications, strict=True):
         for row, member in enumerate(members_by_unit[unit.code], start=1):
             lines.append(
                 RosterLine(application=application, plan=application.plan, member=member, row_number=row, shares=1)
@@ -136,8 +195,8 @@ def add_synthetic_units(count: int, *, seed: int = 16, stdout=None, claim_rate: 
                 )
             )  # fmt: skip
     RosterLine.objects.bulk_create(lines, batch_size=BATCH)
+    del lines
     Coverage.objects.bulk_create(coverages, batch_size=BATCH)
-    coverages = list(Coverage.objects.filter(plan=med, unit__in=units).select_related("unit", "member"))
     claims, seqs = [], {}
     weights = [w for _, w in CLAIM_STATUSES]
     statuses = [s for s, _ in CLAIM_STATUSES]

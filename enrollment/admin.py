@@ -37,6 +37,7 @@ from enrollment.models import (
     PlanComponent,
     PlanLumpSum,
     PlanTier,
+    Prefecture,
     Receipt,
     ReceiptSeries,
     RosterLine,
@@ -53,9 +54,13 @@ from mutualaid.scoping import Role, role_of
 
 
 class DistrictResource(SafeResource):
+    prefecture = fields.Field(
+        attribute="prefecture", column_name="prefecture", widget=widgets.ForeignKeyWidget(Prefecture, field="code")
+    )
+
     class Meta:
         model = District
-        fields = ("code", "name")
+        fields = ("code", "name", "prefecture")
         import_id_fields = ("code",)
         skip_unchanged = True
 
@@ -97,11 +102,46 @@ class CatalogueItemResource(SafeResource):
         skip_unchanged = True
 
 
+class PrefectureDistrictInline(admin.TabularInline):
+    """The districts under a prefecture, chosen on its page (a district's own page can move it too)."""
+
+    model = District
+    fields = ("code", "name")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name = "所属办事处"
+    verbose_name_plural = "所属办事处（在办事处页面选择其所属市州）"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Prefecture)
+class PrefectureAdmin(admin.ModelAdmin):
+    """The tree of offices (DOMAIN.md §15): a prefecture over the districts that name it."""
+
+    list_display = ("code", "name", "district_names")
+    search_fields = ("code", "name")
+    inlines = (PrefectureDistrictInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("districts")
+
+    @admin.display(description="所属办事处")
+    def district_names(self, obj):
+        return "、".join(d.name for d in obj.districts.all())
+
+
 @admin.register(District)
 class DistrictAdmin(GuardedImportExportAdmin):
     resource_classes = [DistrictResource]
-    list_display = ("code", "name", "unit_count")
+    list_display = ("code", "name", "prefecture", "unit_count")
+    list_filter = ("prefecture",)
+    list_select_related = ("prefecture",)
     search_fields = ("code", "name")
+    fields = ("code", "name", "prefecture")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(unit_count=Count("units"))
@@ -758,9 +798,9 @@ class StaffProfileInline(admin.StackedInline):
     can_delete = True
     max_num = 1
     extra = 1
-    autocomplete_fields = ("unit", "district")
+    autocomplete_fields = ("unit", "district", "prefecture")
     verbose_name = "用户归属"
-    verbose_name_plural = "用户归属（基层工会经办人选单位，办事处人员选办事处，市中心人员都不选）"
+    verbose_name_plural = "用户归属（基层工会经办人选单位，办事处人员选办事处，市州总工会人员选市州，市中心人员都不选）"
 
 
 User = get_user_model()
@@ -772,7 +812,7 @@ class UserAdmin(BaseUserAdmin):
     inlines = (StaffProfileInline,)
     list_display = ("username", "full_name", "roles", "belongs_to", "is_staff", "is_active", "last_login")
     list_filter = ("groups", "is_staff", "is_active", "is_superuser")
-    list_select_related = ("staff_profile__unit", "staff_profile__district")
+    list_select_related = ("staff_profile__unit", "staff_profile__district", "staff_profile__prefecture")
     search_fields = (
         "username",
         "first_name",
@@ -798,12 +838,12 @@ class UserAdmin(BaseUserAdmin):
     def roles(self, obj):
         return "、".join(group.name for group in obj.groups.all())
 
-    @admin.display(description="所属单位/办事处")
+    @admin.display(description="所属单位/办事处/市州")
     def belongs_to(self, obj):
         profile = getattr(obj, "staff_profile", None)
         if profile is None:
             return ""
-        return str(profile.unit or profile.district or "")
+        return str(profile.unit or profile.district or profile.prefecture or "")
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -823,4 +863,10 @@ class UserAdmin(BaseUserAdmin):
         elif role == Role.DISTRICT and not (profile and profile.district_id):
             self.message_user(
                 request, f"用户 {user.username} 是办事处人员，但未指定所属办事处，将看不到任何数据。", messages.WARNING
+            )
+        elif role == Role.PREFECTURE and not (profile and profile.prefecture_id):
+            self.message_user(
+                request,
+                f"用户 {user.username} 是市州总工会人员，但未指定所属市州，将看不到任何数据。",
+                messages.WARNING,
             )

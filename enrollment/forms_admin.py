@@ -135,13 +135,14 @@ class PlanComponentFormSet(BaseInlineFormSet):
 class StaffProfileForm(forms.ModelForm):
     class Meta:
         model = StaffProfile
-        fields = ["unit", "district", "phone"]
+        fields = ["unit", "district", "prefecture", "phone"]
 
     def clean(self):
         data = super().clean()
-        if data.get("unit") and data.get("district"):
+        if sum(1 for name in ("unit", "district", "prefecture") if data.get(name)) > 1:
             raise ValidationError(
-                "单位和办事处只能选其一：基层工会经办人选单位，办事处人员选办事处，市中心人员都不选。"
+                "单位、办事处和市州只能选其一：基层工会经办人选单位，办事处人员选办事处，"
+                "市州总工会人员选市州，市中心人员都不选。"
             )
         return data
 

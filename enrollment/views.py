@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +24,7 @@ from enrollment.models import (
     Application,
     ApplicationStatus,
     District,
+    Member,
     Period,
     RosterLine,
     RosterUploadKind,
@@ -32,6 +33,7 @@ from enrollment.payment_views import invoice_context
 from enrollment.roster import UnreadableFile, annotate_workbook, pending, roster_template
 from enrollment.roster.reading import check_readable
 from enrollment.tasks import start_roster_import
+from mutualaid import search
 from mutualaid.audit import logged_file
 from mutualaid.jobs import as_shown
 from mutualaid.models import AuditLog, Job
@@ -54,6 +56,14 @@ def application_list(request):
     status = request.GET.get("status", QUEUE_FOR_ROLE.get(role_of(request.user), ""))
     if status in ApplicationStatus.values:
         applications = applications.filter(status=status)
+    query = search.clean(request.GET.get("q"))
+    if query:
+        found = search.search_q(query, reference="reference", unit="unit")
+        lookup = search.id_number_lookup(query)
+        if lookup:  # the applications whose roster holds the person: a subquery, not a join over lines
+            people = Member.objects.filter(**{f"id_number{suffix}": value for suffix, value in lookup.items()})
+            found |= Q(pk__in=RosterLine.objects.filter(member__in=people).values("application_id"))
+        applications = applications.filter(found)
     page = Paginator(applications.order_by("-pk"), 50).get_page(request.GET.get("page"))
     _preset_line_totals([a for a in page if a.status in ApplicationStatus.EDITABLE])
     return render(
@@ -62,6 +72,7 @@ def application_list(request):
         {
             "page": page,
             "status": status,
+            "query": query,
             "statuses": ApplicationStatus.choices,
             "periods": Period.objects.order_by("-number"),
             "districts": District.objects.order_by("code"),

@@ -288,13 +288,18 @@ class Job(models.Model):
 
 
 class StaffProfile(models.Model):
-    """Ties a user to the unit (clerks) or district (district officers) they act for."""
+    """Ties a user to the unit (clerks), district (district officers) or prefecture (prefecture officers)
+    they act for."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
     unit = models.ForeignKey("enrollment.Unit", verbose_name="单位", null=True, blank=True, on_delete=models.PROTECT)
     district = models.ForeignKey(
         "enrollment.District", verbose_name="办事处", null=True, blank=True, on_delete=models.PROTECT
     )
+    prefecture = models.ForeignKey(
+        "enrollment.Prefecture", verbose_name="市州", null=True, blank=True, on_delete=models.PROTECT,
+        help_text="市州总工会的账号：只读查看所属各办事处的全部业务和统计。",
+    )  # fmt: skip
     phone = models.CharField("联系电话", max_length=30, blank=True)
     must_change_password = models.BooleanField(
         "须修改初始密码", default=False, help_text="由系统生成初始密码的账号，首次登录后须先修改密码。"
@@ -306,12 +311,15 @@ class StaffProfile(models.Model):
         verbose_name_plural = "用户归属"
         constraints = [
             models.CheckConstraint(
-                condition=Q(unit__isnull=True) | Q(district__isnull=True), name="profile_unit_xor_district"
+                condition=(Q(unit__isnull=True) & Q(district__isnull=True))
+                | (Q(unit__isnull=True) & Q(prefecture__isnull=True))
+                | (Q(district__isnull=True) & Q(prefecture__isnull=True)),
+                name="profile_one_office",
             )
         ]
 
     def __str__(self):
-        return f"{self.user} → {self.unit or self.district or '市中心'}"
+        return f"{self.user} → {self.unit or self.district or self.prefecture or '市中心'}"
 
 
 # --- Notices: every message the system sends, and the codes it sends by SMS --------------------------

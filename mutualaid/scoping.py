@@ -1,7 +1,8 @@
 """Who may see what: the one scoping mechanism every view goes through.
 
-A user's role comes from their group; a clerk is tied to one unit and a
-district officer to one district through ``mutualaid.StaffProfile`` (``mutualaid.roles``). Each
+A user's role comes from their group; a clerk is tied to one unit, a
+district officer to one district and a prefecture officer (§15: reads its districts, changes
+nothing) to one prefecture through ``mutualaid.StaffProfile`` (``mutualaid.roles``). Each
 scoped model's queryset says how to reach a unit and a district from its rows;
 ``visible_to(user)`` then narrows any queryset. Views fetch single objects with
 ``get_visible_or_404`` so an out-of-scope record is indistinguishable from a
@@ -13,11 +14,14 @@ from django.http import Http404
 
 from mutualaid.roles import (  # noqa: F401  (re-exported: services and views import them from here)
     CITY_ROLES,
+    OFFICE_ROLES,
+    OVERSEER_ROLES,
     ROLE_GROUPS,
     ROLE_LABELS,
     Role,
     district_of,
     is_city,
+    prefecture_of,
     profile_of,
     role_of,
     unit_of,
@@ -33,6 +37,8 @@ class ScopedQuerySet(models.QuerySet):
 
     unit_path = "unit"
     district_path = "unit__district"
+    # To its ``Prefecture`` (DOMAIN.md §15); None: through the district (``<district_path>__prefecture``).
+    prefecture_path: str | None = None
     # From the row to the ``Member`` it is about ("" when the row is the member), for the member's own
     # pages at /me/; None: nothing of this kind is a member's to see.
     member_path: str | None = None
@@ -40,10 +46,22 @@ class ScopedQuerySet(models.QuerySet):
     def _lookup(self, path: str) -> str:
         return f"{path}__pk" if path else "pk"
 
+    def _prefecture(self) -> str | None:
+        if self.prefecture_path is not None:
+            return self.prefecture_path
+        if self.district_path is None:
+            return None
+        return f"{self.district_path}__prefecture" if self.district_path else "prefecture"
+
     def visible_to(self, user):
         role = role_of(user)
         if role in CITY_ROLES:
             return self.all()
+        if role == Role.PREFECTURE:
+            prefecture, path = prefecture_of(user), self._prefecture()
+            if prefecture is None or path is None:
+                return self.none()
+            return self.filter(**{self._lookup(path): prefecture.pk})
         if role == Role.DISTRICT:
             district = district_of(user)
             if district is None:

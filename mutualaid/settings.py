@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # trigram indexes for the search boxes (mutualaid/search.py)
 ]
 
 MIDDLEWARE = [

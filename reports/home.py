@@ -17,7 +17,7 @@ from enrollment.models import (
     RegistrationStatus,
     UnitRegistration,
 )
-from mutualaid.scoping import Role, role_of, unit_of
+from mutualaid.scoping import OFFICE_ROLES, Role, role_of, unit_of
 
 
 @login_required
@@ -56,8 +56,8 @@ def home(request):
             unpaid=Count("pk", filter=Q(status=ApplicationStatus.CENTRE_APPROVED)),
         )
         context.update(claim_counts=claim_counts, application_counts=application_counts)
-        if role == Role.DISTRICT:
-            # What waits for the office: unions asking to be registered, applications to review.
+        if role in OFFICE_ROLES:
+            # What waits for the office (a prefecture's: at its districts' offices): unions asking to be registered, applications to review.
             registrations = UnitRegistration.objects.visible_to(user).filter(status=RegistrationStatus.PENDING)
             context.update(
                 registrations_waiting=registrations.count(),

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from claims.models import Claim, PayoutBatch
 from enrollment.models import Application, District, Period, Receipt
 from mutualaid.audit import logged_file
-from mutualaid.scoping import get_visible_or_404, is_city
+from mutualaid.scoping import CITY_ROLES, get_visible_or_404, is_city
 from reports import printing
 from reports.pdf import CHUNK_ROWS
 from reports.tasks import start_batch_review_sheets, start_period_confirmations, start_roster
@@ -132,30 +132,40 @@ def _int(value):
 @login_required
 @require_GET
 def statistics(request):
-    """The centre's figures (a district office: its own district), filterable, with an .xlsx export."""
-    from mutualaid.roles import Role, district_of, role_of
+    """The centre's figures (a district office: its own district; a prefecture office: its districts),
+    filterable, grouped by plan and by office, with an .xlsx export."""
+    from django.shortcuts import render
+
+    from enrollment.models import Plan, Prefecture
+    from mutualaid.roles import OVERSEER_ROLES, Role, district_of, role_of
     from reports import statistics as stats
 
     role = role_of(request.user)
-    if not (is_city(request.user) or role == Role.DISTRICT):
+    if role not in OVERSEER_ROLES:
         raise Http404
+    # Only what the person may see can be chosen: another prefecture's district is simply not found.
+    districts = District.objects.visible_to(request.user).select_related("prefecture").order_by("code")
+    prefectures = Prefecture.objects.visible_to(request.user).order_by("code")
+    if role == Role.DISTRICT:
+        district, prefecture = district_of(request.user), None
+    else:
+        district = districts.filter(pk=_int(request.GET.get("district"))).first()
+        prefecture = prefectures.filter(pk=_int(request.GET.get("prefecture"))).first()
     period = _int(request.GET.get("period"))
     plan = (request.GET.get("plan") or "").strip().upper()[:10] or None
-    district = district_of(request.user) if role == Role.DISTRICT else \
-        District.objects.filter(pk=_int(request.GET.get("district"))).first()  # fmt: skip
-    figures = stats.compute(request.user, period=period, plan=plan, district=district)
+    figures = stats.compute(request.user, period=period, plan=plan, district=district, prefecture=prefecture)
     if request.GET.get("format") == "xlsx":
         return logged_file(request, stats.workbook(figures), filename="互助保障统计.xlsx", subject="统计报表")
-    from django.shortcuts import render
-
-    from enrollment.models import Plan
 
     chart = [{"label": f"{r.period}期 {r.plan_name}", "enrolled": r.enrolled, "paid": float(r.paid)}
              for r in figures.rows]  # fmt: skip
     return render(request, "reports/statistics.html", {
         "figures": figures, "chart": chart, "period": period, "plan": plan, "district": district,
+        "prefecture": prefecture,
         "periods": Period.objects.order_by("-number"),
         "plans": sorted(dict(Plan.objects.order_by("period__number").values_list("code", "name")).items()),
-        "districts": District.objects.order_by("code") if is_city(request.user) else [],
+        "districts": districts if role != Role.DISTRICT else [],
+        # A choice of prefecture only where there is more than one to choose from (the centre's).
+        "prefectures": prefectures if role in CITY_ROLES else [],
         "query": request.GET.urlencode(),
     })  # fmt: skip

@@ -128,6 +128,14 @@ def district_rc(db):
 
 
 @pytest.fixture
+def prefecture_px(db):
+    """An officer of a prefecture over WD and RC (``tests.helpers.make_prefecture``; the demo has none)."""
+    from tests.helpers import make_prefecture
+
+    return make_prefecture()
+
+
+@pytest.fixture
 def handler(db):
     return _user("centre_handler")
 

@@ -789,7 +789,7 @@ def test_admin_creates_a_unit_clerk_in_one_page(admin_client, unit):
 def test_profile_takes_a_unit_or_a_district_not_both(admin_client, unit):
     response = admin_client.post(reverse("admin:auth_user_add"), user_add(unit=unit, district=unit.district))
     assert response.status_code == 200
-    assert "单位和办事处只能选其一" in content(response)
+    assert "单位、办事处和市州只能选其一" in content(response)
     assert not User.objects.filter(username="t_new_clerk").exists()
 
 

@@ -14,6 +14,7 @@ forms of other members' and of staff pages are refused to them without changing 
 
 import functools
 import io
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
@@ -33,9 +34,9 @@ from claims import services as claim_services
 from claims.models import Claim
 from enrollment.models import Coverage, Member
 from mutualaid.lib.idcard import mask_id
-from mutualaid.models import AuditLog
+from mutualaid.models import AuditLog, Job
 from reports import pdf
-from tests.helpers import as_member
+from tests.helpers import PREFECTURE_DISTRICTS, as_member, make_prefecture
 
 MAX_PAGES = 400
 SKIP_PREFIXES = ("/admin/", "/accounts/logout", "/static/", "/media/")
@@ -62,7 +63,10 @@ OFFICERS = {
     username: {code for code, (_, district) in UNITS.items() if district == d}
     for username, d in (("district_hc", "HC"), ("district_wd", "WD"), ("district_rc", "RC"))
 }
-SCOPED = {**CLERKS, **OFFICERS}
+# A prefecture office over WD and RC (tests.helpers.make_prefecture; DOMAIN.md §15): sees what their
+# offices see, nothing of HC's units.
+PREFECTURES = {"prefecture_px": {code for code, (_, district) in UNITS.items() if district in PREFECTURE_DISTRICTS}}
+SCOPED = {**CLERKS, **OFFICERS, **PREFECTURES}
 CITY = ["centre_handler", "centre_head"]
 # Members at /me/: two colleagues in U001 (one with a paid claim, one with a claim returned to him), one
 # with nothing claimed yet, and one of another unit.
@@ -227,6 +231,7 @@ def crawls(django_db_setup, django_db_blocker):
     ):
         claims_in_every_unit()
         members_claims()
+        make_prefecture()
         client, done = Client(), {}
         for username in [*SCOPED, *CITY]:
             client.force_login(User.objects.get(username=username))
@@ -350,3 +355,30 @@ def test_members_forms_and_staff_forms_are_refused_across_and_change_nothing(cra
             assert AuditLog.objects.count() == before, (name, action)
         client.logout()
     assert replayed > len(staff_forms)
+
+
+def test_a_prefecture_office_reads_its_districts_and_changes_nothing(crawls, client, db):
+    """DOMAIN.md §15: it reaches its districts' records (seen above: none of another's), is offered no
+    button that changes anything, and every form any role was shown is refused to it, also on pages
+    it may open (a WD application's review buttons, a clerk's claim form), leaving no trace."""
+    own = crawls["prefecture_px"]
+    text = "".join(own.bodies.values())
+    assert "-U002-" in text and "-U003-" in text and "统计" in text
+    assert any(url.startswith("/reports/statistics/") and "xlsx" in url for url in own.downloads)
+    # Its only buttons: sign out, and the full ID number on a member's page (a read the trail records,
+    # as a district office's).
+    offered = {urlsplit(action).path for _page, action, _data in own.forms}
+    assert offered and all(path == "/accounts/logout/" or re.fullmatch(r"/members/\d+/id/", path) for path in offered)
+    all_forms = {(page, action): data for result in crawls.values() for page, action, data in result.forms
+                 if not urlsplit(action).path.startswith(SKIP_PREFIXES)}  # fmt: skip
+    client.force_login(User.objects.get(username="prefecture_px"))
+    opened = 0
+    for (page, action), data in all_forms.items():
+        opened += own.pages.get(page) == 200
+        if re.fullmatch(r"/members/\d+/id/", urlsplit(action).path):
+            continue
+        before = (AuditLog.objects.count(), Claim.objects.count(), Job.objects.count())
+        response = client.post(action, data)  # refused: 404 outside, a message or 403 inside
+        assert response.status_code < 500, (action, response.status_code)
+        assert (AuditLog.objects.count(), Claim.objects.count(), Job.objects.count()) == before, action
+    assert opened > 5  # forms on pages it reads, not only foreign ones

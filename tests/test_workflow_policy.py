@@ -16,9 +16,9 @@ from django.urls import reverse
 from claims import services as claim_services
 from claims.models import Claim, ClaimStatus
 from enrollment import services
-from enrollment.models import Application, ApplicationStatus, Member, Plan
+from enrollment.models import Application, ApplicationStatus, District, Member, Plan
 from mutualaid.roles import Role, role_of
-from tests.helpers import typed_in
+from tests.helpers import make_prefecture, typed_in
 from tests.test_roster_import import person
 
 pytestmark = pytest.mark.django_db
@@ -57,9 +57,10 @@ APPLICATION_CALLS = {
 
 
 def test_the_application_page_offers_exactly_what_the_workflow_allows_and_the_service_accepts(
-    client, clerk_u003, district_rc, handler, head, admin_user
+    client, clerk_u003, district_rc, prefecture_px, handler, head, admin_user
 ):
-    people = [clerk_u003, district_rc, handler, head, admin_user]
+    # The prefecture office over RC (DOMAIN.md §15) reads the page and is offered, and accepted, nothing.
+    people = [clerk_u003, district_rc, prefecture_px, handler, head, admin_user]
     assert {role_of(u) for u in people} == set(Role)
     with time_machine.travel(datetime(2026, 9, 1, 10, tzinfo=SHANGHAI), tick=False):
         application = services.application_create(
@@ -112,7 +113,9 @@ def test_the_claim_page_offers_exactly_what_the_workflow_allows_and_the_service_
     claim = Claim.objects.filter(status=ClaimStatus.PAID).select_related("unit__district").order_by("pk").first()
     clerk = User.objects.get(username=f"clerk_{claim.unit.code.lower()}")
     district = User.objects.get(username=f"district_{claim.unit.district.code.lower()}")
-    people = [clerk, district, handler, head, admin_user]
+    prefecture = make_prefecture()  # over the claim's district too, so that the page opens for it
+    District.objects.filter(pk=claim.unit.district_id).update(prefecture=prefecture.staff_profile.prefecture)
+    people = [clerk, district, prefecture, handler, head, admin_user]
     assert {role_of(u) for u in people} == set(Role) and claim.created_by == clerk and claim.checked_by == handler
     page_url = reverse("claims:detail", args=[claim.reference])
 

@@ -6,6 +6,7 @@ from functools import cached_property
 from typing import ClassVar
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -134,6 +135,8 @@ class Application(models.Model):
         verbose_name = "团体申请"
         verbose_name_plural = "团体申请"
         ordering = ["-created_at"]
+        # Found by part of its reference (mutualaid.search: 16-MED-U001, U001-2).
+        indexes = [GinIndex(fields=["reference"], opclasses=["gin_trgm_ops"], name="application_reference_trgm")]
         constraints = [
             models.UniqueConstraint(fields=["plan", "unit", "seq"], name="application_seq_unique"),
             models.CheckConstraint(

@@ -1,7 +1,8 @@
-"""Who takes part: districts (办事处), units (基层工会) and their members, one row per person."""
+"""Who takes part: prefectures (市州) over districts (办事处), units (基层工会) and their members, one row per person."""
 
 from datetime import date
 
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -9,13 +10,48 @@ from django.db.models import Q
 from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.idcard import IdNumberError, mask_id, validate_id
 from mutualaid.lib.uscc import UsccError, validate_uscc
-from mutualaid.roles import Role, role_of, unit_of
+from mutualaid.roles import Role, district_of, role_of, unit_of
 from mutualaid.scoping import ScopedQuerySet
 
 
 class Sex(models.TextChoices):
     MALE = "M", "男"
     FEMALE = "F", "女"
+
+
+class PrefectureQuerySet(ScopedQuerySet):
+    """A prefecture office sees itself; a district office and a clerk the prefecture above them."""
+
+    unit_path = None  # see visible_to
+    district_path = None
+    prefecture_path = ""
+
+    def visible_to(self, user):
+        role = role_of(user)
+        if role == Role.CLERK:
+            unit = unit_of(user)
+            return self.filter(districts__units=unit) if unit else self.none()
+        if role == Role.DISTRICT:
+            district = district_of(user)
+            return self.filter(districts=district) if district else self.none()
+        return super().visible_to(user)
+
+
+class Prefecture(models.Model):
+    """A prefecture office (市州) over some district offices (DOMAIN.md §15): it oversees, it never acts."""
+
+    code = models.CharField("编码", max_length=10, unique=True)
+    name = models.CharField("名称", max_length=50)
+
+    objects = PrefectureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "市州"
+        verbose_name_plural = "市州"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
 
 
 class DistrictQuerySet(ScopedQuerySet):
@@ -32,6 +68,10 @@ class DistrictQuerySet(ScopedQuerySet):
 class District(models.Model):
     code = models.CharField("编码", max_length=10, unique=True)
     name = models.CharField("名称", max_length=50)
+    prefecture = models.ForeignKey(
+        Prefecture, verbose_name="所属市州", null=True, blank=True, on_delete=models.PROTECT, related_name="districts",
+        help_text="省级统筹时，办事处（区县）所属的市州；市级统筹不填。",
+    )  # fmt: skip
 
     objects = DistrictQuerySet.as_manager()
 
@@ -71,6 +111,11 @@ class Unit(models.Model):
         verbose_name = "单位"
         verbose_name_plural = "单位"
         ordering = ["code"]
+        # Found by part of its code or name (mutualaid.search): trigram indexes serve LIKE '%…%'.
+        indexes = [
+            GinIndex(fields=["code"], opclasses=["gin_trgm_ops"], name="unit_code_trgm"),
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="unit_name_trgm"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["uscc"], condition=~Q(uscc=""), name="unit_uscc_unique"),
         ]
@@ -121,6 +166,8 @@ class Member(models.Model):
         verbose_name = "会员"
         verbose_name_plural = "会员"
         ordering = ["id_number"]
+        # The last digits of an ID number (LIKE '%0137'); the whole number has its unique index.
+        indexes = [GinIndex(fields=["id_number"], opclasses=["gin_trgm_ops"], name="member_id_number_trgm")]
 
     def __str__(self):
         return f"{self.name}（{self.masked_id}）"

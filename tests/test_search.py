@@ -1,0 +1,118 @@
+"""The search boxes of the claim and application lists (mutualaid/search.py): by reference (whole or
+part), a member's ID number (whole or the last digits), a unit's code or part of its name; always
+inside what the person may see; and every partial match is one the trigram indexes can serve."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from claims.models import Claim
+from enrollment.models import Application, Member, Unit
+from mutualaid import search
+
+pytestmark = pytest.mark.django_db
+
+ZHANG = "371002198005120137"  # 张伟, U001: on 16-MED-U001-1 and 16-DD-U001-*, claims 15-DD-U001-C1 …
+LIU = "371003198502280496"  # 刘洋, U002
+
+
+def found(client, url, q) -> set[str]:
+    """The references a list shows for ``q`` (every row links its record's page)."""
+    page = client.get(url, {"q": q, "status": ""})
+    assert page.status_code == 200
+    return set(re.findall(r"\b1[56]-[A-Z]+-U00\d-C?\d+\b", page.text))
+
+
+def expected_claims(**lookup) -> set[str]:
+    return set(Claim.objects.filter(**lookup).values_list("reference", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("q", "lookup"),
+    [
+        ("16-MED-U001-C1", {"reference": "16-MED-U001-C1"}),
+        ("med-u001", {"reference__startswith": "16-MED-U001"}),  # part of it, in any case
+        (ZHANG, {"member__id_number": ZHANG}),
+        (ZHANG[-4:], {"member__id_number__endswith": ZHANG[-4:]}),
+        ("U001", {"unit__code": "U001"}),
+        ("示例科技", {"unit__code": "U001"}),
+    ],
+)
+def test_the_centre_finds_claims_by_each_path(login, handler, q, lookup):
+    expected = expected_claims(**lookup)
+    assert expected
+    assert found(login(handler), reverse("claims:list"), q) == expected
+
+
+@pytest.mark.parametrize(
+    ("q", "lookup"),
+    [
+        ("16-MED-U001-1", {"reference": "16-MED-U001-1"}),
+        ("u001-", {"unit__code": "U001"}),
+        ("示例科技", {"unit__code": "U001"}),
+        ("U002", {"unit__code": "U002"}),
+        (ZHANG, {"lines__member__id_number": ZHANG}),
+        (ZHANG[-6:], {"lines__member__id_number__endswith": ZHANG[-6:]}),
+    ],
+)
+def test_the_centre_finds_applications_by_each_path(login, handler, q, lookup):
+    expected = set(Application.objects.filter(**lookup).values_list("reference", flat=True))
+    assert expected
+    page = login(handler).get(reverse("enrollment:applications"), {"q": q, "status": ""})
+    assert set(re.findall(r"\b1[56]-[A-Z]+-U00\d-\d+\b", page.text)) == expected
+    assert f"共 {len(expected)} 份申请" in page.text
+
+
+def test_a_clerk_never_finds_another_units_record(login, clerk_u002):
+    client = login(clerk_u002)
+    for q in ("16-MED-U001", "U001", "示例科技", ZHANG, ZHANG[-4:]):
+        assert found(client, reverse("claims:list"), q) == set(), q
+        assert found(client, reverse("enrollment:applications"), q) == set(), q
+    # Its own person is found by the same paths.
+    assert found(client, reverse("enrollment:applications"), LIU[-4:])
+    assert {r.split("-")[2] for r in found(client, reverse("enrollment:applications"), LIU)} == {"U002"}
+
+
+def test_a_district_office_finds_only_its_districts_records(login, district_wd):
+    client = login(district_wd)
+    assert found(client, reverse("enrollment:applications"), "U001") == set()
+    assert found(client, reverse("claims:list"), ZHANG) == set()
+    assert {r.split("-")[2] for r in found(client, reverse("enrollment:applications"), "示例")} == {"U002"}
+
+
+def test_text_that_is_no_id_number_is_not_searched_as_one():
+    assert search.id_number_lookup("0137") == {"__endswith": "0137"}
+    assert search.id_number_lookup("75x") is None  # too short to mean anyone
+    assert search.id_number_lookup("37108219950716075x") == {"": "37108219950716075X"}
+    assert search.id_number_lookup("张伟") is None
+
+
+def _plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the demo is small: ask what the index can do
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize(
+    ("queryset", "index"),
+    [
+        (lambda: Claim.objects.filter(reference__contains="MED-U00"), "claim_reference_trgm"),
+        (lambda: Application.objects.filter(reference__contains="MED-U00"), "application_reference_trgm"),
+        (lambda: Member.objects.filter(id_number__endswith="0137"), "member_id_number_trgm"),
+        (lambda: Unit.objects.filter(name__contains="示例科技"), "unit_name_trgm"),
+        (lambda: Unit.objects.filter(code__contains="U00"), "unit_code_trgm"),
+    ],
+)
+def test_each_partial_match_is_served_by_its_trigram_index(queryset, index):
+    assert index in _plan(queryset())
+
+
+def test_the_search_builds_the_lookups_the_indexes_serve():
+    """Case is folded in Python (``__contains`` on the upper-cased text), never ``UPPER(column)``,
+    which no index serves."""
+    q = str(search.search_q("med-u001", reference="reference", unit="unit"))
+    assert "reference__contains', 'MED-U001'" in q and "icontains" not in q
