@@ -168,7 +168,8 @@ def compute(user, *, period=None, plan=None, district=None, prefecture=None) -> 
     )
     # By plan and district at once; the mean wait is kept as a sum and a count so that plan rows, office
     # rows and the total add up exactly.
-    timed_paid = Q(status=ClaimStatus.PAID, paid_at__isnull=False)
+    # An imported claim (issue 21) has its payment date but no submission here: no wait to count.
+    timed_paid = Q(status=ClaimStatus.PAID, paid_at__isnull=False, submitted_at__isnull=False)
     waits: dict[int, list] = {}
     for item in claims.values("plan", "unit__district").annotate(
         filed=Count("*"),
