@@ -11,6 +11,7 @@ from decimal import Decimal as D
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from enrollment import services
 from enrollment.models import Application, Member, Period, StatementLine, Unit
@@ -195,3 +196,49 @@ def test_another_units_clerk_cannot_set_the_way(clerk_u001, clerk_u002):
     application = home_draft(clerk_u002)
     with pytest.raises(PermissionDenied):
         services.application_set_funding(actor=clerk_u001, application=application, funding="union")
+
+
+def test_the_clerk_sets_the_way_on_the_funding_page_and_the_page_shows_each_payers_reference(
+    login, clerk_u002, district_wd, head
+):
+    application = home_draft(clerk_u002)
+    client = login(clerk_u002)
+    url = reverse("enrollment:application_funding", args=[application.reference])
+    page = client.get(reverse("enrollment:application", args=[application.reference])).content.decode()
+    assert url in page and "单位行政全额" in page  # the default way
+    refused = client.post(url, {"funding": "admin_union", "unit": "10", "union": "5"}, follow=True).content.decode()
+    assert "各方每份金额合计 15.00 元（单位行政 10.00 + 单位工会 5.00），应等于每份单位缴 20.00 元。" in refused
+    client.post(url, {"funding": "admin_union_personal", "unit": "10", "union": "5", "personal": "5"})
+    application.refresh_from_db()
+    assert (application.funding, application.part_unit, application.part_union, application.part_personal) == (
+        "admin_union_personal", D("10.00"), D("5.00"), D("5.00"))  # fmt: skip
+    application = approved(application, clerk_u002, district_wd, head)
+    page = client.get(reverse("enrollment:application", args=[application.reference])).content.decode()
+    assert "行政、工会与个人分担（每份" in page
+    for reference, owed_now in (("1-HOME-U002-1-XZ", "20.00"), ("1-HOME-U002-1-GH", "10.00"),
+                                ("1-HOME-U002-1-GR", "10.00")):  # fmt: skip
+        assert f"<strong>{owed_now} 元</strong>，附言 <strong>{reference}</strong>" in page
+    # Submitted: the way is fixed, and the page says so.
+    refused = client.post(url, {"funding": "admin"}, follow=True).content.decode()
+    assert "申请已提交" in refused
+    assert Application.objects.get(pk=application.pk).funding == "admin_union_personal"
+
+
+def test_another_units_payer_parts_are_404(login, clerk_u001, home):
+    client = login(clerk_u001)
+    assert client.get(reverse("enrollment:application", args=[home.reference])).status_code == 404
+    assert client.get(reverse("enrollment:application_funding", args=[home.reference])).status_code == 404
+    assert client.post(reverse("enrollment:application_funding", args=[home.reference]),
+                       {"funding": "admin"}).status_code == 404  # fmt: skip
+
+
+def test_the_queue_offers_each_part_and_credits_the_one_pressed(login, handler, home):
+    pay(handler, line("G1", 10, payer=UNIT_NAME))
+    waiting = StatementLine.objects.get(txn_no="G1")
+    client = login(handler)
+    page = client.get(reverse("enrollment:payment_queue")).content.decode()
+    assert "1-HOME-U002-1-GH（单位工会部分）" in page and "1-HOME-U002-1-GR（职工个人部分）" in page
+    client.post(reverse("enrollment:line_action", args=[waiting.pk, "match"]),
+                {"application": home.pk, "payer": "personal"})  # fmt: skip
+    assert home.payments.get().payer_kind == "personal"
+    assert [p.received for p in services.payer_parts(home)] == [D("0.00"), D("0.00"), D("10.00")]
