@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 
 from claims.models import Claim, ClaimStatus
-from enrollment.models import Application, ApplicationStatus, Coverage, Plan
+from enrollment.models import Application, ApplicationStatus, Coverage, PayerKind, Payment, Plan, Refund
 
 ZERO = Decimal("0.00")
 INVOICED = (ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE)
@@ -30,6 +30,12 @@ class Row:
     claims_paid: int = 0  # 理赔人次
     paid: Decimal = ZERO  # 赔付
     days_to_pay: float | None = None
+    # 实收会费 by who paid it (DOMAIN.md §14): 单位行政, 单位工会, 职工个人.
+    collected_by: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(PayerKind.values, ZERO))
+
+    @property
+    def by_payer(self) -> list[Decimal]:
+        return [self.collected_by[kind] for kind in PayerKind.values]
 
     @property
     def fund(self) -> Decimal:
@@ -83,6 +89,18 @@ def compute(user, *, period=None, plan=None, district=None) -> Statistics:
         r = row(item["plan"])
         r.due, r.subsidies, r.units = item["due"] or ZERO, item["subsidies"] or ZERO, item["units"]
         r.collected = (item["paid"] or ZERO) - (item["refunded"] or ZERO)
+    # Money received split by payer: credits less refunds of invoiced applications, two grouped queries.
+    for model, sign in ((Payment, 1), (Refund, -1)):
+        money = model.objects.visible_to(user).filter(application__status__in=INVOICED)
+        if model is Payment:
+            money = money.filter(undone_at__isnull=True)
+        if chosen is not None:
+            money = money.filter(application__plan__in=chosen)
+        if district:
+            money = money.filter(application__unit__district=district)
+        for item in money.values("application__plan", "payer_kind").annotate(total=Sum("amount")):
+            by = row(item["application__plan"]).collected_by
+            by[item["payer_kind"]] = by.get(item["payer_kind"], ZERO) + sign * item["total"]
     waited = ExpressionWrapper(F("paid_at") - F("submitted_at"), output_field=DurationField())
     # Filed with the scheme: a draft, or a member's claim the unit has not submitted, is not (yet).
     claims = _filter(
@@ -102,6 +120,8 @@ def compute(user, *, period=None, plan=None, district=None) -> Statistics:
     for r in ordered:
         for name in ("units", "enrolled", "due", "collected", "subsidies", "claims_filed", "claims_paid", "paid"):
             setattr(totals, name, getattr(totals, name) + getattr(r, name))
+        for kind, amount in r.collected_by.items():
+            totals.collected_by[kind] += amount
     paid_claims = claims.filter(status=ClaimStatus.PAID, paid_at__isnull=False).aggregate(w=Avg(waited))["w"]
     totals.days_to_pay = paid_claims.total_seconds() / 86400 if paid_claims else None
     top = (claims.exclude(diagnosis_text="").values("diagnosis_text").annotate(n=Count("pk"))
@@ -118,4 +138,6 @@ def workbook(stats: Statistics) -> bytes:
     rows = ([r.period or "", r.plan_name, r.units, r.enrolled, r.due, r.collected, r.subsidies, r.claims_filed,
              r.claims_paid, r.paid, r.loss_ratio, round(r.days_to_pay, 1) if r.days_to_pay is not None else None]
             for r in [*stats.rows, stats.totals])  # fmt: skip
-    return workbook_bytes([("统计", header, rows), ("主要疾病", ["诊断", "件数"], stats.top_diagnoses)])
+    by_payer = ([r.period or "", r.plan_name, *r.by_payer, r.collected] for r in [*stats.rows, stats.totals])
+    return workbook_bytes([("统计", header, rows), ("主要疾病", ["诊断", "件数"], stats.top_diagnoses),
+                           ("实收会费按缴费方", ["期数", "项目", *PayerKind.labels, "合计"], by_payer)])  # fmt: skip

@@ -148,7 +148,7 @@ def statistics(request):
         return logged_file(request, stats.workbook(figures), filename="互助保障统计.xlsx", subject="统计报表")
     from django.shortcuts import render
 
-    from enrollment.models import Plan
+    from enrollment.models import PayerKind, Plan
 
     chart = [{"label": f"{r.period}期 {r.plan_name}", "enrolled": r.enrolled, "paid": float(r.paid)}
              for r in figures.rows]  # fmt: skip
@@ -157,5 +157,5 @@ def statistics(request):
         "periods": Period.objects.order_by("-number"),
         "plans": sorted(dict(Plan.objects.order_by("period__number").values_list("code", "name")).items()),
         "districts": District.objects.order_by("code") if is_city(request.user) else [],
-        "query": request.GET.urlencode(),
+        "query": request.GET.urlencode(), "payer_labels": PayerKind.labels,
     })  # fmt: skip

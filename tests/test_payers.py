@@ -4,10 +4,12 @@ takes effect once every part is paid. The worked example: 高峰's HOME applicat
 share) paid 行政、工会与个人分担 10 + 5 + 5 invoices 20 + 10 + 10 to three payers. Built on a HOME
 plan of its own period (tests/schemes.py's HOME_SPEC) in the demo's unit U002 (文登示例商店)."""
 
+import io
 import re
 from datetime import date, datetime
 from decimal import Decimal as D
 
+import openpyxl
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +18,7 @@ from django.urls import reverse
 from enrollment import services
 from enrollment.models import Application, Member, Period, StatementLine, Unit
 from enrollment.schemes import plan_from_spec
+from reports import statistics
 from tests.helpers import typed_in
 from tests.schemes import GAO_FENG, HOME_SPEC
 from tests.test_payments import SHANGHAI, line, statement
@@ -242,3 +245,17 @@ def test_the_queue_offers_each_part_and_credits_the_one_pressed(login, handler, 
                 {"application": home.pk, "payer": "personal"})  # fmt: skip
     assert home.payments.get().payer_kind == "personal"
     assert [p.received for p in services.payer_parts(home)] == [D("0.00"), D("0.00"), D("10.00")]
+
+
+def test_statistics_split_what_was_collected_by_payer(login, handler, home):
+    pay(handler, line("S1", 20, memo="1-HOME-U002-1-XZ", payer=UNIT_NAME),
+        line("S2", 10, memo="1-HOME-U002-1-GH", payer=UNIT_NAME))  # fmt: skip
+    figures = statistics.compute(handler, period=1, plan="HOME")
+    (row,) = figures.rows
+    assert (row.by_payer, row.collected) == ([D("20.00"), D("10.00"), D("0.00")], D("30.00"))
+    page = login(handler).get(reverse("reports:statistics") + "?period=1&plan=HOME").content.decode()
+    assert "实收会费按缴费方" in page and '<th class="num">单位工会</th>' in page
+    book = openpyxl.load_workbook(io.BytesIO(statistics.workbook(figures)))
+    sheet = book["实收会费按缴费方"]
+    assert [c.value for c in sheet[1]] == ["期数", "项目", "单位行政", "单位工会", "职工个人", "合计"]
+    assert [c.value for c in sheet[2]][2:] == [20, 10, 0, 30]
