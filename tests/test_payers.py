@@ -14,11 +14,12 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from pypdf import PdfReader
 
 from enrollment import services
 from enrollment.models import Application, Member, Period, StatementLine, Unit
 from enrollment.schemes import plan_from_spec
-from reports import statistics
+from reports import documents, statistics
 from tests.helpers import typed_in
 from tests.schemes import GAO_FENG, HOME_SPEC
 from tests.test_payments import SHANGHAI, line, statement
@@ -259,3 +260,15 @@ def test_statistics_split_what_was_collected_by_payer(login, handler, home):
     sheet = book["实收会费按缴费方"]
     assert [c.value for c in sheet[1]] == ["期数", "项目", "单位行政", "单位工会", "职工个人", "合计"]
     assert [c.value for c in sheet[2]][2:] == [20, 10, 0, 30]
+
+
+def test_the_application_form_prints_the_way_and_each_payers_part(login, clerk_u002, home):
+    form = documents.application_form(home)
+    assert form.funding == "行政、工会与个人分担"
+    assert [(p.payer, p.per_share.figures, p.total.figures, p.reference) for p in form.payers] == [
+        ("单位行政", "10.00", "20.00", "1-HOME-U002-1-XZ"), ("单位工会", "5.00", "10.00", "1-HOME-U002-1-GH"),
+        ("职工个人", "5.00", "10.00", "1-HOME-U002-1-GR")]  # fmt: skip
+    response = login(clerk_u002).get(reverse("reports:application", args=[home.reference]))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    for printed in ("行政、工会与个人分担", "单位工会：每份 ￥5.00 × 2 份 = ￥10.00", "1-HOME-U002-1-GR"):
+        assert printed in text.replace("\n", "")
