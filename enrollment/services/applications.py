@@ -357,7 +357,7 @@ def funding_parts(plan: Plan, funding: str, parts: dict[str, Decimal | None]) ->
     premium = plan.clerk_premium
     if len(payers) == 1:  # one payer pays the whole premium: nothing to type
         return {field: premium if kind == payers[0] else ZERO for kind, field in PART_FIELDS.items()}
-    values = {kind: parts.get(kind) or ZERO for kind in PART_FIELDS}
+    values: dict[str, Decimal] = {str(kind): parts.get(kind) or ZERO for kind in PART_FIELDS}
     way = FundingWay(funding).label
     for kind, value in values.items():
         label = PayerKind(kind).label

@@ -710,7 +710,7 @@ def line_deposits(
     ranked.sort(
         key=lambda d: (
             d.amount != line.amount,
-            not d.same_name,
+            not getattr(d, "same_name"),  # noqa: B009  (set above, unknown to the type checker)
             abs((d.deposited_on - line.txn_date).days),
             d.pk,
         )
