@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
-from enrollment.models import Application, Plan, Sex, Unit, UnitRegistration
+from enrollment.models import Application, FundingWay, Plan, Sex, Unit, UnitRegistration
 from enrollment.services.registrations import REGISTRATION_FIELDS, UNIT_FIELDS_FOR_CLERK
 from mutualaid.lib.phones import clean_phone
 from mutualaid.lib.sheet_reader import MAX_COLUMNS, MAX_ROWS
@@ -207,3 +207,14 @@ class RegistrationForm(forms.ModelForm):
         if self.cleaned_data.get("website"):
             raise forms.ValidationError("提交失败，请刷新页面后重试。")
         return ""
+
+
+class FundingForm(forms.Form):
+    """Who pays the premium (DOMAIN.md §14): the way and, when payers share it, each one's part per
+    share. The service checks the parts against the way and the plan's premium."""
+
+    funding = forms.ChoiceField(label="缴费方式", choices=FundingWay.choices, widget=forms.RadioSelect)
+    unit = forms.DecimalField(label="单位行政每份（元）", required=False, min_value=0, max_digits=14, decimal_places=2)
+    union = forms.DecimalField(label="单位工会每份（元）", required=False, min_value=0, max_digits=14, decimal_places=2)
+    personal = forms.DecimalField(label="职工个人每份（元）", required=False, min_value=0, max_digits=14,
+                                  decimal_places=2)  # fmt: skip

@@ -18,8 +18,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from enrollment import services
 from enrollment.forms import CashDepositForm
-from enrollment.models import ZERO, Application, ApplicationStatus, BankStatement, LineStatus, Payment, StatementLine
-from enrollment.services.payments import STATEMENT_PREVIEWS
+from enrollment.models import (
+    ZERO,
+    Application,
+    ApplicationStatus,
+    BankStatement,
+    LineStatus,
+    PayerKind,
+    Payment,
+    StatementLine,
+)
+from enrollment.services.payments import STATEMENT_PREVIEWS, split_reference
 from mutualaid.lib.names import payer_is_person
 from mutualaid.lib.sheet_import import UnreadableFile
 from mutualaid.lib.sheet_reader import MAX_COLUMNS, MAX_ROWS
@@ -38,6 +47,7 @@ class StatementForm(forms.Form):
 
 
 class RefundForm(forms.Form):
+    payer_kind = forms.ChoiceField(label="退给", choices=PayerKind.choices, required=False)
     amount = forms.DecimalField(label="退款金额（元）", min_value=Decimal("0.01"), max_digits=14, decimal_places=2)
     refunded_on = forms.DateField(label="退款日期", widget=forms.DateInput(attrs={"type": "date"}))
     reference = forms.CharField(label="银行凭证号", max_length=60)
@@ -175,9 +185,13 @@ def line_action(request, pk, action):
         if action == "match":
             application = get_visible_or_404(Application, request.user, pk=_int(request.POST.get("application")))
             deposit = request.POST.get("deposit")
+            payer = request.POST.get("payer") or None
+            if payer is not None and payer not in PayerKind.values:
+                raise Http404
             services.line_match(actor=request.user, line_id=line.pk, application_id=application.pk,
-                                deposit_id=_int(deposit) if deposit else None)  # fmt: skip
-            messages.success(request, f"流水 {line.txn_no} 已计入申请 {application.reference}。")
+                                deposit_id=_int(deposit) if deposit else None, payer_kind=payer)  # fmt: skip
+            whose = application.payer_reference(payer) if payer else application.reference
+            messages.success(request, f"流水 {line.txn_no} 已计入申请 {whose}。")
         elif action == "split":
             parts = []
             for reference, amount in zip(
@@ -185,10 +199,11 @@ def line_action(request, pk, action):
             ):
                 if not reference.strip() and not amount.strip():
                     continue
-                application = Application.objects.visible_to(request.user).filter(reference=reference.strip()).first()
+                base, payer = split_reference(reference)  # a payer's own reference names its part
+                application = Application.objects.visible_to(request.user).filter(reference=base).first()
                 if application is None:
                     raise ValidationError(f"没有编号为“{reference.strip()[:40]}”的申请。")
-                parts.append((application.pk, _money(amount)))
+                parts.append((application.pk, _money(amount), payer))
             services.line_split(actor=request.user, line_id=line.pk, parts=parts)
             messages.success(request, f"流水 {line.txn_no} 已拆分到 {len(parts)} 个申请。")
         elif action == "not-ours":
@@ -238,8 +253,9 @@ def refund(request, reference):
     if not form.is_valid():
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
     else:
+        data = {**form.cleaned_data, "payer_kind": form.cleaned_data["payer_kind"] or None}
         attempt(request, lambda: services.refund_record(actor=request.user, application_id=application.pk,
-                                                        **form.cleaned_data), "已登记退款。")  # fmt: skip
+                                                        **data), "已登记退款。")  # fmt: skip
     return redirect(reverse("enrollment:application", args=[reference]) + "#invoice")
 
 
@@ -269,7 +285,16 @@ def invoice_context(request, application) -> dict:
     from mutualaid.roles import Role, role_of
 
     open_invoice = application.status == ApplicationStatus.CENTRE_APPROVED and application.balance > 0
+    parts = services.payer_parts(application)
+    overpaid = [part for part in parts if part.overpaid > 0]
+    refund_form = None
+    if is_city(request.user) and overpaid:
+        refund_form = RefundForm(initial={"amount": overpaid[0].overpaid, "refunded_on": timezone.localdate(),
+                                          "payer_kind": overpaid[0].kind})  # fmt: skip
+        refund_form.fields["payer_kind"].choices = [(part.kind, f"{part.label}（多缴 {part.overpaid} 元）")
+                                                    for part in overpaid]  # fmt: skip
     return {
+        "funding_parts": parts,
         "invoice": True,
         "receipts": application.receipts.visible_to(request.user).select_related("replaces").order_by("-pk"),
         "deposits": application.cash_deposits.visible_to(request.user).select_related("proof", "slip", "line"),
@@ -281,7 +306,5 @@ def invoice_context(request, application) -> dict:
         "centre_account": CentreAccount.objects.filter(active=True).first(),
         "credits": application.payments.select_related("undone_by").order_by("paid_on", "pk"),
         "refunds": application.refunds.order_by("refunded_on"),
-        "refund_form": RefundForm(initial={"amount": -application.balance, "refunded_on": timezone.localdate()})
-        if is_city(request.user) and application.balance < 0
-        else None,
+        "refund_form": refund_form,
     }

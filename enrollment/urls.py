@@ -13,6 +13,7 @@ urlpatterns = [
     path("applications/<str:reference>/roster/apply/", views.roster_apply, name="roster_apply"),
     path("applications/<str:reference>/roster/renew/", views.roster_renew, name="roster_renew"),
     path("applications/<str:reference>/edit/", views.application_edit, name="application_edit"),
+    path("applications/<str:reference>/funding/", views.application_funding, name="application_funding"),
     path("applications/<str:reference>/people/", views.person_add, name="person_add"),
     path("applications/<str:reference>/people/<int:line_id>/remove/", views.line_remove, name="line_remove"),
     path("applications/<str:reference>/people/<int:line_id>/shares/", views.line_shares, name="line_shares"),

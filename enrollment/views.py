@@ -14,6 +14,7 @@ from enrollment.forms import (
     ApplicationForm,
     CommentForm,
     DocumentForm,
+    FundingForm,
     PersonForm,
     ReasonForm,
     RosterUploadForm,
@@ -181,6 +182,7 @@ def _application_page(request, reference, person_form=None):
             # A person still registered with another unit has no member page for this unit's people.
             "sees_every_member": role in CITY_ROLES,
             "change_count": change_count,
+            "funding_parts": services.payer_parts(application),
             **invoice_context(request, application),
         },
     )
@@ -363,6 +365,27 @@ def application_edit(request, reference):
             messages.success(request, "申请信息已保存。")
             return redirect("enrollment:application", reference=reference)
     return render(request, "enrollment/application_edit.html", {"form": form, "application": application})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_funding(request, reference):
+    """Who pays (DOMAIN.md §14): the way and each payer's part per share, while the roster is open."""
+    application = _draft_for_clerk(request, reference)
+    initial = {"funding": application.funding,
+               **{kind: application.part_per_share(kind) or None for kind in ("unit", "union", "personal")}}  # fmt: skip
+    form = FundingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.application_set_funding(actor=request.user, application=application, funding=data["funding"],
+                                             parts={k: data[k] for k in ("unit", "union", "personal")})  # fmt: skip
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, refusal_text(exc))
+        else:
+            messages.success(request, "缴费方式已保存。")
+            return redirect("enrollment:application", reference=reference)
+    return render(request, "enrollment/application_funding.html", {"form": form, "application": application})
 
 
 @login_required

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from enrollment.models.funding import PayerKind
 from mutualaid.lib.idcard import mask_account, mask_id
 from mutualaid.lib.money import amount_in_capitals, format_yuan
 
@@ -121,6 +122,16 @@ def review_sheet(claim, *, full_id: bool) -> ReviewSheet:
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class PayerLine:
+    """One payer's part on the 团体申请表 (DOMAIN.md §14): per share and for all the shares."""
+
+    payer: str
+    per_share: Money
+    total: Money
+    reference: str
+
+
 @dataclass
 class ApplicationForm:
     """团体申请表."""
@@ -145,6 +156,8 @@ class ApplicationForm:
     staff: int
     district_opinion: Step
     invoice_title: str
+    funding: str = "单位行政全额"  # 缴费方式
+    payers: list[PayerLine] = field(default_factory=list)
     printed_on: date = field(default_factory=timezone.localdate)
 
 
@@ -164,7 +177,10 @@ def application_form(application) -> ApplicationForm:
         amount=Money(figures.due), subsidy=Money(figures.subsidy),
         ratio=f"{members / staff:.0%}" if staff else "—", staff=staff,
         district_opinion=_step(history, {"district_approve"}),
-        invoice_title=application.invoice_title or unit.name,
+        invoice_title=application.invoice_title or unit.name, funding=application.get_funding_display(),
+        payers=[PayerLine(PayerKind(kind).label, Money(application.part_per_share(kind)),
+                          Money(application.payer_due(kind)), application.payer_reference(kind))
+                for kind in application.payer_kinds],
     )  # fmt: skip
 
 

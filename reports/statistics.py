@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 
 from claims.models import Claim, ClaimStatus
-from enrollment.models import Application, ApplicationStatus, Coverage, District, Plan
+from enrollment.models import Application, ApplicationStatus, Coverage, District, PayerKind, Payment, Plan, Refund
 
 ZERO = Decimal("0.00")
 INVOICED = (ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE)
@@ -33,6 +33,12 @@ class Row:
     claims_paid: int = 0  # 理赔人次
     paid: Decimal = ZERO  # 赔付
     days_to_pay: float | None = None
+    # 实收会费 by who paid it (DOMAIN.md §14): 单位行政, 单位工会, 职工个人.
+    collected_by: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(PayerKind.values, ZERO))
+
+    @property
+    def by_payer(self) -> list[Decimal]:
+        return [self.collected_by[kind] for kind in PayerKind.values]
 
     @property
     def fund(self) -> Decimal:
@@ -161,6 +167,20 @@ def compute(user, *, period=None, plan=None, district=None, prefecture=None) -> 
                 add(figures, name, value)
     for item in invoiced.values("unit__district").annotate(units=Count("unit", distinct=True)):
         office(item["unit__district"])["units"] = item["units"]
+    # Money received split by payer: credits less refunds of invoiced applications, two grouped queries.
+    for model, sign in ((Payment, 1), (Refund, -1)):
+        money = model.objects.visible_to(user).filter(application__status__in=INVOICED)
+        if model is Payment:
+            money = money.filter(undone_at__isnull=True)
+        if chosen is not None:
+            money = money.filter(application__plan__in=chosen)
+        if district:
+            money = money.filter(application__unit__district=district)
+        if prefecture:
+            money = money.filter(application__unit__district__prefecture=prefecture)
+        for item in money.values("application__plan", "payer_kind").annotate(total=Sum("amount")):
+            by = row(item["application__plan"]).collected_by
+            by[item["payer_kind"]] = by.get(item["payer_kind"], ZERO) + sign * item["total"]
     waited = ExpressionWrapper(F("paid_at") - F("submitted_at"), output_field=DurationField())
     # Filed with the scheme: a draft, or a member's claim the unit has not submitted, is not (yet).
     claims = _filter(
@@ -196,6 +216,8 @@ def compute(user, *, period=None, plan=None, district=None, prefecture=None) -> 
     for r in ordered:
         for name in ("units", "enrolled", "due", "collected", "subsidies", "claims_filed", "claims_paid", "paid"):
             setattr(totals, name, getattr(totals, name) + getattr(r, name))
+        for kind, amount in r.collected_by.items():
+            totals.collected_by[kind] += amount
     timed = sum(count for _, count in waits.values())
     totals.days_to_pay = sum(total.total_seconds() for total, _ in waits.values()) / 86400 / timed if timed else None
     top = (claims.exclude(diagnosis_text="").values("diagnosis_text").annotate(n=Count("pk"))
@@ -217,5 +239,7 @@ def workbook(stats: Statistics) -> bytes:
                      "理赔人次", "赔付金额", "赔付率"]  # fmt: skip
     offices = ([o.prefecture, o.district or "小计", o.units, o.enrolled, o.due, o.collected, o.subsidies,
                 o.claims_filed, o.claims_paid, o.paid, o.loss_ratio] for o in stats.offices)  # fmt: skip
+    by_payer = ([r.period or "", r.plan_name, *r.by_payer, r.collected] for r in [*stats.rows, stats.totals])
     return workbook_bytes([("统计", header, rows), ("按办事处", office_header, offices),
-                           ("主要疾病", ["诊断", "件数"], stats.top_diagnoses)])  # fmt: skip
+                           ("主要疾病", ["诊断", "件数"], stats.top_diagnoses),
+                           ("实收会费按缴费方", ["期数", "项目", *PayerKind.labels, "合计"], by_payer)])  # fmt: skip

@@ -136,7 +136,7 @@ def statistics(request):
     filterable, grouped by plan and by office, with an .xlsx export."""
     from django.shortcuts import render
 
-    from enrollment.models import Plan, Prefecture
+    from enrollment.models import PayerKind, Plan, Prefecture
     from mutualaid.roles import OVERSEER_ROLES, Role, district_of, role_of
     from reports import statistics as stats
 
@@ -167,5 +167,5 @@ def statistics(request):
         "districts": districts if role != Role.DISTRICT else [],
         # A choice of prefecture only where there is more than one to choose from (the centre's).
         "prefectures": prefectures if role in CITY_ROLES else [],
-        "query": request.GET.urlencode(),
+        "query": request.GET.urlencode(), "payer_labels": PayerKind.labels,
     })  # fmt: skip

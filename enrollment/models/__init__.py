@@ -6,6 +6,7 @@
 - ``payments``: credits, refunds, the centre's account, bank statements and their lines, cash deposits
 - ``receipts``: receipts and the centre's numbering of them
 - ``registration``: a union registering itself, and its certificates
+- ``funding``: who pays an application's premium (the ways and the payers, §14)
 - ``fields``: how an amount is stored (also used by ``claims``)
 
 Migrations name the upload paths as ``enrollment.models.<function>``, so those stay exported too.
@@ -36,6 +37,7 @@ from enrollment.models.applications import (
     roster_upload_path,
 )
 from enrollment.models.fields import MONEY, ZERO, money_field
+from enrollment.models.funding import FUNDING_PAYERS, PAYER_SUFFIX, SUFFIX_PAYER, FundingWay, PayerKind
 from enrollment.models.organisation import (
     District,
     DistrictQuerySet,
@@ -89,10 +91,13 @@ from enrollment.models.registration import (
 
 __all__ = [
     "CENTRE_REVIEW",
+    "FUNDING_PAYERS",
     "INVOICE_STATUS_LABELS",
     "LIVE_APPLICATION",
     "MONEY",
+    "PAYER_SUFFIX",
     "REGISTRATION_REVIEW",
+    "SUFFIX_PAYER",
     "ZERO",
     "Application",
     "ApplicationDocument",
@@ -112,12 +117,14 @@ __all__ = [
     "CoverageStatus",
     "District",
     "DistrictQuerySet",
+    "FundingWay",
     "HistoryImport",
     "HistoryKind",
     "InvoiceFigures",
     "LineStatus",
     "Member",
     "MemberQuerySet",
+    "PayerKind",
     "Payment",
     "PaymentQuerySet",
     "Period",

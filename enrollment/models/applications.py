@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from enrollment.models.fields import ZERO, money_field
+from enrollment.models.funding import FUNDING_PAYERS, PART_FIELDS, PAYER_SUFFIX, FundingWay, PayerKind
 from enrollment.models.organisation import Member, Unit
 from enrollment.models.plans import Plan
 from mutualaid.roles import CITY_ROLES, Role
@@ -108,6 +109,12 @@ class Application(models.Model):
     contact_phone = models.CharField("经办人联系方式", max_length=30, blank=True)
     invoice_title = models.CharField("票据抬头", max_length=100, blank=True, help_text="空 = 单位名称")
     invoice_tax_number = models.CharField("纳税人识别号", max_length=20, blank=True)
+    # Who pays (DOMAIN.md §14): the way, and each payer's part per share when the way shares it
+    # (a way with one payer reads the plan's premium: its part is the whole).
+    funding = models.CharField("缴费方式", max_length=30, choices=FundingWay.choices, default=FundingWay.ADMIN)
+    part_unit = money_field("单位行政每份（元）")
+    part_union = money_field("单位工会每份（元）")
+    part_personal = money_field("职工个人每份（元）")
     member_count = models.PositiveIntegerField("缴费人数", default=0)
     share_count = models.PositiveIntegerField("总份数", default=0)
     amount_due = money_field("应缴金额")
@@ -184,6 +191,32 @@ class Application(models.Model):
     @property
     def invoice_status_label(self) -> str:
         return INVOICE_STATUS_LABELS[self.invoice_status]
+
+    @property
+    def payer_kinds(self) -> tuple[str, ...]:
+        return FUNDING_PAYERS[self.funding]
+
+    @property
+    def shared_funding(self) -> bool:
+        """More than one payer: each part has its own payment reference, invoice and receipt."""
+        return len(self.payer_kinds) > 1
+
+    def part_per_share(self, kind: str) -> Decimal:
+        if kind not in self.payer_kinds:
+            return ZERO
+        if not self.shared_funding:
+            return self.plan.clerk_premium
+        return getattr(self, PART_FIELDS[PayerKind(kind)])
+
+    def payer_due(self, kind: str) -> Decimal:
+        """What this payer owes: its part per share × the shares (fixed with the invoice)."""
+        if not self.shared_funding:
+            return self.figures.due if kind in self.payer_kinds else ZERO
+        return self.part_per_share(kind) * self.figures.shares
+
+    def payer_reference(self, kind: str) -> str:
+        """What this payer writes as the transfer's memo."""
+        return f"{self.reference}-{PAYER_SUFFIX[PayerKind(kind)]}" if self.shared_funding else self.reference
 
     @staticmethod
     def make_reference(plan: Plan, unit: Unit, seq: int) -> str:

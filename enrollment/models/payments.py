@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from enrollment.models.applications import Application
 from enrollment.models.fields import MONEY
+from enrollment.models.funding import PayerKind
 from mutualaid.roles import CITY_ROLES
 from mutualaid.scoping import CityOnlyQuerySet, CityWideQuerySet, ScopedQuerySet
 from mutualaid.workflow import Workflow
@@ -25,6 +26,8 @@ class Payment(models.Model):
         "StatementLine", verbose_name="银行流水", null=True, blank=True, on_delete=models.PROTECT,
         related_name="payments",
     )  # fmt: skip
+    # Whose part of the invoice this pays (DOMAIN.md §14's payers; the unit's when it alone pays).
+    payer_kind = models.CharField("缴款方", max_length=20, choices=PayerKind.choices, default=PayerKind.UNIT)
     amount = models.DecimalField("金额", **MONEY)
     paid_on = models.DateField("到账日期")
     bank_txn_no = models.CharField("交易流水号", max_length=60, null=True, blank=True, db_index=True)
@@ -54,9 +57,10 @@ class Payment(models.Model):
 
 
 class Refund(models.Model):
-    """An overpayment sent back to the unit."""
+    """An overpayment sent back to the payer who made it."""
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="refunds")
+    payer_kind = models.CharField("缴款方", max_length=20, choices=PayerKind.choices, default=PayerKind.UNIT)
     amount = models.DecimalField("退款金额", **MONEY)
     refunded_on = models.DateField("退款日期")
     reference = models.CharField("退款凭证号", max_length=60)

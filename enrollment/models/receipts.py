@@ -5,9 +5,9 @@ when it was issued, so a later change to the unit or the application never rewri
 already handed out. A refund voids it and a new one is issued for what remains paid; the void one
 stays, marked void, and its public check page says so.
 
-Today an application has one payer (the unit); the payer's part is the whole invoice. ``payer_kind``
-and the payer snapshot are where a split (单位行政, 单位工会, 个人, §14) will name each payer's part,
-and the one-valid-receipt constraint will then count per (application, payer_kind).
+An application has one receipt per payer (``payer_kind``, ``enrollment.models.funding``): the unit
+alone under the default way, or each payer of a shared way (单位行政, 单位工会, 职工个人, §14) for
+its own part; the one-valid-receipt constraint counts per (application, payer_kind).
 """
 
 import secrets
@@ -18,6 +18,7 @@ from django.db.models import Q
 
 from enrollment.models.applications import Application
 from enrollment.models.fields import MONEY
+from enrollment.models.funding import PayerKind
 from mutualaid.scoping import CityWideQuerySet, ScopedQuerySet
 
 
@@ -85,8 +86,8 @@ class Receipt(models.Model):
     token = models.CharField("查验码", max_length=64, unique=True, default=receipt_token, editable=False)
     application = models.ForeignKey(Application, verbose_name="团体申请", on_delete=models.PROTECT,
                                     related_name="receipts")  # fmt: skip
-    # Who paid this part. "unit": the unit, the only payer today; later one of §14's payers.
-    payer_kind = models.CharField("缴款方", max_length=20, default="unit")
+    # Who paid this part: one of §14's payers ("unit", the administration, when the unit alone pays).
+    payer_kind = models.CharField("缴款方", max_length=20, choices=PayerKind.choices, default=PayerKind.UNIT)
     payer_title = models.CharField("交款单位（抬头）", max_length=100)
     payer_tax_number = models.CharField("纳税人识别号", max_length=20, blank=True)
     issuer_name = models.CharField("开票单位", max_length=100)

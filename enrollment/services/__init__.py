@@ -8,7 +8,8 @@
 - ``coverages``: when a coverage pays (waiting ends per share group) and the last day to claim;
 - ``payments``: bank statements matched to invoices, the manual queue, undo, refunds, and the
   coverages that start once an approved invoice is paid;
-- ``receipts``: the receipt issued when an invoice is paid in full, voided and reissued on a refund;
+- ``payers``: each payer's part of an invoice (what it owes, paid, got back; its reference);
+- ``receipts``: the receipt issued when a payer's part (the invoice, one payer) is paid in full, voided and reissued on a refund;
 - ``deposits``: cash a unit without a corporate account pays in at the bank, with its stamped proof.
 
 Every entry point takes keyword arguments with the ``actor`` (a registration's anonymous steps have
@@ -26,16 +27,19 @@ from enrollment.services.applications import (
     application_remove_line,
     application_return,
     application_set_all_shares,
+    application_set_funding,
     application_set_shares,
     application_submit,
     application_update,
     application_withdraw,
     declared_changes,
+    funding_parts,
     roster_share_problem,
 )
 from enrollment.services.coverages import claim_deadline, share_groups, waiting_ends, waiting_words
 from enrollment.services.deposits import deposit_record
 from enrollment.services.members import member_set_bank_account, member_set_phone
+from enrollment.services.payers import PayerPart, payer_part, payer_parts, payer_parts_many
 from enrollment.services.payments import (
     line_candidates,
     line_deposits,
@@ -63,6 +67,7 @@ from enrollment.services.registrations import (
 from enrollment.services.rosters import roster_add_person, roster_diff, roster_import, roster_renew
 
 __all__ = [
+    "PayerPart",
     "application_attach",
     "application_centre_approve",
     "application_create",
@@ -71,6 +76,7 @@ __all__ = [
     "application_remove_line",
     "application_return",
     "application_set_all_shares",
+    "application_set_funding",
     "application_set_shares",
     "application_submit",
     "application_update",
@@ -79,6 +85,7 @@ __all__ = [
     "clerk_first_password_issue",
     "declared_changes",
     "deposit_record",
+    "funding_parts",
     "line_candidates",
     "line_deposits",
     "line_match",
@@ -88,6 +95,9 @@ __all__ = [
     "member_set_phone",
     "open_deposits",
     "open_invoices",
+    "payer_part",
+    "payer_parts",
+    "payer_parts_many",
     "payment_undo",
     "period_copy",
     "period_copy_defaults",

@@ -7,6 +7,7 @@ seeder call these; none of them changes an application's status or creates a cov
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,24 +16,30 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from enrollment.models import (
+    FUNDING_PAYERS,
+    ZERO,
     Application,
     ApplicationDocument,
     ApplicationDocumentKind,
     ApplicationStatus,
     Coverage,
     CoverageStatus,
+    FundingWay,
     Member,
+    PayerKind,
     Plan,
     RosterLine,
     Unit,
     invoice_figures,
 )
+from enrollment.models.funding import PART_FIELDS
 from enrollment.roster.rules import roster_share_problems
 from enrollment.roster.validate import renewed_shares
 from enrollment.services.payments import activate_ready
 from mutualaid import notices
 from mutualaid.audit import acting_as, recorded_by_service
 from mutualaid.lib.idcard import mask_account
+from mutualaid.lib.money import format_yuan
 from mutualaid.models import audit
 from mutualaid.scoping import CITY_ROLES, Role, district_of, is_city, require
 from mutualaid.uploads import document_fields
@@ -340,6 +347,71 @@ def application_update(*, actor, application: Application, **details) -> Applica
     return application
 
 
+def funding_parts(plan: Plan, funding: str, parts: dict[str, Decimal | None]) -> dict[str, Decimal]:
+    """The application's part fields for a way of paying (DOMAIN.md §14), or ValidationError saying
+    what is wrong: the way decides which payers have a part, each such part is more than 0, the others
+    none, and together they make the premium per share the application pays (会费 − 工会补贴)."""
+    if funding not in FundingWay.values:
+        raise ValidationError("请选择缴费方式。")
+    payers = FUNDING_PAYERS[funding]
+    premium = plan.clerk_premium
+    if len(payers) == 1:  # one payer pays the whole premium: nothing to type
+        return {field: premium if kind == payers[0] else ZERO for kind, field in PART_FIELDS.items()}
+    values: dict[str, Decimal] = {str(kind): parts.get(kind) or ZERO for kind in PART_FIELDS}
+    way = FundingWay(funding).label
+    for kind, value in values.items():
+        label = PayerKind(kind).label
+        if value < 0 or value != value.quantize(Decimal("0.01")):
+            raise ValidationError(f"{label}每份金额应为不小于 0、最多两位小数的金额。")
+        if kind in payers and value <= 0:
+            raise ValidationError(f"“{way}”须填写{label}每份承担的金额。")
+        if kind not in payers and value:
+            raise ValidationError(f"“{way}”不含{label}承担的部分，{label}每份金额应为空。")
+    total = sum(values.values(), ZERO)
+    if total != premium:
+        shown = " + ".join(f"{PayerKind(kind).label} {format_yuan(values[kind])}" for kind in payers)
+        raise ValidationError(
+            f"各方每份金额合计 {format_yuan(total)} 元（{shown}），应等于每份单位缴 {format_yuan(premium)} 元。"
+        )
+    return {PART_FIELDS[PayerKind(kind)]: value for kind, value in values.items()}
+
+
+def funding_problem(application: Application) -> str | None:
+    """A shared way whose parts no longer make the plan's premium (the plan changed since)."""
+    if not application.shared_funding:
+        return None
+    try:
+        funding_parts(application.plan, application.funding,
+                      {kind: getattr(application, field) for kind, field in PART_FIELDS.items()})  # fmt: skip
+    except ValidationError as exc:
+        return f"缴费方式：{exc.messages[0]}请在“缴费方式”中更正后再提交。"
+    return None
+
+
+@transaction.atomic(durable=True)
+@recorded_by_service
+def application_set_funding(
+    *, actor, application: Application, funding: str, parts: dict[str, Decimal | None] | None = None
+) -> Application:
+    """Who pays the draft's premium: the way and, when payers share it, each payer's part per share
+    (``parts`` by payer kind: unit, union, personal)."""
+    application = _lock_draft(actor, application)
+    values = funding_parts(application.plan, funding, parts or {})
+    before = {"funding": application.funding, **{f: str(getattr(application, f)) for f in values}}
+    application.funding = funding
+    for name, value in values.items():
+        setattr(application, name, value)
+    after = {"funding": application.funding, **{f: str(v) for f, v in values.items()}}
+    if before != after:
+        application.save(update_fields=["funding", *values])
+        shown = "，".join(f"{PayerKind(kind).label} {format_yuan(application.part_per_share(kind))} 元/份"
+                         for kind in application.payer_kinds)  # fmt: skip
+        audit(actor=actor, obj=application, action="update", comment=f"缴费方式：{application.get_funding_display()}（{shown}）",
+              data={"fields": sorted(k for k in after if before[k] != after[k]), "changes": {
+                  k: [before[k], after[k]] for k in after if before[k] != after[k]}})  # fmt: skip
+    return application
+
+
 @transaction.atomic(durable=True)
 def application_attach(*, actor, application: Application, kind: str, upload) -> ApplicationDocument:
     """Attach a scan: the social-insurance proof to a draft, a transfer slip once the invoice is fixed."""
@@ -429,7 +501,8 @@ def application_submit(*, actor, application: Application) -> Application:
     if problem:
         raise ValidationError(f"{problem}请修改份数后再提交。")
     enrolled = _enrolled_count(application)
-    problem = _staff_problem(application, enrolled) or _participation_problem(application, enrolled)
+    problem = (_staff_problem(application, enrolled) or _participation_problem(application, enrolled)
+               or funding_problem(application))  # fmt: skip
     if problem:
         raise ValidationError(problem)
     _fix_invoice(application, lines)

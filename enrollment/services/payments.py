@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from enrollment.models import (
+    SUFFIX_PAYER,
     ZERO,
     Application,
     ApplicationStatus,
@@ -27,12 +28,14 @@ from enrollment.models import (
     Coverage,
     CoverageStatus,
     LineStatus,
+    PayerKind,
     Payment,
     Plan,
     Refund,
     StatementLine,
 )
 from enrollment.services.coverages import waiting_words
+from enrollment.services.payers import PayerPart, payer_parts, payer_parts_many
 from enrollment.services.receipts import receipt_issue_many, receipt_reissue
 from mutualaid import notices
 from mutualaid.audit import recorded_by_service
@@ -64,7 +67,7 @@ ALIASES = {
 }
 REQUIRED = ("date", "txn_no", "amount")
 LABELS = {"date": "交易日期", "txn_no": "交易流水号", "amount": "金额"}
-REFERENCE_RE = re.compile(r"(\d{1,3})-([A-Z]{1,10})-([A-Z0-9]{1,20})-(\d{1,4})")
+REFERENCE_RE = re.compile(r"(\d{1,3})-([A-Z]{1,10})-([A-Z0-9]{1,20})-(\d{1,4})(?:-(XZ|GH|GR)(?![A-Z0-9]))?")
 MAX_AMOUNT = Decimal("100000000.00")
 # The statement line's columns; a longer value is a row error, never cut short (two long
 # transaction numbers cut to 60 characters would pass for one).
@@ -231,14 +234,31 @@ def read_statement(data: bytes, filename: str) -> tuple[list[Line], int, int]:
 
 
 def _references(memo: str) -> list[str]:
+    """The payment references a memo names, a payer's suffix kept (1-HOME-B002-1-GH)."""
     memo = memo.translate(FULL_WIDTH).upper().replace("—", "-").replace("－", "-")
-    return ["-".join(match) for match in REFERENCE_RE.findall(memo)]
+    return ["-".join(part for part in match if part) for match in REFERENCE_RE.findall(memo)]
+
+
+def split_reference(reference: str) -> tuple[str, str | None]:
+    """(the application's reference, the payer its suffix names or None)."""
+    base, _, suffix = reference.strip().upper().rpartition("-")
+    if base and suffix in SUFFIX_PAYER:
+        return base, SUFFIX_PAYER[suffix]
+    return reference.strip(), None
 
 
 @dataclass
 class _Invoice:
+    """One payer's part of an open invoice (the whole invoice when the unit alone pays)."""
+
     application: Application
     owed: Decimal  # what is still owed, as lines of this file are applied in order
+    payer: str = PayerKind.UNIT
+
+
+def _open_parts(applications: list[Application]) -> list[_Invoice]:
+    parts = payer_parts_many(applications)
+    return [_Invoice(a, part.balance, part.kind) for a in applications for part in parts[a.pk]]
 
 
 @transaction.atomic(durable=True)
@@ -275,17 +295,20 @@ def statement_import_within(*, actor, data: bytes, filename: str, dry_run: bool 
         fresh.append(line)
 
     # Every invoice a line could go to, locked: a clerk matching by hand waits for this import.
-    invoices = {
-        application.reference: _Invoice(application, application.balance)
-        for application in Application.objects.select_for_update(of=("self",))
-        .select_related("unit", "plan__period")
-        .filter(status__in=PAYABLE)
-        .order_by("pk")
-    }
+    # Each payer's part is found by its own reference; the plain reference names the first payer.
+    invoices: dict[str, _Invoice] = {}
+    for part in _open_parts(
+        list(Application.objects.select_for_update(of=("self",)).select_related("unit", "plan__period")
+             .filter(status__in=PAYABLE).order_by("pk"))
+    ):  # fmt: skip
+        invoices[part.application.payer_reference(part.payer)] = part
+        invoices.setdefault(part.application.reference, part)
     by_name: dict[str, list[_Invoice]] = defaultdict(list)
-    for open_invoice in invoices.values():
+    for open_invoice in invoices.values():  # a part listed twice (its plain reference) counts once
         if open_invoice.application.status == ApplicationStatus.CENTRE_APPROVED:
-            by_name[normalise_name(open_invoice.application.unit.name)].append(open_invoice)
+            named = by_name[normalise_name(open_invoice.application.unit.name)]
+            if not any(other is open_invoice for other in named):
+                named.append(open_invoice)
 
     statement = BankStatement.objects.create(filename=filename[:200], imported_by=actor if actor else None,
                                              lines_read=read, debits_skipped=debits,
@@ -303,7 +326,7 @@ def statement_import_within(*, actor, data: bytes, filename: str, dry_run: bool 
             invoice = invoices.get(reference)
             if invoice is not None:
                 break
-        if invoice is None:  # (2) the unit's name, and the amount of exactly one open invoice
+        if invoice is None:  # (2) the unit's name, and the amount of exactly one open part of an invoice
             candidates = [i for i in by_name.get(normalise_name(line.payer_name), ()) if i.owed == line.amount]
             invoice = candidates[0] if len(candidates) == 1 else None
         if invoice is None:
@@ -312,7 +335,7 @@ def statement_import_within(*, actor, data: bytes, filename: str, dry_run: bool 
             if line.amount > invoice.owed:
                 result.overpaid.append(line.row)
             invoice.owed -= line.amount
-            result.matched.append({"row": line.row, "reference": invoice.application.reference,
+            result.matched.append({"row": line.row, "reference": invoice.application.payer_reference(invoice.payer),
                                    "amount": str(line.amount)})  # fmt: skip
         decided.append((line, invoice))
     records = StatementLine.objects.bulk_create(
@@ -331,11 +354,12 @@ def statement_import_within(*, actor, data: bytes, filename: str, dry_run: bool 
         application = invoice.application
         payments.append(Payment(application=application, line=record, amount=record.amount, paid_on=record.txn_date,
                                 bank_txn_no=record.txn_no, payer_name=record.payer_name, memo=record.memo,
-                                created_by=actor if actor else None))  # fmt: skip
+                                payer_kind=invoice.payer, created_by=actor if actor else None))  # fmt: skip
         touched[application.pk] = application
         audits.append({"obj": application, "action": "payment",
-                       "comment": f"到账 {format_yuan(record.amount)} 元（流水 {record.txn_no}，自动匹配）",
-                       "data": {"txn_no": record.txn_no, "amount": str(record.amount)}})  # fmt: skip
+                       "comment": f"到账 {format_yuan(record.amount)} 元{_whose(application, invoice.payer)}"
+                                  f"（流水 {record.txn_no}，自动匹配）",
+                       "data": {"txn_no": record.txn_no, "amount": str(record.amount), "payer": invoice.payer}})  # fmt: skip
     Payment.objects.bulk_create(payments, batch_size=5000)
     audit_many(actor=actor, entries=audits)
     statement.matched = len(payments)
@@ -374,7 +398,10 @@ def _settle_many(actor, applications: list[Application]) -> None:
         totals = {pk: (paid, refunded) for pk, paid, refunded in cursor.fetchall()}
     for application in applications:
         application.amount_paid, application.amount_refunded = totals[application.pk]
-    activate_ready(actor, applications)
+    ready = {a.pk for a in activate_ready(actor, applications)}
+    # A payer who paid its whole part has its receipt now, before the others pay theirs (§14).
+    receipt_issue_many(actor=actor, applications=[a for a in applications if a.shared_funding and a.pk not in ready
+                                                  and a.status in PAYABLE])  # fmt: skip
 
 
 def activate_ready(actor, applications: list[Application]) -> list[Application]:
@@ -383,6 +410,9 @@ def activate_ready(actor, applications: list[Application]) -> list[Application]:
     complete thousands of invoices at once). The caller holds the transaction and the row locks."""
     ready = [a for a in applications
              if a.status == ApplicationStatus.CENTRE_APPROVED and a.amount_paid >= a.amount_due]  # fmt: skip
+    # When payers share the premium, every one of them must have paid its own part.
+    parts = payer_parts_many([a for a in ready if a.shared_funding])
+    ready = [a for a in ready if all(part.settled for part in parts.get(a.pk, ()))]
     if not ready:
         return []
     last_paid = dict(
@@ -458,28 +488,51 @@ def _lock_invoice(application_id: int) -> Application:
     return application
 
 
-def _credit(actor, line, application, amount: Decimal, how: str) -> Payment:
+def _whose(application: Application, payer: str) -> str:
+    """The payer named in the trail when payers share the invoice (nothing when the unit alone pays)."""
+    return f"（{PayerKind(payer).label}部分）" if application.shared_funding else ""
+
+
+def _payer_of(application: Application, payer: str | None) -> PayerPart:
+    """The part a credit goes to: the payer named, else the first one that still owes (else the first)."""
+    parts = payer_parts(application)
+    if payer is None:
+        return next((part for part in parts if part.balance > 0), parts[0])
+    for part in parts:
+        if part.kind == payer:
+            return part
+    raise ValidationError(
+        f"申请 {application.reference} 的缴费方式是“{application.get_funding_display()}”，没有{PayerKind(payer).label}的部分。"
+    )
+
+
+def _credit(actor, line, application, amount: Decimal, how: str, payer: str | None = None) -> Payment:
     if amount <= 0:
         raise ValidationError("金额必须大于 0。")
-    if amount > application.balance:
+    part = _payer_of(application, payer)
+    if amount > part.balance:
+        whose = f"{part.label}部分（{part.reference}）" if application.shared_funding else ""
         raise ValidationError(
-            f"申请 {application.reference} 只欠 {format_yuan(max(application.balance, ZERO))} 元，"
+            f"申请 {application.reference} {whose}只欠 {format_yuan(max(part.balance, ZERO))} 元，"
             f"不能计入 {format_yuan(amount)} 元：多出的部分请拆分到同一单位的其他申请，或到账后办理退款。"
         )
     payment = Payment.objects.create(application=application, line=line, amount=amount, paid_on=line.txn_date,
                                      bank_txn_no=line.txn_no, payer_name=line.payer_name, memo=line.memo,
-                                     created_by=actor)  # fmt: skip
+                                     payer_kind=part.kind, created_by=actor)  # fmt: skip
     audit(actor=actor, obj=application, action="payment",
-          comment=f"到账 {format_yuan(amount)} 元（流水 {line.txn_no}，{how}）",
-          data={"txn_no": line.txn_no, "amount": str(amount)})  # fmt: skip
+          comment=f"到账 {format_yuan(amount)} 元{_whose(application, part.kind)}（流水 {line.txn_no}，{how}）",
+          data={"txn_no": line.txn_no, "amount": str(amount), "payer": part.kind})  # fmt: skip
     _settle(actor, application)
     return payment
 
 
 @transaction.atomic(durable=True)
 @recorded_by_service
-def line_match(*, actor, line_id: int, application_id: int, deposit_id: int | None = None) -> Payment:
-    """Credit a waiting line, whole, to one invoice (never beyond what it owes). A line paid in a
+def line_match(
+    *, actor, line_id: int, application_id: int, deposit_id: int | None = None, payer_kind: str | None = None
+) -> Payment:
+    """Credit a waiting line, whole, to one invoice (never beyond what it owes): to ``payer_kind``'s
+    part when payers share it (default: the first part still owed). A line paid in a
     person's name is cash a unit deposited: it is credited only with that unit's deposit proof
     (``deposit_id``, of the same amount), which it then closes."""
     require(actor, CITY_ROLES, message="只有市中心可以匹配到账。")
@@ -491,7 +544,7 @@ def line_match(*, actor, line_id: int, application_id: int, deposit_id: int | No
         deposit.line = line
         deposit.save(update_fields=["line"])
         how = f"凭现金存款证明，存款人 {deposit.depositor_name}"
-    payment = _credit(actor, line, application, line.amount, how)
+    payment = _credit(actor, line, application, line.amount, how, payer_kind)
     line.status = StatementLine.workflow.target("payment", line.status)
     line.save(update_fields=["status"])
     return payment
@@ -517,25 +570,27 @@ def _lock_deposit(line: StatementLine, application: Application, deposit_id: int
 
 @transaction.atomic(durable=True)
 @recorded_by_service
-def line_split(*, actor, line_id: int, parts: list[tuple[int, Decimal]]) -> list[Payment]:
-    """Spread one line over several invoices of the same unit; the parts add up to the line."""
+def line_split(*, actor, line_id: int, parts: list[tuple]) -> list[Payment]:
+    """Spread one line over several invoices of the same unit, or over several payers' parts of one
+    (the unit transferring its own part and the members' together): each part is (application id,
+    amount) or (application id, amount, payer); they add up to the line."""
     require(actor, CITY_ROLES, message="只有市中心可以匹配到账。")
     line = _lock_line(line_id)
     if payer_is_person(line.payer_name):
         raise ValidationError(f"付款人“{line.payer_name}”是个人：现金存款须凭存款证明整笔计入一个申请，不能拆分。")
-    parts = [(pk, amount) for pk, amount in parts if amount]
+    parts = [(part[0], part[1], part[2] if len(part) > 2 else None) for part in parts if part[1]]
     if len(parts) < 2:
-        raise ValidationError("拆分至少要分到两个申请。")
-    if len({pk for pk, _ in parts}) != len(parts):
-        raise ValidationError("同一个申请只能出现一次。")
-    total = sum((amount for _, amount in parts), ZERO)
+        raise ValidationError("拆分至少要分到两个申请（或同一申请的两个缴费方）。")
+    if len({(pk, payer) for pk, _, payer in parts}) != len(parts):
+        raise ValidationError("同一个申请（缴费方）只能出现一次。")
+    total = sum((amount for _, amount, _ in parts), ZERO)
     if total != line.amount:
         raise ValidationError(f"拆分金额合计 {format_yuan(total)} 元，与流水金额 {format_yuan(line.amount)} 元不符。")
-    applications = [_lock_invoice(pk) for pk, _ in sorted(parts)]
+    applications = [_lock_invoice(pk) for pk in sorted({pk for pk, _, _ in parts})]
     if len({application.unit_id for application in applications}) > 1:
         raise ValidationError("只能拆分到同一单位的申请。")
     by_pk = {application.pk: application for application in applications}
-    payments = [_credit(actor, line, by_pk[pk], amount, "拆分") for pk, amount in parts]
+    payments = [_credit(actor, line, by_pk[pk], amount, "拆分", payer) for pk, amount, payer in parts]
     line.status = StatementLine.workflow.target("payment", line.status)
     line.save(update_fields=["status"])
     return payments
@@ -582,13 +637,27 @@ def payment_undo(*, actor, payment_id: int, reason: str) -> Payment:
 
 @transaction.atomic(durable=True)
 @recorded_by_service
-def refund_record(*, actor, application_id: int, amount: Decimal, refunded_on: date, reference: str) -> Refund:
-    """Record that an overpayment went back to the unit, with the transfer's date and reference."""
+def refund_record(
+    *, actor, application_id: int, amount: Decimal, refunded_on: date, reference: str, payer_kind: str | None = None
+) -> Refund:
+    """Record that an overpayment went back to the payer who made it (``payer_kind``; default: the
+    one payer who overpaid), with the transfer's date and reference; only that payer's receipt is
+    voided and issued again."""
     require(actor, CITY_ROLES, message="只有市中心可以办理退款。")
-    application = Application.objects.select_for_update(of=("self",)).get(pk=application_id)
-    over = -application.balance
+    application = (Application.objects.select_for_update(of=("self",)).select_related("plan__period")
+                   .get(pk=application_id))  # fmt: skip
+    parts = payer_parts(application)
+    if payer_kind is None:
+        overpaid = [part for part in parts if part.overpaid > 0]
+        part = overpaid[0] if len(overpaid) == 1 else _payer_of(application, None)
+        if len(overpaid) > 1:
+            raise ValidationError("多个缴费方都有多缴的款项，请选择退给哪一方。")
+    else:
+        part = _payer_of(application, payer_kind)
+    over = part.overpaid
+    whose = f"{part.label}部分" if application.shared_funding else ""
     if over <= 0:
-        raise ValidationError(f"申请 {application.reference} 没有多缴的款项。")
+        raise ValidationError(f"申请 {application.reference} {whose}没有多缴的款项。")
     if amount <= 0 or amount > over:
         raise ValidationError(f"退款金额应在 0.01 至 {format_yuan(over)} 元之间（多缴的部分）。")
     if not (reference or "").strip():
@@ -596,12 +665,14 @@ def refund_record(*, actor, application_id: int, amount: Decimal, refunded_on: d
     if refunded_on > timezone.localdate():
         raise ValidationError("退款日期不能晚于今天。")
     refund = Refund.objects.create(application=application, amount=amount, refunded_on=refunded_on,
-                                   reference=reference.strip()[:60], created_by=actor)  # fmt: skip
+                                   payer_kind=part.kind, reference=reference.strip()[:60], created_by=actor)  # fmt: skip
     audit(actor=actor, obj=application, action="refund",
-          comment=f"退款 {format_yuan(amount)} 元（{refunded_on:%Y-%m-%d}，凭证 {refund.reference}）")  # fmt: skip
+          comment=f"退款 {format_yuan(amount)} 元{_whose(application, part.kind)}"
+                  f"（{refunded_on:%Y-%m-%d}，凭证 {refund.reference}）",
+          data={"payer": part.kind})  # fmt: skip
     _settle(actor, application)
-    # What the unit paid is now less: its receipt is voided and one issued for what remains.
-    receipt_reissue(actor=actor, application=application,
+    # What this payer paid is now less: its receipt is voided and one issued for what remains.
+    receipt_reissue(actor=actor, application=application, payer_kind=part.kind,
                     reason=f"退款 {format_yuan(amount)} 元（凭证 {refund.reference}）")  # fmt: skip
     return refund
 
@@ -652,21 +723,26 @@ def line_candidates(line: StatementLine, limit: int = 5, *, invoices: list[Appli
     payer = normalise_name(line.payer_name)
     open_ones = open_invoices() if invoices is None else invoices
     ranked: list[dict] = []
-    for application in open_ones:
-        owed = application.balance
+    for part in _open_parts(open_ones):  # each payer's part of a shared invoice is a candidate of its own
+        application, owed = part.application, part.owed
         if owed <= 0:
             continue
         name = normalise_name(application.unit.name)
+        reference = application.payer_reference(part.payer)
         agrees = {
             "amount": owed == line.amount,
             "payer": bool(payer) and payer == name,
             "payer_part": bool(payer) and payer != name and (payer in name or name in payer),
-            "memo": application.reference in memo or application.unit.code.upper() in memo,
+            "memo": (reference in memo if application.shared_funding else application.reference in memo)
+            or application.unit.code.upper() in memo,
         }
         score = 3 * agrees["amount"] + 3 * agrees["payer"] + 2 * agrees["payer_part"] + 2 * agrees["memo"]
         if line.amount < owed:
             score += 1  # a partial payment is possible
         if score:
-            ranked.append({"application": application, "owed": owed, "score": score, **agrees})
+            ranked.append({"application": application, "owed": owed, "score": score, "reference": reference,
+                           "payer_kind": part.payer if application.shared_funding else "",
+                           "payer_label": PayerKind(part.payer).label if application.shared_funding else "",
+                           **agrees})  # fmt: skip
     ranked.sort(key=lambda c: (-c["score"], c["application"].pk))
     return ranked[:limit]

@@ -1,4 +1,5 @@
-"""Receipts (DOMAIN.md §14): issued once an invoice is paid in full, in the transaction that records
+"""Receipts (DOMAIN.md §14): issued once a payer's part of an invoice is paid in full (the whole
+invoice when the unit alone pays), in the transaction that records
 the payment; voided and issued again for what remains paid when money goes back (a refund).
 
 Numbers come from the centre's active series, per year, without gaps: the counter row is advanced
@@ -12,7 +13,8 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
-from enrollment.models import ZERO, Application, CentreAccount, Receipt, ReceiptSeries, ReceiptStatus
+from enrollment.models import ZERO, Application, CentreAccount, PayerKind, Receipt, ReceiptSeries, ReceiptStatus
+from enrollment.services.payers import PayerPart, payer_part, payer_parts_many
 from mutualaid.lib.money import format_yuan
 from mutualaid.models import audit, audit_many
 
@@ -52,71 +54,94 @@ def received(application: Application) -> Decimal:
     return application.amount_paid - application.amount_refunded
 
 
-def _items(application: Application, amount: Decimal) -> list[dict]:
+def payer_title(application: Application, kind: str) -> tuple[str, str]:
+    """(title, tax number) of a payer's receipt: the unit's administration takes the application's
+    票据抬头 (else the unit's name and credit code); its union and its members are named after it."""
+    unit = application.unit
+    if kind == PayerKind.UNION:
+        return f"{unit.name}工会", ""
+    if kind == PayerKind.PERSONAL:
+        return f"{unit.name}（职工个人缴纳部分）", ""
+    return application.invoice_title or unit.name, application.invoice_tax_number or unit.uscc
+
+
+def _items(application: Application, part: PayerPart) -> list[dict]:
     plan = application.plan
-    items = [{"plan": f"职工互助保障 {plan.period.name} {plan.name}", "persons": application.member_count,
-              "shares": application.share_count, "price": str(plan.clerk_premium),
-              "amount": str(min(amount, application.amount_due))}]  # fmt: skip
-    if amount > application.amount_due:  # paid more than due: receipted, and refunded later
+    name = f"职工互助保障 {plan.period.name} {plan.name}"
+    if application.shared_funding:
+        name += f"（{part.label}承担部分）"
+    amount = part.received
+    items = [{"plan": name, "persons": application.member_count, "shares": application.share_count,
+              "price": str(part.per_share), "amount": str(min(amount, part.due))}]  # fmt: skip
+    if amount > part.due:  # paid more than due: receipted, and refunded later
         items.append({"plan": "多缴款项（待退还）", "persons": None, "shares": None, "price": None,
-                      "amount": str(amount - application.amount_due)})  # fmt: skip
+                      "amount": str(amount - part.due)})  # fmt: skip
     return items
 
 
-def _new(application, series, year, seq, actor, replaces=None) -> Receipt:
-    unit = application.unit
-    amount = received(application)
+def _new(application, part: PayerPart, series, year, seq, actor, replaces=None) -> Receipt:
+    title, tax_number = payer_title(application, part.kind)
     return Receipt(
         number=f"{series.prefix}{year}-{seq:06d}", series=series, year=year, seq=seq, application=application,
-        payer_title=application.invoice_title or unit.name, payer_tax_number=application.invoice_tax_number or unit.uscc,
-        issuer_name=series.issuer_name, amount=amount, items=_items(application, amount),
+        payer_kind=part.kind, payer_title=title, payer_tax_number=tax_number,
+        issuer_name=series.issuer_name, amount=part.received, items=_items(application, part),
         issued_on=timezone.localdate(), issued_by=actor if actor else None, replaces=replaces,
     )  # fmt: skip
 
 
 def receipt_issue_many(*, actor, applications: list[Application]) -> list[Receipt]:
-    """A receipt for each of these invoices that is paid in full and has none valid yet, numbered in
-    order; the caller holds the transaction and the applications' row locks."""
+    """A receipt for each payer's part of these invoices that is paid in full and has none valid yet
+    (one payer: the invoice paid in full), numbered in order; the caller holds the transaction and
+    the applications' row locks."""
     pks = [a.pk for a in applications]
     if not pks:
         return []
     has_one = set(Receipt.objects.filter(application__in=pks, status=ReceiptStatus.VALID)
-                  .values_list("application", flat=True))  # fmt: skip
-    due = [a for a in Application.objects.filter(pk__in=pks).select_related("unit", "plan__period").order_by("pk")
-           if a.pk not in has_one and received(a) > ZERO and received(a) >= a.amount_due]  # fmt: skip
+                  .values_list("application", "payer_kind"))  # fmt: skip
+    fresh = list(Application.objects.filter(pk__in=pks).select_related("unit", "plan__period").order_by("pk"))
+    parts = payer_parts_many(fresh)
+    due = [(application, part) for application in fresh for part in parts[application.pk]
+           if (application.pk, part.kind) not in has_one and part.received > ZERO and part.settled]  # fmt: skip
     if not due:
         return []
     series, year = receipt_series(), timezone.localdate().year
     receipts = Receipt.objects.bulk_create(
-        _new(application, series, year, seq, actor) for application, seq in zip(due, _reserve(series, year, len(due)),
-                                                                                  strict=True)
+        _new(application, part, series, year, seq, actor)
+        for (application, part), seq in zip(due, _reserve(series, year, len(due)), strict=True)
     )  # fmt: skip
+    # The payer is named when several share the invoice (one payer: the receipt is the invoice's).
+    shared = {a.pk for a in fresh if a.shared_funding}
     audit_many(actor=actor, entries=[
         {"obj": r.application, "action": "receipt_issue",
-         "comment": f"开具收据 {r.number}，金额 {format_yuan(r.amount)} 元",
-         "data": {"receipt": r.number, "amount": str(r.amount)}} for r in receipts
+         "comment": f"开具收据 {r.number}{f'（{r.payer_title}）' if r.application_id in shared else ''}，金额 {format_yuan(r.amount)} 元",
+         "data": {"receipt": r.number, "amount": str(r.amount), "payer": r.payer_kind}} for r in receipts
     ])  # fmt: skip
     return receipts
 
 
-def receipt_reissue(*, actor, application: Application, reason: str) -> tuple[Receipt | None, Receipt | None]:
-    """After money went back: the valid receipt is voided and, while anything remains paid, a new one
-    is issued for it (the new one names the one it replaces). Returns (voided, new); the caller holds
-    the transaction and the application's row lock, its totals recounted."""
-    old = Receipt.objects.select_for_update().filter(application=application, status=ReceiptStatus.VALID).first()
+def receipt_reissue(
+    *, actor, application: Application, reason: str, payer_kind: str = PayerKind.UNIT
+) -> tuple[Receipt | None, Receipt | None]:
+    """After money went back to a payer: its valid receipt is voided and, while anything of its part
+    remains paid, a new one is issued for it (the new one names the one it replaces); the other
+    payers' receipts stay. Returns (voided, new); the caller holds the transaction and the
+    application's row lock, its totals recounted."""
+    old = (Receipt.objects.select_for_update()
+           .filter(application=application, payer_kind=payer_kind, status=ReceiptStatus.VALID).first())  # fmt: skip
     if old is None:
         return None, None
     application = Application.objects.select_related("unit", "plan__period").get(pk=application.pk)
+    part = payer_part(application, payer_kind)
     old.status, old.voided_at, old.voided_by, old.void_reason = (
         ReceiptStatus.VOID, timezone.now(), actor, reason[:200])  # fmt: skip
     old.save(update_fields=["status", "voided_at", "voided_by", "void_reason"])
     audit(actor=actor, obj=application, action="receipt_void", comment=f"作废收据 {old.number}：{reason}",
           data={"receipt": old.number})  # fmt: skip
-    if received(application) <= ZERO:
+    if part.received <= ZERO:
         return old, None
     series, year = receipt_series(), timezone.localdate().year
     (seq,) = _reserve(series, year, 1)
-    new = _new(application, series, year, seq, actor, replaces=old)
+    new = _new(application, part, series, year, seq, actor, replaces=old)
     new.save()
     audit(actor=actor, obj=application, action="receipt_issue",
           comment=f"开具收据 {new.number}，金额 {format_yuan(new.amount)} 元（替代已作废的 {old.number}）",
