@@ -9,7 +9,7 @@ their decisions were taken, and the two answers are compared claim by claim. The
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import F, Sum
@@ -479,10 +479,10 @@ def _compare(period, plans, before_bundles, after_bundles, before, after, larges
     return sim
 
 
-def changed_fields(plan: Plan, schedule: Schedule) -> dict:
-    """What ``plan``'s own fields become under ``schedule`` (for a new period's draft plans)."""
-    values = {}
-    for f in fields(Schedule):
-        if f.name in (*MONEY_PARTS, *RATE_PARTS, *DAY_PARTS) and getattr(plan, f.name) != getattr(schedule, f.name):
-            values[f.name] = getattr(schedule, f.name)
-    return values
+def plan_values(schedule: Schedule) -> dict:
+    """A tried schedule as the plan's own fields, tiers and lump sums (``period_copy(schedules=...)``)."""
+    return {
+        "fields": {name: getattr(schedule, name) for name in (*MONEY_PARTS, *RATE_PARTS, *DAY_PARTS)},
+        "tiers": [(tier.up_to, tier.rate) for tier in schedule.tiers],
+        "lump_sums": dict(schedule.lump_sums),
+    }

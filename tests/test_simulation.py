@@ -11,7 +11,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from claims import services
-from claims.models import Claim
 from claims.simulation import ScheduleChangeError, simulate
 from enrollment.models import Coverage, Period, Plan
 from mutualaid.models import AuditLog
@@ -80,11 +79,11 @@ def _counts():
 
 
 def test_a_simulation_changes_nothing_in_the_database(example_1, login, handler):
+    client = login(handler)
     before = _counts()
     simulate(period=16, plan="MED", changes={"MED": {"deductible": "8000"}})
     call_command("simulate_plan", "--period", "16", "--set", "MED.deductible=8000", "--json", stdout=StringIO())
     assert _counts() == before
-    client = login(handler)
     page = client.get("/reports/simulate/", {"period": 16, "plan": "MED", "deductible": "8000"})
     assert page.status_code == 200
     after = _counts()
@@ -92,3 +91,28 @@ def test_a_simulation_changes_nothing_in_the_database(example_1, login, handler)
     assert after == before
     row = AuditLog.objects.latest("pk")
     assert row.action == "simulate" and row.data["changes"] == {"MED": {"deductible": "8000"}}
+
+
+def test_the_page_shows_the_comparison_to_the_centre_only(example_1, login, handler, district_hc, clerk_u001):
+    query = {"period": 16, "plan": "MED", "schedule_from": 15}
+    html = login(handler).get("/reports/simulate/", query).content.decode()
+    assert "75,623.10 元" in html and "73,623.10 元" in html and "-2,000.00 元" in html
+    assert example_1.reference in html and "起付线 8,000.00" in html
+    assert "应用到新一期" not in html  # the admin's
+    for user in (district_hc, clerk_u001):
+        assert login(user).get("/reports/simulate/", query).status_code == 404
+    sheet = login(handler).get("/reports/simulate/", {**query, "format": "xlsx"})
+    assert sheet["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_apply_to_a_new_period_copies_the_tried_schedule(login, admin_user):
+    client = login(admin_user)
+    query = {"period": 16, "plan": "MED", "deductible": "7000", "tier.2.rate": "0.65"}
+    assert "应用到新一期" in client.get("/reports/simulate/", query).content.decode()
+    response = client.post("/reports/simulate/apply/", query)
+    assert response.status_code == 302
+    new = Period.objects.get(number=17)
+    med = Plan.objects.get(period=new, code="MED")
+    assert med.deductible == D("7000") and [t.rate for t in med.tiers.all()] == [D("0.5"), D("0.65"), D("0.7")]
+    assert Plan.objects.get(period=new, code="DD").waiting_days == 120  # the other plans as they were
+    assert Plan.objects.get(period__number=16, code="MED").deductible == D("6000")

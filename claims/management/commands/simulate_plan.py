@@ -47,8 +47,12 @@ class Command(BaseCommand):
         if json:
             self.stdout.write(_dumps(result.as_json()))
             return
-        self.stdout.write(f"申领 {result.claims} 件：调整前 {result.before}，调整后 {result.after}，差额 {result.difference}")
-        self.stdout.write(f"给付结论改变 {result.changed_decisions} 件；受益 {result.gainers} 人，减少 {result.losers} 人")
+        self.stdout.write(
+            f"申领 {result.claims} 件：调整前 {result.before}，调整后 {result.after}，差额 {result.difference}"
+        )
+        self.stdout.write(
+            f"给付结论改变 {result.changed_decisions} 件；受益 {result.gainers} 人，减少 {result.losers} 人"
+        )
         for key, count in result.transitions:
             was, _, now = key.partition(" → ")
             self.stdout.write(f"  {outcome_label(was)} → {outcome_label(now)}：{count} 件")
