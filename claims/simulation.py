@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.db.models import F, Sum
-from django.db.models.functions import TruncDate
+from django.db import connection
+from django.db.models import Sum
 from django.utils import timezone
 
 from claims.engine import bundle_for
@@ -23,7 +24,7 @@ from claims.rules.facts import NOT_PAYABLE
 from claims.rules.money import ZERO, percent, to_cents, yuan
 from claims.rules.replay import Replayed, ReplayItem, replay
 from claims.rules.schedule import REIMBURSEMENT, bands
-from enrollment.models import Application, ApplicationStatus, Plan
+from enrollment.models import Application, ApplicationStatus, Coverage, Plan
 
 # Replayed: what the scheme has decided or is deciding. Drafts, a member's claim the unit has not
 # submitted, returned and rejected claims count towards nothing in the real review either.
@@ -285,33 +286,50 @@ def outcome_label(code: str) -> str:
     return {"payable": "给付", "condolence": "慰问金"}.get(code) or REASON_LABELS.get(code, code)
 
 
+_SEP = "\x1f"  # the unit separator: no code, date or amount contains it
+
+
 def load_items(plans: list[Plan]) -> list[ReplayItem]:
-    """The claims to replay, in the order their decisions were taken; one query."""
-    rows = (
-        Claim.objects.filter(plan__in=plans, status__in=REPLAYED_STATUSES)
-        .annotate(submitted_day=TruncDate("submitted_at"))
-        .order_by("plan__priority", "plan__code", "coverage_id", F("approved_at").asc(nulls_last=True),
-                  "submitted_at", "pk")
-        .values_list(
-            "pk", "coverage_id", "member_id", "plan__code", "kind", "cause", "admitted", "discharged",
-            "event_date", "diagnosis", "disability_grade", "total_cost", "basic_insurance_paid", "other_paid",
-            "excluded_self_pay", "prior_plan_payouts", "loss_amount", "work_injury", "submitted_day",
-            "coverage__effective_from", "coverage__effective_to", "coverage__shares", "coverage__renewed_shares",
-        )
-    )  # fmt: skip
+    """The claims to replay, in the order their decisions were taken; one query.
+
+    Each row comes back as one text value: the pure-Python database driver spends about 3 µs on every
+    value it hands over, so 150,000 claims of 23 values each would take 10 s to read, and take 1 s as
+    one value each, split here.
+    """
+    columns = [
+        "c.id", "c.coverage_id", "c.member_id", "p.code", "c.kind", "c.cause", "c.admitted", "c.discharged",
+        "c.event_date", "c.diagnosis", "c.disability_grade", "c.total_cost", "c.basic_insurance_paid", "c.other_paid",
+        "c.excluded_self_pay", "c.prior_plan_payouts", "c.loss_amount", "c.work_injury::int",
+        "(c.submitted_at AT TIME ZONE 'Asia/Shanghai')::date", "v.effective_from", "v.effective_to", "v.shares",
+        "v.renewed_shares",
+    ]  # fmt: skip
+    packed = ", ".join(f"coalesce(({column})::text, '')" for column in columns)
+    sql = (
+        f"SELECT concat_ws(%s, {packed}) FROM {Claim._meta.db_table} c "  # noqa: S608 (constant names only)
+        f"JOIN {Plan._meta.db_table} p ON p.id = c.plan_id JOIN {Coverage._meta.db_table} v ON v.id = c.coverage_id "
+        "WHERE c.plan_id = ANY(%s) AND c.status = ANY(%s) "
+        "ORDER BY p.priority, p.code, c.coverage_id, c.approved_at NULLS LAST, c.submitted_at, c.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_SEP, [p.pk for p in plans], REPLAYED_STATUSES])
+        rows = cursor.fetchall()
     today = timezone.localdate()
-    coverages: dict[int, CoverageFacts] = {}
+    coverages: dict[str, CoverageFacts] = {}
     items = []
-    for (pk, coverage_id, member_id, code, kind, cause, admitted, discharged, event_date, diagnosis, grade,
-         total, basic, other, excluded, prior, loss, work_injury, submitted, start, end, shares, renewed) in rows:  # fmt: skip
+    day = date.fromisoformat
+    for (row,) in rows:
+        (pk, coverage_id, member_id, code, kind, cause, admitted, discharged, event_date, diagnosis, grade, total,
+         basic, other, excluded, prior, loss, work_injury, submitted, start, end, shares, renewed) = row.split(_SEP)  # fmt: skip
         coverage = coverages.get(coverage_id)
         if coverage is None:
-            coverage = coverages[coverage_id] = CoverageFacts(start, end, shares, renewed)
+            coverage = coverages[coverage_id] = CoverageFacts(day(start), day(end), int(shares), int(renewed))
         facts = ClaimFacts(
-            kind, submitted or today, cause, admitted, discharged, event_date, diagnosis or None, grade,
-            total, basic, other, excluded, prior, loss, work_injury,
+            kind, day(submitted) if submitted else today, cause, day(admitted) if admitted else None,
+            day(discharged) if discharged else None, day(event_date) if event_date else None, diagnosis or None,
+            int(grade) if grade else None, Decimal(total), Decimal(basic), Decimal(other), Decimal(excluded),
+            Decimal(prior), Decimal(loss), work_injury == "1",
         )  # fmt: skip
-        items.append(ReplayItem(pk, coverage_id, member_id, code, coverage, facts))
+        items.append(ReplayItem(int(pk), int(coverage_id), int(member_id), code, coverage, facts))
     return items
 
 

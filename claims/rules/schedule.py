@@ -104,7 +104,15 @@ class Band:
 
 def bands(schedule: Schedule) -> tuple[Band, ...]:
     """The tiers as absolute bands of E; nothing below the deductible pays."""
-    return _bands(schedule.deductible, schedule.tiers)
+    last = _last_bands
+    if last and last[0] is schedule:  # a replay asks for one schedule's bands many times in a row
+        return last[1]
+    result = _bands(schedule.deductible, schedule.tiers)
+    _last_bands[:] = [schedule, result]
+    return result
+
+
+_last_bands: list = []
 
 
 @cache  # a replay of a whole period asks for the same few schedules' bands 300,000 times
