@@ -209,6 +209,7 @@ def claim_detail(request, reference):
         {
             "claim": claim,
             "signals": signals,
+            "statement": engine.statement_of(claim),
             "history": history,
             "ledger": ledger,
             "documents": claim.documents.all(),
