@@ -201,3 +201,17 @@ def simulate_apply(request):
         request, f"已按测算方案创建{new_period.name}（第 {new_period.number} 期）的保障项目草案，请在管理后台核对。"
     )
     return redirect(f"/admin/enrollment/period/{new_period.pk}/change/")
+
+
+@login_required
+@require_GET
+def fund_page(request):
+    """以收定支: the fund's standing per plan of a period (the centre and the admin)."""
+    from reports.fund import standing
+
+    if not _allowed(request.user):
+        raise Http404
+    periods = Period.objects.order_by("-number")
+    period = Period.objects.filter(number=_int(request.GET.get("period"))).first() or periods.first()
+    rows = standing(period) if period else []
+    return render(request, "reports/fund.html", {"periods": periods, "period": period, "rows": rows})

@@ -13,5 +13,6 @@ urlpatterns = [
     path("confirmations/", views.period_confirmations, name="period_confirmations"),
     path("statistics/", views.statistics, name="statistics"),
     path("simulate/", simulate_views.simulate_page, name="simulate"),
+    path("fund/", simulate_views.fund_page, name="fund"),
     path("simulate/apply/", simulate_views.simulate_apply, name="simulate_apply"),
 ]

@@ -116,3 +116,9 @@ def test_apply_to_a_new_period_copies_the_tried_schedule(login, admin_user):
     assert med.deductible == D("7000") and [t.rate for t in med.tiers.all()] == [D("0.5"), D("0.65"), D("0.7")]
     assert Plan.objects.get(period=new, code="DD").waiting_days == 120  # the other plans as they were
     assert Plan.objects.get(period__number=16, code="MED").deductible == D("6000")
+
+
+def test_fund_standing_page_for_the_centre(login, handler, clerk_u001, example_1):
+    html = login(handler).get("/reports/fund/", {"period": 16}).content.decode()
+    assert "以收定支" in html and "7,000.00" in html and "68,623.10" in html  # paid, and in review
+    assert login(clerk_u001).get("/reports/fund/").status_code == 404
