@@ -195,3 +195,16 @@ def estimate(claim: Claim) -> tuple[Result, dict]:
     facts = claim_facts(claim, submitted=submitted_on(claim))
     result = evaluate_bundle(bundle, coverage, history, facts)
     return result, dump_inputs(bundle, coverage, history, facts)
+
+
+def statement_of(claim: Claim) -> list[str]:
+    """The stored decision in plain words (``claims.rules.statement``), replayed from its inputs."""
+    from claims.rules.serialize import load_inputs
+    from claims.rules.statement import statement
+
+    if not claim.inputs:
+        return []
+    schedule, coverage, history, facts = load_inputs(claim.inputs)
+    bundle = schedule if isinstance(schedule, Bundle) else Bundle(schedule.plan_code, (schedule,))
+    result = evaluate_bundle(bundle, coverage, history, facts)
+    return statement(bundle, coverage, history, facts, result)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from claims import engine, services
+from claims import engine, review_signals, services
 from claims.deadlines import PAYMENT_WORKING_DAYS, deadline_of, late_filter, near_filter
 from claims.forms import (
     BounceForm,
@@ -58,6 +58,11 @@ def claim_list(request):
     status = request.GET.get("status", default_status)
     if status and status in ClaimStatus.values:
         claims = claims.filter(status=status)
+    signal = request.GET.get("signal", "")
+    if review_signals.may_see(request.user) and (signal == "any" or signal in review_signals.CODES):
+        claims = review_signals.with_signal(claims, signal)
+    else:
+        signal = ""
     query = search.clean(request.GET.get("q"))
     if query:
         claims = claims.filter(search.search_q(query, reference="reference", unit="unit", name="member__name",
@@ -83,6 +88,10 @@ def claim_list(request):
             "deadline": deadline if deadline in DEADLINE_FILTERS else "",
             "deadline_filters": [(key, label) for key, (label, _) in DEADLINE_FILTERS.items()],
             "payment_days": PAYMENT_WORKING_DAYS,
+            "signal": signal,
+            "signal_filters": [("any", "任一提示"), *review_signals.TITLES.items()]
+            if review_signals.may_see(request.user)
+            else [],
         },
     )
 
@@ -187,12 +196,15 @@ def claim_detail(request, reference):
     # The head reads it as the approval blocker; the others where their own step is held.
     mine = bool(actions & {"submit", "district_approve", "centre_check"})
     checklist = services.document_checklist(claim)
+    signals = review_signals.signals_for(claim, request.user)
     recheck = history[-1] if history and history[-1].action == "recheck" else None
     return render(
         request,
         "claims/detail.html",
         {
             "claim": claim,
+            "signals": signals,
+            "statement": engine.statement_of(claim),
             "history": history,
             "ledger": ledger,
             "documents": claim.documents.all(),

@@ -70,6 +70,7 @@ class ReviewSheet:
     rounds: list[ClaimRound] = field(default_factory=list)
     approved: Money | None = None
     printed_on: date = field(default_factory=timezone.localdate)
+    statement: list[str] = field(default_factory=list)  # the decision in plain words
 
 
 def _step(history, actions, default="") -> Step:
@@ -81,6 +82,7 @@ def _step(history, actions, default="") -> Step:
 
 
 def review_sheet(claim, *, full_id: bool) -> ReviewSheet:
+    from claims.engine import statement_of
     from claims.models import COUNTED_STATUSES, Claim
     from mutualaid.models import AuditLog
 
@@ -119,6 +121,7 @@ def review_sheet(claim, *, full_id: bool) -> ReviewSheet:
         district=_step(history, {"district_approve"}), handler=_step(history, {"centre_check"}),
         head=_step(history, {"approve", "close"}),
         rounds=rounds, approved=Money(claim.approved_amount) if claim.approved_amount is not None else None,
+        statement=statement_of(claim),
     )  # fmt: skip
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import simulate_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -14,4 +14,7 @@ urlpatterns = [
     path("batches/<str:reference>/review-sheets/", views.batch_review_sheets, name="batch_review_sheets"),
     path("confirmations/", views.period_confirmations, name="period_confirmations"),
     path("statistics/", views.statistics, name="statistics"),
+    path("simulate/", simulate_views.simulate_page, name="simulate"),
+    path("fund/", simulate_views.fund_page, name="fund"),
+    path("simulate/apply/", simulate_views.simulate_apply, name="simulate_apply"),
 ]

@@ -89,11 +89,16 @@ _MONEY_FIELDS = (
 class _Draft:
     """Collects reasons and explanation lines while a claim is evaluated."""
 
-    def __init__(self) -> None:
+    def __init__(self, explain: bool = True) -> None:
         self.lines: list[Line] = []
         self.reasons: list[str] = []
+        # Without explanation (a what-if replay of a whole period) the lines are not written: the
+        # amounts and reasons are the same, at about twice the speed.
+        self.explain = explain
 
     def note(self, label: str, amount: Decimal | None = None) -> None:
+        if not self.explain:
+            return
         self.lines.append(Line(label, None if amount is None else to_cents(amount)))
 
     def flag(self, code: str) -> None:
@@ -108,7 +113,8 @@ class _Draft:
 
     def pay(self, amount: Decimal, **adds: object) -> Result:
         amount = to_cents(amount)
-        self.note(f"本次应付互助金 {yuan(amount)}", amount)
+        if self.explain:
+            self.note(f"本次应付互助金 {yuan(amount)}", amount)
         return self._result(amount, PAYABLE, **adds)
 
     def console(self, amount: Decimal) -> Result:
@@ -134,15 +140,19 @@ def evaluate(
     coverage: CoverageFacts | None,
     history: History,
     claim: ClaimFacts,
+    *,
+    explain: bool = True,
 ) -> Result:
+    """``explain=False`` leaves out the explanation lines (the replay of a whole period)."""
     if schedule.kind not in SCHEDULE_KINDS:
         raise ValueError(f"unknown schedule kind {schedule.kind!r}")
-    d = _Draft()
-    cause = "" if claim.kind == PROPERTY_LOSS_CLAIM else f"，原因：{CAUSE_LABELS.get(claim.cause, claim.cause)}"
-    d.note(
-        f"保障项目 {schedule.plan_code}（{SCHEDULE_KIND_LABELS[schedule.kind]}）；"
-        f"申领：{CLAIM_KIND_LABELS.get(claim.kind, claim.kind)}" + cause
-    )
+    d = _Draft(explain)
+    if explain:
+        cause = "" if claim.kind == PROPERTY_LOSS_CLAIM else f"，原因：{CAUSE_LABELS.get(claim.cause, claim.cause)}"
+        d.note(
+            f"保障项目 {schedule.plan_code}（{SCHEDULE_KIND_LABELS[schedule.kind]}）；"
+            f"申领：{CLAIM_KIND_LABELS.get(claim.kind, claim.kind)}" + cause
+        )
     if coverage is None:
         return d.refuse(r.NOT_COVERED, "该会员本期没有此保障项目的有效保障")
     if claim.kind not in CLAIM_KINDS:
@@ -164,10 +174,11 @@ def evaluate(
     event = claim.incident_date
     assert event is not None  # guaranteed by _missing
     renewed = min(max(coverage.renewed_shares, 0), coverage.shares)
-    d.note(
-        f"保障期 {coverage.effective_from} 至 {coverage.coverage_end}，"
-        f"{coverage.shares} 份" + (f"（续保 {renewed} 份）" if renewed else "")
-    )
+    if explain:
+        d.note(
+            f"保障期 {coverage.effective_from} 至 {coverage.coverage_end}，"
+            f"{coverage.shares} 份" + (f"（续保 {renewed} 份）" if renewed else "")
+        )
     refusal = _check_dates(d, schedule, coverage, claim, event)
     if refusal:
         return refusal
@@ -256,7 +267,8 @@ def _check_dates(
             d.flag(code)
             d.note(detail)
         return d.refuse(*problems[-1])
-    d.note(f"{what} {event} 在保障期内；申领日期 {claim.submitted}，截止 {deadline}")
+    if d.explain:
+        d.note(f"{what} {event} 在保障期内；申领日期 {claim.submitted}，截止 {deadline}")
     return None
 
 
@@ -281,9 +293,10 @@ def _waiting(
         d.note("续保会员不设等待期")
         return None
     start = _payable_from(schedule, coverage)
-    rule = f"等待期 {schedule.waiting_days} 天：{start} 及以后发生的方可给付"
+    rule = f"等待期 {schedule.waiting_days} 天：{start} 及以后发生的方可给付" if d.explain else ""
     if event >= start:
-        d.note(f"{rule}；本次已过等待期")
+        if d.explain:
+            d.note(f"{rule}；本次已过等待期")
         return None
     return d.refuse(
         r.IN_WAITING_PERIOD,
@@ -299,6 +312,8 @@ def _eligible_expense(d: _Draft, claim: ClaimFacts) -> Decimal:
     ]
     raw = claim.total_cost - sum((amount for _, amount in deductions), ZERO)
     eligible = max(ZERO, raw)
+    if not d.explain:
+        return eligible
     text = f"本次合规费用：医疗费用总额 {yuan(claim.total_cost)}"
     text += "".join(f" − {label} {yuan(amount)}" for label, amount in deductions)
     text += f" = {yuan(raw)}"
@@ -308,28 +323,10 @@ def _eligible_expense(d: _Draft, claim: ClaimFacts) -> Decimal:
     return eligible
 
 
-# --- REIMBURSEMENT ----------------------------------------------------------
-
-
-def _reimbursement(
-    d: _Draft,
-    schedule: Schedule,
-    coverage: CoverageFacts,
-    history: History,
-    claim: ClaimFacts,
-    event: date,
-) -> Result:
-    refusal = _waiting(d, schedule, coverage, claim, event)
-    if refusal:
-        return refusal
-    e = _eligible_expense(d, claim)
-    if e == 0:
-        return d.refuse(r.NO_ELIGIBLE_EXPENSE, "本次住院合规费用为 0")
-    before = history.eligible_total
-    after = before + e
-    d.note(f"本保障期累计合规费用：此前 {yuan(before)} + 本次 {yuan(e)} = {yuan(after)}")
-
+def _explain_curve(d: _Draft, schedule: Schedule, before: Decimal, after: Decimal) -> None:
+    e = after - before
     deductible = schedule.deductible
+    d.note(f"本保障期累计合规费用：此前 {yuan(before)} + 本次 {yuan(e)} = {yuan(after)}")
     if deductible > 0:
         under = max(ZERO, min(after, deductible) - before)
         if under > 0:
@@ -364,6 +361,33 @@ def _reimbursement(
             f"按累计计算（四舍五入到分）：本保障期累计可得 {yuan(f_after)}，此前已得 {yuan(f_before)}，"
             "多次住院合计与一次住院相同"
         )
+
+
+# --- REIMBURSEMENT ----------------------------------------------------------
+
+
+def _reimbursement(
+    d: _Draft,
+    schedule: Schedule,
+    coverage: CoverageFacts,
+    history: History,
+    claim: ClaimFacts,
+    event: date,
+) -> Result:
+    refusal = _waiting(d, schedule, coverage, claim, event)
+    if refusal:
+        return refusal
+    e = _eligible_expense(d, claim)
+    if e == 0:
+        return d.refuse(r.NO_ELIGIBLE_EXPENSE, "本次住院合规费用为 0")
+    before = history.eligible_total
+    after = before + e
+    deductible = schedule.deductible
+    if d.explain:
+        _explain_curve(d, schedule, before, after)
+    f_before = to_cents(benefit_curve(schedule, before))
+    f_after = to_cents(benefit_curve(schedule, after))
+    amount = f_after - f_before
     if amount == 0:
         # Nothing to pay, but the stay is closed (结案) rather than rejected, with its
         # eligible expense kept: the deductible is taken once per coverage, not once per stay.
@@ -377,12 +401,14 @@ def _reimbursement(
 
     if schedule.cap is not None:
         room = max(ZERO, schedule.cap - history.paid_total)
-        d.note(f"封顶线 {yuan(schedule.cap)}（每保障期）：已付 {yuan(history.paid_total)}，尚余 {yuan(room)}")
+        if d.explain:
+            d.note(f"封顶线 {yuan(schedule.cap)}（每保障期）：已付 {yuan(history.paid_total)}，尚余 {yuan(room)}")
         if room == 0:
             return d.refuse(r.CAP_REACHED, "本保障期互助金已达封顶线", eligible_expense=e)
         if amount > room:
             d.flag(r.CAP_REACHED)
-            d.note(f"按封顶线余额给付 {yuan(room)}", room)
+            if d.explain:
+                d.note(f"按封顶线余额给付 {yuan(room)}", room)
             amount = room
     return d.pay(amount, eligible_expense=e)
 
@@ -728,6 +754,8 @@ def evaluate_bundle(
     coverage: CoverageFacts | None,
     history: History,
     claim: ClaimFacts,
+    *,
+    explain: bool = True,
 ) -> Result:
     """One claim against every component of a plan that its event triggers.
 
@@ -737,7 +765,7 @@ def evaluate_bundle(
     once when two parts would each give it.
     """
     if len(bundle.components) == 1:
-        return evaluate(bundle.components[0], coverage, history, claim)
+        return evaluate(bundle.components[0], coverage, history, claim, explain=explain)
     triggered = [c for c in bundle.components if _triggers(c, claim)]
     if not triggered:  # nothing applies: the kind-matching parts (if any) say why
         triggered = [c for c in bundle.components if claim.kind in BENEFITS.get(c.kind, frozenset())]
@@ -751,7 +779,7 @@ def evaluate_bundle(
             r.NOT_COVERED_BENEFIT,
             f"{bundle.plan_code} 不给付{CLAIM_KIND_LABELS.get(claim.kind, claim.kind)}类申领",
         )
-    parts = [(c, evaluate(c, coverage, history, claim)) for c in triggered]
+    parts = [(c, evaluate(c, coverage, history, claim, explain=explain)) for c in triggered]
     paying = [(c, res) for c, res in parts if res.decision == PAYABLE]
     condoling = [(c, res) for c, res in parts if res.decision == CONDOLENCE]
     counted = paying or condoling[:1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 from .money import ZERO
 
@@ -103,10 +104,23 @@ class Band:
 
 def bands(schedule: Schedule) -> tuple[Band, ...]:
     """The tiers as absolute bands of E; nothing below the deductible pays."""
+    last = _last_bands
+    if last and last[0] is schedule:  # a replay asks for one schedule's bands many times in a row
+        return last[1]
+    result = _bands(schedule.deductible, schedule.tiers)
+    _last_bands[:] = [schedule, result]
+    return result
+
+
+_last_bands: list = []
+
+
+@cache  # a replay of a whole period asks for the same few schedules' bands 300,000 times
+def _bands(deductible: Decimal, tiers: tuple[Tier, ...]) -> tuple[Band, ...]:
     result = []
     previous = ZERO
-    for tier in schedule.tiers:
-        low = max(previous, schedule.deductible)
+    for tier in tiers:
+        low = max(previous, deductible)
         if tier.up_to is None or tier.up_to > low:
             result.append(Band(low, tier.up_to, tier.rate))
         if tier.up_to is None:
@@ -117,4 +131,7 @@ def bands(schedule: Schedule) -> tuple[Band, ...]:
 
 def benefit_curve(schedule: Schedule, total: Decimal) -> Decimal:
     """f(E): the exact cumulative benefit for cumulative eligible expense E."""
-    return sum((b.rate * b.portion(ZERO, total) for b in bands(schedule)), ZERO)
+    result = ZERO
+    for band in bands(schedule):
+        result += band.rate * band.portion(ZERO, total)
+    return result

@@ -47,12 +47,15 @@ def period_copy(
     coverage_end: date,
     enrollment_start: date,
     enrollment_end: date,
+    schedules: dict[str, dict] | None = None,
 ) -> Period:
     """Create period ``number`` with a copy of every plan of ``source``.
 
     Plans are copied with their whole schedule: tier table (PlanTier) and
     lump-sum amounts (PlanLumpSum). Applications, coverages and claims stay
-    with the source period. Raises ``ValidationError`` (nothing written) when
+    with the source period. ``schedules`` replaces a plan's benefit schedule in the copy, by plan
+    code: ``{"fields": {name: value}, "tiers": [(up_to, rate)], "lump_sums": {item code: amount}}``
+    (the what-if simulator's tried schedule, ``claims.simulation.plan_values``). Raises ``ValidationError`` (nothing written) when
     the number is taken or the dates are incoherent.
     """
     if Period.objects.filter(number=number).exists():
@@ -75,20 +78,34 @@ def period_copy(
 
     plans = list(
         Plan.objects.filter(period=source)
-        .prefetch_related("tiers", "lump_sums", "components")
+        .prefetch_related("tiers", "lump_sums__item", "components")
         .order_by("priority", "code")
     )
     tiers: list[PlanTier] = []
     lump_sums: list[PlanLumpSum] = []
     components: list[PlanComponent] = []
+    schedules = schedules or {}
+    unknown = set(schedules) - {plan.code for plan in plans}
+    if unknown:
+        raise ValidationError(f"{source.name}没有保障项目：{'、'.join(sorted(unknown))}")
     for plan in plans:
         old_tiers = list(plan.tiers.all())
         old_lump_sums = list(plan.lump_sums.all())
+        tried = schedules.get(plan.code)
+        if tried:
+            for name, value in tried["fields"].items():
+                setattr(plan, name, value)
+            old_tiers = [PlanTier(up_to=up_to, rate=rate) for up_to, rate in tried["tiers"]]
+            amounts = tried["lump_sums"]
+            for ls in old_lump_sums:
+                ls.amount_per_share = amounts.get(ls.item.code, ls.amount_per_share)
         old_components = list(plan.components.all())
         plan.pk = None
         plan._state.adding = True
         plan.period = new_period
         plan.occupations = list(plan.occupations or [])
+        if tried:
+            plan.full_clean(exclude=["period"])
         plan.save()
         tiers += [PlanTier(plan=plan, up_to=t.up_to, rate=t.rate) for t in old_tiers]
         lump_sums += [
@@ -115,6 +132,9 @@ def period_copy(
             "tiers": len(tiers),
             "lump_sums": len(lump_sums),
             "components": len(components),
+            "schedules": {
+                code: {name: str(value) for name, value in tried["fields"].items()} for code, tried in schedules.items()
+            },
         },
     )
     return new_period
