@@ -431,6 +431,7 @@ class PlanAdmin(PaidClaimsGuardMixin, admin.ModelAdmin):
                     "uniform_shares_required",
                     "renewal_keeps_shares",
                     "exclusive_group",
+                    "is_addon",
                 )
             },
         ),
@@ -445,6 +446,7 @@ class PlanAdmin(PaidClaimsGuardMixin, admin.ModelAdmin):
                     "needy_required",
                     "occupations",
                     ("participation_rate", "participation_all_below"),
+                    "insures_dependants",
                 )
             },
         ),
@@ -604,11 +606,12 @@ class MemberAdmin(GuardedImportExportAdmin):
     list_filter = ("sex", "needy", "has_basic_insurance", "unit__district")
     search_fields = ("name", "id_number")
     list_select_related = ("unit",)
-    autocomplete_fields = ("unit",)
+    autocomplete_fields = ("unit", "parent")
     readonly_fields = ("birth_date",)
     fieldsets = (
         ("身份", {"fields": ("name", "id_number", "sex", "birth_date")}),
         ("参保信息", {"fields": ("unit", "insurance_card", "has_basic_insurance", "needy", "occupation", "phone")}),
+        ("职工子女", {"fields": ("parent",), "description": "子女作为参保对象时（如子女意外伤害），其父母（职工）。"}),
         ("收款账户", {"fields": ("bank_name", "bank_account")}),
     )
 

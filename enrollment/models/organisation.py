@@ -107,6 +107,11 @@ class Member(models.Model):
     occupation = models.CharField("职业", max_length=30, blank=True)
     bank_name = models.CharField("开户行", max_length=60, blank=True)
     bank_account = models.CharField("银行卡号", max_length=40, blank=True)
+    # A dependant (DOMAIN.md §14): a member's child insured on the parent's unit's application. Claims
+    # for the child are paid to the parent.
+    parent = models.ForeignKey(
+        "self", verbose_name="父母（职工）", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     notices_opted_out = models.BooleanField(
         "不接收通知短信", default=False, db_default=False,
         help_text="会员本人可以退订申领进度、保障生效等通知短信；验证码照常发送。",
@@ -125,6 +130,11 @@ class Member(models.Model):
     @property
     def masked_id(self) -> str:
         return mask_id(self.id_number)
+
+    @property
+    def payee(self) -> "Member":
+        """Whom a claim for this person is paid to by default: the parent for a child, else themself."""
+        return self.parent if self.parent_id else self
 
     def age_on(self, day: date) -> int:
         years = day.year - self.birth_date.year
