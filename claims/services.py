@@ -186,8 +186,7 @@ def payee_problem(claim: Claim) -> str | None:
     lacking = "和".join(missing)
     if draft:
         return (
-            f"申领缺少{lacking}，不能提交：请在会员页登记{payee.name}本人的银行账户，"
-            f"或修改申领填写收款人和收款账号。"
+            f"申领缺少{lacking}，不能提交：请在会员页登记{payee.name}本人的银行账户，或修改申领填写收款人和收款账号。"
         )
     if claim.status == ClaimStatus.APPROVED:
         return f"申领 {claim.reference} 缺少{lacking}，不能放入支付批次。"
