@@ -139,6 +139,7 @@ def same_stay_claims(claim: Claim):
         admitted=claim.admitted,
         plan__period_id=claim.plan.period_id,
         plan__kind=PlanKind.REIMBURSEMENT,
+        plan__is_addon=False,  # an add-on pays on top (§14); the model keeps it from reimbursing anyway
     ).exclude(plan_id=claim.plan_id)
 
 
@@ -149,7 +150,7 @@ def prior_plan_payouts(claim: Claim) -> Decimal:
     these are normally the higher-priority plans; counting every other plan is the
     backstop that keeps one stay's payouts within its eligible expense whatever happens.
     """
-    if claim.plan.kind != PlanKind.REIMBURSEMENT or claim.admitted is None:
+    if claim.plan.kind != PlanKind.REIMBURSEMENT or claim.plan.is_addon or claim.admitted is None:
         return ZERO
     earlier = _counted(same_stay_claims(claim), claim.pk)
     return earlier.aggregate(s=Sum("approved_amount"))["s"] or ZERO

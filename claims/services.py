@@ -168,7 +168,7 @@ def _clean_details(details: dict) -> dict:
 def _default_payee(claim: Claim) -> bool:
     """A claim paid to the member with no account of its own takes the member's account on record
     (the clerk may have recorded it on the member page since the claim was saved). True if it did."""
-    member = claim.member
+    member = claim.member.payee  # a child's claim is paid to the parent (DOMAIN.md §14)
     if (claim.payee_name or member.name) != member.name:
         return False
     claim.payee_name = member.name
@@ -186,16 +186,16 @@ def payee_problem(claim: Claim) -> str | None:
     member counts the member's account on record, which submission copies onto it."""
     name, account = claim.payee_name, claim.payee_account
     draft = claim.status in ClaimStatus.EDITABLE | ClaimStatus.FROM_MEMBER
-    if draft and not account and (name or claim.member.name) == claim.member.name:
-        name, account = claim.member.name, claim.member.bank_account
+    payee = claim.member.payee
+    if draft and not account and (name or payee.name) == payee.name:
+        name, account = payee.name, payee.bank_account
     missing = [label for value, label in ((name, "收款人"), (account, "收款账号")) if not value]
     if not missing:
         return None
     lacking = "和".join(missing)
     if draft:
         return (
-            f"申领缺少{lacking}，不能提交：请在会员页登记{claim.member.name}本人的银行账户，"
-            f"或修改申领填写收款人和收款账号。"
+            f"申领缺少{lacking}，不能提交：请在会员页登记{payee.name}本人的银行账户，或修改申领填写收款人和收款账号。"
         )
     if claim.status == ClaimStatus.APPROVED:
         return f"申领 {claim.reference} 缺少{lacking}，不能放入支付批次。"
@@ -213,7 +213,7 @@ def _check_payee(actor, claim: Claim, *, reason_changed: bool) -> None:
     centre handler records why; a third party never inherits the member's own account."""
     if reason_changed:
         require(actor, {Role.CENTRE_HANDLER}, message="收款人非会员本人的原因由市中心经办人填写。")
-    if (claim.payee_name or claim.member.name) == claim.member.name:
+    if (claim.payee_name or claim.member.payee.name) == claim.member.payee.name:
         _default_payee(claim)
         return
     missing = [

@@ -1,14 +1,17 @@
+import json
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import ActionLocation
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template import engines
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from import_export import fields, widgets
 
 from enrollment.forms_admin import (
@@ -44,7 +47,12 @@ from enrollment.models import (
     StatementLine,
     Unit,
 )
-from enrollment.services.periods import period_copy, period_copy_defaults
+from enrollment.services.periods import (
+    period_copy,
+    period_copy_defaults,
+    period_plans_export,
+    period_plans_import,
+)
 from mutualaid.admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin
 from mutualaid.importing import GuardedImportExportAdmin, SafeResource
 from mutualaid.models import StaffProfile, audit
@@ -198,6 +206,53 @@ class CatalogueItemAdmin(GuardedImportExportAdmin):
 # --- Periods and plans ------------------------------------------------------------
 
 # The only page the admin adds to Django's templates; kept here so the admin is self-contained.
+PLANS_IMPORT_MAX_BYTES = 2 * 1024 * 1024
+
+
+class PlansImportForm(forms.Form):
+    file = forms.FileField(label="保障项目文件（JSON）", help_text="由“导出保障项目（JSON）”生成的文件，不超过 2 MB。")
+    period = forms.ModelChoiceField(
+        label="导入到期次", queryset=Period.objects.all(), required=False,
+        help_text="空 = 按文件中的期次新建（期数不能已存在）；选择已有期次则把项目加入该期（项目代码不能重复）。",
+    )  # fmt: skip
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > PLANS_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(f"文件过大（{upload.size / 1048576:.1f} MB），保障项目文件不能超过 2 MB。")
+        try:
+            return json.loads(upload.read().decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise forms.ValidationError(f"文件不是有效的 JSON（{exc}）。") from exc
+
+
+PLANS_IMPORT_TEMPLATE = """{% extends "admin/base_site.html" %}
+{% load admin_urls %}
+{% block breadcrumbs %}
+<ol class="breadcrumbs">
+<li><a href="{% url 'admin:index' %}">首页</a></li>
+<li><a href="{% url opts|admin_urlname:'changelist' %}">{{ opts.verbose_name_plural }}</a></li>
+<li aria-current="page">{{ title }}</li>
+</ol>
+{% endblock %}
+{% block content %}
+<p>导入另一期（或另一城市）导出的保障项目及其分段比例、一次性给付标准和组成部分。文件按疾病目录编码引用目录条目：本系统缺少的目录或条目须先添加。有任何问题时整份文件都不导入。</p>
+<form method="post" enctype="multipart/form-data" novalidate>{% csrf_token %}
+{% if form.non_field_errors %}<div class="errornote">{{ form.non_field_errors|join:" " }}</div>{% endif %}
+<fieldset class="module aligned">
+{% for field in form %}
+<div class="form-row{% if field.errors %} errors{% endif %}">
+{{ field.errors }}
+<div class="flex-container">{{ field.label_tag }} {{ field }}</div>
+<div class="help">{{ field.help_text }}</div>
+</div>
+{% endfor %}
+</fieldset>
+<div class="submit-row"><input type="submit" class="default" value="导入"></div>
+</form>
+{% endblock %}
+"""
+
 PERIOD_COPY_TEMPLATE = """{% extends "admin/base_site.html" %}
 {% load admin_urls %}
 {% block bodyclass %}{{ block.super }} app-{{ opts.app_label }} model-{{ opts.model_name }} period-copy{% endblock %}
@@ -298,7 +353,43 @@ class PeriodAdmin(PaidClaimsGuardMixin, admin.ModelAdmin):
         ("参保受理期", {"fields": ("enrollment_start", "enrollment_end")}),
     )
     inlines = (PeriodPlanInline,)
-    actions = ("copy_period",)
+    actions = ("copy_period", "export_plans")
+    change_list_template = "admin/enrollment/period/change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_plans_view)
+        return [path("import-plans/", view, name="enrollment_period_import_plans"), *super().get_urls()]
+
+    def import_plans_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = PlansImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                period = period_plans_import(
+                    actor=request.user, data=form.cleaned_data["file"], period=form.cleaned_data["period"]
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                count = len(form.cleaned_data["file"]["plans"])
+                self.message_user(request, f"已导入 {count} 个保障项目到{period.name}。请核对费率和给付标准。",
+                                  messages.SUCCESS)  # fmt: skip
+                return HttpResponseRedirect(reverse("admin:enrollment_period_change", args=[period.pk]))
+        context = {**self.admin_site.each_context(request), "title": "导入保障项目（JSON）", "opts": self.opts,
+                   "form": form}  # fmt: skip
+        return TemplateResponse(request, engines["django"].from_string(PLANS_IMPORT_TEMPLATE), context)
+
+    @admin.action(description="导出保障项目（JSON）", location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM])
+    def export_plans(self, request, queryset):
+        periods = list(queryset[:2])
+        if len(periods) != 1:
+            self.message_user(request, "请只选择一个期次导出。", messages.WARNING)
+            return None
+        body = json.dumps(period_plans_export(periods[0]), ensure_ascii=False, indent=2)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="plans-period-{periods[0].number}.json"'
+        return response
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(plan_count=Count("plans"))
@@ -471,6 +562,7 @@ class PlanAdmin(PaidClaimsGuardMixin, admin.ModelAdmin):
                     "uniform_shares_required",
                     "renewal_keeps_shares",
                     "exclusive_group",
+                    "is_addon",
                 )
             },
         ),
@@ -485,6 +577,7 @@ class PlanAdmin(PaidClaimsGuardMixin, admin.ModelAdmin):
                     "needy_required",
                     "occupations",
                     ("participation_rate", "participation_all_below"),
+                    "insures_dependants",
                 )
             },
         ),
@@ -644,11 +737,12 @@ class MemberAdmin(GuardedImportExportAdmin):
     list_filter = ("sex", "needy", "has_basic_insurance", "unit__district")
     search_fields = ("name", "id_number")
     list_select_related = ("unit",)
-    autocomplete_fields = ("unit",)
+    autocomplete_fields = ("unit", "parent")
     readonly_fields = ("birth_date",)
     fieldsets = (
         ("身份", {"fields": ("name", "id_number", "sex", "birth_date")}),
         ("参保信息", {"fields": ("unit", "insurance_card", "has_basic_insurance", "needy", "occupation", "phone")}),
+        ("职工子女", {"fields": ("parent",), "description": "子女作为参保对象时（如子女意外伤害），其父母（职工）。"}),
         ("收款账户", {"fields": ("bank_name", "bank_account")}),
     )
 

@@ -128,6 +128,9 @@ class PersonForm(forms.Form):
     bank_name = forms.CharField(label="开户行", max_length=60, required=False)
     bank_account = forms.CharField(label="银行卡号", max_length=40, required=False,
                                    widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))  # fmt: skip
+    # A plan insuring dependants (§14): the person above is the child, this is the parent on the staff.
+    parent_id = forms.CharField(label="父母（职工）身份证号码", max_length=30, required=False,
+                                widget=forms.TextInput(attrs={"inputmode": "text", "autocomplete": "off"}))  # fmt: skip
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"]

@@ -43,6 +43,7 @@ class AuditAction(models.TextChoices):
     ORIGINALS_RECEIVED = "originals_received", "收到原件"
     PERIOD_COPY = "period_copy", "复制期次"
     SIMULATE = "simulate", "方案测算"
+    PLANS_IMPORT = "plans_import", "导入保障项目"
     CLOSE = "close", "结案，不予给付"
     RECHECK = "recheck", "金额有变化，退回经办人复核"
     BOUNCE = "bounce", "银行退票"

@@ -1,35 +1,13 @@
 """Guangxi's 职工综合互助保障 (CMP) and Beijing's HOME as plan configuration (DOMAIN.md §14),
 built through ``enrollment.schemes.plan_from_spec`` on a period of their own, with 黄海 and 高峰
 covered in the demo's unit U001 (so its clerk files their claims). Not a scheme pack: just the
-plans and people the worked examples need."""
+plans and people the worked examples need (the packs' own tests: tests/test_scheme_packs.py)."""
 
 from datetime import date
 
+from demo.packs import CMP_SPEC, HOME_SPEC
 from enrollment.models import Application, Coverage, Member, Period, Unit
 from enrollment.schemes import plan_from_spec
-
-CMP_SPEC = {
-    "code": "CMP", "name": "职工综合互助保障", "kind": "LUMP_SUM", "premium": "60", "max_shares": 5,
-    "uniform_shares_required": True, "waiting_days": 120, "condolence": "500", "exclusive_group": "DD-MW",
-    "component_name": "指定疾病",
-    "lump_sums": [(f"DD{i:02d}", "15000") for i in range(1, 15)] + [("DD15", "3000")],
-    "components": [
-        {"kind": "ACCIDENT", "name": "意外伤害", "death_per_share": "5000", "disability_per_share": "5000",
-         "accident_medical_cap_per_share": "9000"},
-        {"kind": "DEATH", "name": "身故", "waiting_days": 120, "death_any_cause_per_share": "5000",
-         "condolence": "500"},
-    ],
-}  # fmt: skip
-
-HOME_SPEC = {
-    "code": "HOME", "name": "非工伤意外伤害及家财火灾损失", "kind": "ACCIDENT", "premium": "20", "max_shares": 3,
-    "death_per_share": "10000", "disability_per_share": "10000", "work_injury_excluded": True,
-    "component_name": "非工伤意外伤害",
-    "components": [
-        {"kind": "PROPERTY_LOSS", "name": "家财火灾", "waiting_days": 30, "property_deductible": "200",
-         "property_rate": "0.80", "property_cap_per_share": "5000"},
-    ],
-}  # fmt: skip
 
 HUANG_HAI = ("450421198203151137", "黄海", "M", date(1982, 3, 15))
 GAO_FENG = ("110108197809305516", "高峰", "M", date(1978, 9, 30))

@@ -137,10 +137,10 @@ def _same_site(url: str) -> bool:
     return (not parts.scheme and not parts.netloc) or parts.netloc in ("testserver", "")
 
 
-def crawl(client, start: str = "/") -> Crawl:
+def crawl(client, start: str = "/", limit: int = MAX_PAGES) -> Crawl:
     result = Crawl()
     queue = deque([start])
-    while queue and len(result.pages) < MAX_PAGES:
+    while queue and len(result.pages) < limit:
         url = queue.popleft()
         if url in result.pages:
             continue

@@ -23,5 +23,5 @@ DROP FUNCTION IF EXISTS claims_invoice_numbers(text);
 
 
 class Migration(migrations.Migration):
-    dependencies = [("claims", "0008_claim_reference_trigram"), ("enrollment", "0017_funding")]
+    dependencies = [("claims", "0008_claim_reference_trigram"), ("enrollment", "0018_dependants_and_addons")]
     operations = [migrations.RunSQL(SQL, REVERSE)]

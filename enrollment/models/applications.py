@@ -249,6 +249,10 @@ class RosterLine(models.Model):
     occupation = models.CharField("职业", max_length=30, blank=True)
     bank_name = models.CharField("开户行", max_length=60, blank=True)
     bank_account = models.CharField("银行卡号", max_length=40, blank=True)
+    # The parent (on the unit's staff) of a child on a plan insuring dependants (DOMAIN.md §14).
+    parent = models.ForeignKey(
+        Member, verbose_name="父母（职工）", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = "人员名单"

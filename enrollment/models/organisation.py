@@ -155,6 +155,11 @@ class Member(models.Model):
     # A first-generation 15-digit number the centre's old sheets held, converted to this record's
     # 18 digits by the history import (GB 11643: 19 before the birth year, the check digit computed).
     old_id_number = models.CharField("原15位身份证号码", max_length=15, blank=True, default="", db_default="")
+    # A dependant (DOMAIN.md §14): a member's child insured on the parent's unit's application. Claims
+    # for the child are paid to the parent.
+    parent = models.ForeignKey(
+        "self", verbose_name="父母（职工）", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     notices_opted_out = models.BooleanField(
         "不接收通知短信", default=False, db_default=False,
         help_text="会员本人可以退订申领进度、保障生效等通知短信；验证码照常发送。",
@@ -175,6 +180,11 @@ class Member(models.Model):
     @property
     def masked_id(self) -> str:
         return mask_id(self.id_number)
+
+    @property
+    def payee(self) -> "Member":
+        """Whom a claim for this person is paid to by default: the parent for a child, else themself."""
+        return self.parent if self.parent_id else self
 
     def age_on(self, day: date) -> int:
         years = day.year - self.birth_date.year

@@ -123,6 +123,20 @@ class Plan(models.Model):
         help_text="如 0.80；空 = 不要求",
     )
     participation_all_below = models.PositiveSmallIntegerField("在职人数少于此数须全员参加", null=True, blank=True)
+    # Dependants (DOMAIN.md §14, Beijing's 子女意外伤害): each roster row is a member's child, the age
+    # range above is the child's, and the row names the parent, who must be on the unit's staff.
+    insures_dependants = models.BooleanField(
+        "参保对象为职工子女",
+        default=False,
+        help_text="勾选后，名单每行为一名职工子女（姓名、身份证号码为子女的），并填写父母（职工）身份证号码；"
+        "上面的年龄范围为子女的年龄（如 0–17 周岁）；申领为子女的，给付到父母的银行账户。",
+    )
+    # Add-ons (DOMAIN.md §14, Weihai's 健康包): chosen person by person, paid on top of the other plans.
+    is_addon = models.BooleanField(
+        "附加项目（逐人自选）",
+        default=False,
+        help_text="勾选后不适用参保比例要求，可由职工逐人选择；给付与其他项目同一事件的给付叠加，不受住院费用补偿限额约束。",
+    )
     # Periods of time
     waiting_days = models.PositiveSmallIntegerField("免责期（天，疾病）", default=0)
     claim_deadline_days = models.PositiveSmallIntegerField("保障期满后申领期限（天）", default=180)
@@ -216,6 +230,10 @@ class Plan(models.Model):
             errors["high_rate_catalogue"] = "填写了目录疾病日津贴，须选择疾病目录。"
         if self.stay_day_cap and self.coverage_day_cap and self.stay_day_cap > self.coverage_day_cap:
             errors["stay_day_cap"] = "每次住院最多天数不能超过每保障期最多天数。"
+        if self.is_addon and self.kind == PlanKind.REIMBURSEMENT:
+            errors["is_addon"] = "附加项目叠加给付，只能是一次性给付或意外伤害，不能是住院医疗费用补偿。"
+        if self.is_addon and (self.participation_rate is not None or self.participation_all_below):
+            errors["is_addon"] = "附加项目由职工逐人选择，不设参保比例要求：请清空最低参保比例和全员参加人数。"
         if not isinstance(self.occupations, list) or not all(isinstance(o, str) for o in self.occupations):
             errors["occupations"] = '限定职业应为文字列表，如 ["快递员"]。'
         if errors:

@@ -22,10 +22,25 @@ ALIASES = {
     "needy": ("困难职工",),
     "bank_name": ("开户行", "开户银行"),
     "bank_account": ("银行卡号", "银行账号", "收款账号"),
+    # A plan insuring dependants (§14): each row is a child, this column names the parent.
+    "parent_id": (
+        "父母身份证号码",
+        "父母身份证号",
+        "父母身份证",
+        "父（母）身份证号码",
+        "父/母身份证号码",
+        "职工身份证号码",
+        "职工身份证号",
+        "职工身份证",
+        "家长身份证号码",
+        "监护人身份证号码",
+    ),
+    "parent_name": ("职工姓名", "父母姓名", "父（母）姓名", "家长姓名"),
 }
 LABELS = {"seq": "序号", "name": "姓名", "sex": "性别", "id_number": "身份证号码", "card": "医保卡号",
           "shares": "份数", "phone": "手机号", "basic": "是否参加医保", "occupation": "职业",
-          "needy": "困难职工", "bank_name": "开户行", "bank_account": "银行卡号"}  # fmt: skip
+          "needy": "困难职工", "bank_name": "开户行", "bank_account": "银行卡号",
+          "parent_id": "父母身份证号码", "parent_name": "职工姓名"}  # fmt: skip
 
 
 def read_rows(data: bytes, filename: str) -> list[list]:

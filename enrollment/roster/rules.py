@@ -34,6 +34,8 @@ ERROR_CODES = {
     "needy_ineligible": "本项目仅限困难职工",
     "name_mismatch": "身份证号码已登记为其他姓名",
     "bank_account_invalid": "银行卡号有误（10–30 位数字，并填写开户行）",
+    "parent_not_staff": "父母（职工）身份证号码未填、有误，或不是本单位的职工",
+    "dependant_age_ineligible": "子女年龄不在本项目的参保年龄范围内",
     "value_too_long": "单元格内容过长（医保卡号、手机号、职业最多 30 个字符）",
     "control_character": "单元格含有不可见的控制字符（如 NUL）",
 }
@@ -123,11 +125,17 @@ def person_problems(
     problems = []
     age = age_on(birth_date, on) if on >= birth_date else -1
     if not plan.min_age <= age <= plan.max_age:
-        problems.append(
-            Problem(
+        if plan.insures_dependants:
+            problem = Problem(
+                "dependant_age_ineligible",
+                f"子女 {on} 时年龄 {age} 岁，不在 {plan.min_age}–{plan.max_age} 周岁范围内。",
+                "id_number",
+            )
+        else:
+            problem = Problem(
                 "age_ineligible", f"{on} 时年龄 {age} 岁，不在 {plan.min_age}–{plan.max_age} 周岁范围内。", "id_number"
             )
-        )
+        problems.append(problem)
     if plan.sex_required and sex != plan.sex_required:
         problems.append(
             Problem("sex_ineligible", f"本项目仅限{'女' if plan.sex_required == 'F' else '男'}职工参加。", "sex")

@@ -55,6 +55,7 @@ class RosterRow:
     basic_declared: bool = False
     needy_declared: bool = False
     renewed: int = 0
+    parent_id: str = ""  # the parent's ID number, on a plan insuring dependants (§14)
     codes: list[str] = field(default_factory=list)
 
 
@@ -65,8 +66,9 @@ def _yes_no(value, default: bool) -> bool:
     return word not in NO
 
 
-def validate_rows(sheet: Sheet, *, plan, application_id, default_shares: int, today: date):
-    """Return (rows, errors) for a sheet whose header was found."""
+def validate_rows(sheet: Sheet, *, plan, application_id, default_shares: int, today: date, unit_id=None):
+    """Return (rows, errors) for a sheet whose header was found. ``unit_id`` is the application's unit,
+    whose staff the parents of a plan insuring dependants must be on (§14)."""
     columns, headers = sheet.columns, sheet.headers
     rows: list[RosterRow] = []
     errors: list[RowError] = []
@@ -93,6 +95,7 @@ def validate_rows(sheet: Sheet, *, plan, application_id, default_shares: int, to
         if all(text(value) == "" for value in raw):
             continue  # entirely blank rows are skipped (§9)
         row = RosterRow(excel_row=index + 1)
+        row.parent_id = text(cell(raw, "parent_id")).upper()
         rows.append(row)
         read_person(row, raw, cell, problem, present=columns, today=today, default_shares=default_shares)
         if plan.requires_basic_insurance and row.basic and not row.card and "card" in columns:
@@ -101,6 +104,8 @@ def validate_rows(sheet: Sheet, *, plan, application_id, default_shares: int, to
             problem(row, "card", "insurance_card_missing", "表中没有“医保卡号”一列（本项目须参加基本医保）。")
 
     _check_duplicates(rows, problem)
+    if plan.insures_dependants:
+        _check_parents(rows, problem=problem, unit_id=unit_id, today=today)
     ids = [row.id_number for row in rows if row.id_number]
     registered = registered_names(ids)
     renewed = renewed_shares(plan, ids)
@@ -215,6 +220,47 @@ def read_person(row: RosterRow, raw, cell, problem, *, present, today: date, def
     else:  # 0, negative, fractional or words: never imported as a share count (§4: 1..max)
         row.shares = 0
         problem(row, "shares", "shares_invalid", f"份数“{shown(shares_text)}”应为不小于 1 的整数。")
+
+
+def _check_parents(rows, *, problem, unit_id, today: date) -> None:
+    """Each child's parent (§14): a valid ID number of someone on the unit's staff, a member of the
+    unit or on one of its live applications, and not a child insured themself."""
+    numbers = {}
+    for row in rows:
+        if not row.parent_id:
+            problem(row, "parent_id", "parent_not_staff", "未填写父母（职工）身份证号码。")
+            continue
+        try:
+            numbers[row.excel_row] = validate_id(row.parent_id, today=today).number
+        except IdNumberError as exc:
+            problem(row, "parent_id", "parent_not_staff", f"父母（职工）身份证号码有误：{exc.message.rstrip('。')}。")
+    staff = staff_of_unit(unit_id, list(set(numbers.values())))
+    for row in rows:
+        number = numbers.get(row.excel_row)
+        if number is None:
+            continue
+        row.parent_id = number
+        if number == row.id_number:
+            problem(row, "parent_id", "parent_not_staff", "父母（职工）身份证号码与子女的相同。")
+        elif number not in staff:
+            problem(row, "parent_id", "parent_not_staff",
+                    "父母（职工）不是本单位的职工：须为本单位会员，或在本单位的参保名单中。")  # fmt: skip
+
+
+def staff_of_unit(unit_id, ids: list[str]) -> set[str]:
+    """Of ``ids``, the people on the unit's staff: its members, or on one of its live applications
+    (not themselves an insured child)."""
+    if not ids or unit_id is None:
+        return set()
+    rows = _query(
+        """SELECT m.id_number FROM enrollment_member m
+           WHERE m.id_number = ANY(%s::text[]) AND m.parent_id IS NULL
+             AND (m.unit_id = %s OR EXISTS (
+                 SELECT 1 FROM enrollment_rosterline l JOIN enrollment_application a ON a.id = l.application_id
+                 WHERE l.member_id = m.id AND l.live AND a.unit_id = %s))""",
+        [ids, unit_id, unit_id],
+    )
+    return {number for (number,) in rows}
 
 
 def _check_duplicates(rows, problem):

@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection
 from mutualaid.audit import mark_bulk
 
 COLUMNS = ("row_number", "id_number", "name", "sex", "birth_date", "phone", "card", "basic", "needy",
-           "occupation", "bank_name", "bank_account", "shares", "renewed")  # fmt: skip
+           "occupation", "bank_name", "bank_account", "shares", "renewed", "parent_id")  # fmt: skip
 
 
 def _escape(value) -> str:
@@ -33,7 +33,8 @@ def _copy_rows(cursor, rows) -> None:
     buffer = "".join(
         "\t".join(map(_escape, (r.excel_row, r.id_number, r.name, r.sex, r.birth_date, r.phone, r.card,
                                 r.basic if r.basic_declared else None, r.needy if r.needy_declared else None,
-                                r.occupation, r.bank_name, r.bank_account, r.shares, r.renewed))) + "\n"
+                                r.occupation, r.bank_name, r.bank_account, r.shares, r.renewed,
+                                r.parent_id or None))) + "\n"
         for r in rows
     )  # fmt: skip
     statement = f"COPY roster_in ({', '.join(COLUMNS)}) FROM STDIN"
@@ -56,17 +57,17 @@ def write_roster(*, application, unit, rows, replace: bool = True) -> int:
             """CREATE TEMP TABLE roster_in (
                  row_number int, id_number text, name text, sex text, birth_date date, phone text, card text,
                  basic bool, needy bool, occupation text, bank_name text, bank_account text, shares int,
-                 renewed int) ON COMMIT DROP"""
+                 renewed int, parent_id text) ON COMMIT DROP"""
         )
         _copy_rows(cursor, rows)
         # New people belong to this unit; people already known keep their record as it is (and their
         # unit until this application is approved: DOMAIN.md §4, changing employer).
         cursor.execute(
             """INSERT INTO enrollment_member (id_number, name, sex, birth_date, unit_id, phone, insurance_card,
-                   has_basic_insurance, needy, occupation, bank_name, bank_account)
-               SELECT id_number, name, sex, birth_date, %s, phone, card, COALESCE(basic, true),
-                      COALESCE(needy, false), occupation, bank_name, bank_account
-               FROM roster_in
+                   has_basic_insurance, needy, occupation, bank_name, bank_account, parent_id)
+               SELECT r.id_number, r.name, r.sex, r.birth_date, %s, r.phone, r.card, COALESCE(r.basic, true),
+                      COALESCE(r.needy, false), r.occupation, r.bank_name, r.bank_account, p.id
+               FROM roster_in r LEFT JOIN enrollment_member p ON p.id_number = r.parent_id
                ON CONFLICT (id_number) DO NOTHING""",
             [unit.pk],
         )
@@ -83,10 +84,11 @@ def write_roster(*, application, unit, rows, replace: bool = True) -> int:
         cursor.execute(
             """INSERT INTO enrollment_rosterline
                    (application_id, plan_id, live, member_id, row_number, shares, renewed_shares, insurance_card,
-                    phone, has_basic_insurance, needy, occupation, bank_name, bank_account)
+                    phone, has_basic_insurance, needy, occupation, bank_name, bank_account, parent_id)
                SELECT %s, %s, true, m.id, r.row_number, r.shares, r.renewed, r.card,
-                      r.phone, r.basic, r.needy, r.occupation, r.bank_name, r.bank_account
-               FROM roster_in r JOIN enrollment_member m ON m.id_number = r.id_number""",
+                      r.phone, r.basic, r.needy, r.occupation, r.bank_name, r.bank_account, p.id
+               FROM roster_in r JOIN enrollment_member m ON m.id_number = r.id_number
+               LEFT JOIN enrollment_member p ON p.id_number = r.parent_id""",
             [application.pk, application.plan_id],
         )
         return cursor.rowcount

@@ -2,7 +2,7 @@
 
 - ``applications``: create and edit a draft, attach papers, submit, review at each stage, withdraw;
 - ``rosters``: import a roster file, add a person typed in, renew last period's list;
-- ``periods``: copy a period with its plans;
+- ``periods``: copy a period with its plans, export and import a period's plans as JSON;
 - ``registrations``: a union registers, its district office approves; the unit's details, its clerk;
 - ``members``: the payout account and the mobile number the unit's clerk records;
 - ``coverages``: when a coverage pays (waiting ends per share group) and the last day to claim;
@@ -52,7 +52,7 @@ from enrollment.services.payments import (
     refund_record,
     statement_import,
 )
-from enrollment.services.periods import period_copy, period_copy_defaults
+from enrollment.services.periods import period_copy, period_copy_defaults, period_plans_export, period_plans_import
 from enrollment.services.receipts import receipt_issue_many, receipt_reissue, receipt_series
 from enrollment.services.registrations import (
     clerk_first_password_issue,
@@ -101,6 +101,8 @@ __all__ = [
     "payment_undo",
     "period_copy",
     "period_copy_defaults",
+    "period_plans_export",
+    "period_plans_import",
     "receipt_issue_many",
     "receipt_reissue",
     "receipt_series",

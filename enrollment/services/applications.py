@@ -146,16 +146,17 @@ def apply_declared_details(*, actor, application: Application) -> int:
                    needy = COALESCE(l.needy, m.needy),
                    occupation = COALESCE(NULLIF(l.occupation, ''), m.occupation),
                    bank_name = COALESCE(NULLIF(l.bank_name, ''), m.bank_name),
-                   bank_account = COALESCE(NULLIF(l.bank_account, ''), m.bank_account)
+                   bank_account = COALESCE(NULLIF(l.bank_account, ''), m.bank_account),
+                   parent_id = COALESCE(l.parent_id, m.parent_id)
                FROM enrollment_rosterline l
                WHERE l.application_id = %s AND l.member_id = m.id
                  AND (COALESCE(NULLIF(l.phone, ''), m.phone), COALESCE(NULLIF(l.insurance_card, ''), m.insurance_card),
                       COALESCE(l.has_basic_insurance, m.has_basic_insurance), COALESCE(l.needy, m.needy),
                       COALESCE(NULLIF(l.occupation, ''), m.occupation),
                       COALESCE(NULLIF(l.bank_account, ''), m.bank_account),
-                      COALESCE(NULLIF(l.bank_name, ''), m.bank_name))
+                      COALESCE(NULLIF(l.bank_name, ''), m.bank_name), COALESCE(l.parent_id, m.parent_id))
                      IS DISTINCT FROM (m.phone, m.insurance_card, m.has_basic_insurance, m.needy, m.occupation,
-                                       m.bank_account, m.bank_name)""",
+                                       m.bank_account, m.bank_name, m.parent_id)""",
             [application.pk],
         )
         changed = cursor.rowcount
@@ -450,7 +451,7 @@ def _enrolled_count(application: Application) -> int:
 
 def _staff_problem(application: Application, enrolled: int) -> str | None:
     staff = application.declared_staff
-    if enrolled <= staff:
+    if enrolled <= staff or application.plan.insures_dependants:  # children are not staff
         return None
     return (
         f"本单位参加本期“{application.plan.name}”的有 {enrolled} 人，多于申请填写的在职人数 {staff} 人"
@@ -460,12 +461,17 @@ def _staff_problem(application: Application, enrolled: int) -> str | None:
 
 def _participation_problem(application: Application, enrolled: int) -> str | None:
     plan = application.plan
+    if plan.is_addon or plan.insures_dependants:
+        return None  # chosen person by person (§14): no share of the staff to reach
     if plan.participation_rate is None and plan.participation_all_below is None:
         return None
     staff = application.declared_staff
     if plan.participation_all_below and staff < plan.participation_all_below:
         if enrolled < staff:
-            return f"在职人数少于 {plan.participation_all_below} 人的单位须全员参加：在职 {staff} 人，已参加 {enrolled} 人。"
+            return (
+                f"{plan.participation_all_below} 人以下的单位须全体参加（在职人数少于 {plan.participation_all_below} 人"
+                f"须全员参加）：在职 {staff} 人，已参加 {enrolled} 人。"
+            )
         return None
     if plan.participation_rate is not None and enrolled < plan.participation_rate * staff:
         return f"参加人数须达到在职人数的 {plan.participation_rate:.0%}：在职 {staff} 人，已参加 {enrolled} 人。"

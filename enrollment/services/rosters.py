@@ -116,7 +116,7 @@ def roster_import(*, actor, plan, unit, data: bytes, filename: str, shares: int 
     started = time.perf_counter()
     rows, errors = validate_rows(
         sheet, plan=plan, application_id=application.pk if application else None, default_shares=shares or 1,
-        today=timezone.localdate(),
+        today=timezone.localdate(), unit_id=unit.pk,
     )  # fmt: skip
     result.timings["validate"] = time.perf_counter() - started
     result.rows, result.errors, result.lines = len(rows), errors, rows
@@ -146,7 +146,7 @@ def roster_import(*, actor, plan, unit, data: bytes, filename: str, shares: int 
         # Someone enrolled one of these people a moment ago: say who is now taken, write nothing.
         again = validate_rows(
             sheet, plan=plan, application_id=application.pk if application else None, default_shares=shares or 1,
-            today=timezone.localdate(),
+            today=timezone.localdate(), unit_id=unit.pk,
         )  # fmt: skip
         result.errors = again[1] or [
             RowError(None, None, "already_enrolled", "名单中有人员刚被其他申请登记，请重新上传。")
@@ -160,7 +160,7 @@ def roster_import(*, actor, plan, unit, data: bytes, filename: str, shares: int 
 
 
 PERSON_FIELDS = ("name", "sex", "id_number", "card", "phone", "shares", "basic", "needy", "occupation", "bank_name",
-                 "bank_account")  # fmt: skip
+                 "bank_account", "parent_id")  # fmt: skip
 
 
 def roster_add_person(*, actor, application, person: dict) -> RosterLine:
@@ -183,7 +183,7 @@ def roster_add_person(*, actor, application, person: dict) -> RosterLine:
         require_editable(application)
         rows, errors = validate_rows(
             sheet, plan=application.plan, application_id=application.pk, default_shares=1,
-            today=timezone.localdate(),
+            today=timezone.localdate(), unit_id=application.unit_id,
         )  # fmt: skip
         row = rows[0]
         problems: dict[str, list[str]] = {}

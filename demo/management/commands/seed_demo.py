@@ -5,20 +5,18 @@ the clock set to the day each step happened, so their audit trail, references
 and effective dates are the ones a real history would have produced.
 """
 
-import csv
-import io
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-import time_machine
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from demo import records as demo
 from demo.documents import attach_required
+from demo.packs import PACKS, is_empty, load_records, load_reference_data
+from demo.steps import at, make_users, statement_file, typed_in
 from enrollment import services
 from enrollment.models import (
     Application,
@@ -34,32 +32,6 @@ from enrollment.models import (
     Unit,
 )
 from mutualaid import notices
-from mutualaid.models import StaffProfile
-from mutualaid.scoping import Role
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def at(day: date, hour: int = 10):
-    return time_machine.travel(datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI), tick=False)
-
-
-def typed_in(member: Member, shares: int) -> dict:
-    """A registered person as the clerk types them into 逐个添加: what the plan asks of them."""
-    return {"name": member.name, "id_number": member.id_number, "card": member.insurance_card, "shares": shares,
-            "needy": member.needy or "", "occupation": member.occupation}  # fmt: skip
-
-
-def statement_file(day: date, applications) -> bytes:
-    """The bank's statement of ``day``: one credit per invoice, from the unit's account, the exact
-    amount, the payment reference as the memo (what the invoice tells the clerk to write)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["交易日期", "交易流水号", "付款人名称", "付款人账号", "金额", "摘要/附言"])
-    for application in applications:
-        writer.writerow([f"{day:%Y-%m-%d}", f"DEMO{application.reference}", application.unit.name, "",
-                         f"{application.amount_due:.2f}", application.reference])  # fmt: skip
-    return buffer.getvalue().encode()
 
 
 class Command(BaseCommand):
@@ -69,10 +41,16 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="run even with DJANGO_DEBUG off")
         parser.add_argument("--scale", type=int, default=0, metavar="N", help="add N synthetic units with rosters")
         parser.add_argument("--seed", type=int, default=16, help="random seed for --scale")
+        parser.add_argument(
+            "--scheme", choices=["weihai", *PACKS], default="weihai",
+            help="which seed's scheme (DOMAIN.md §14): weihai (the default, §6-7) or a pack for an empty database",
+        )  # fmt: skip
 
-    def handle(self, *args, force=False, scale=0, seed=16, **options):
+    def handle(self, *args, force=False, scale=0, seed=16, scheme="weihai", **options):
         if not settings.DEBUG and not force:
             raise CommandError("DJANGO_DEBUG 未开启：演示数据只用于演示环境。确需写入请加 --force。")
+        if scheme != "weihai":
+            return self.pack(PACKS[scheme])
         # The demo's records are history (a claim paid in 2025): loading them tells nobody anything.
         with transaction.atomic(), notices.muted():
             self.reference_data()
@@ -97,6 +75,22 @@ class Command(BaseCommand):
             analyze("enrollment_unit", "enrollment_member", "enrollment_application", "enrollment_rosterline",
                     "enrollment_coverage", "claims_claim", "mutualaid_auditlog")  # fmt: skip
             self.stdout.write(self.style.SUCCESS(f"已添加 {made['units']} 个单位、{made['members']} 名会员。"))
+
+    def pack(self, pack):
+        """A scheme pack fills an empty database only: its codes (districts, units, period 1) would
+        meet another scheme's."""
+        if not is_empty():
+            raise CommandError(
+                f"数据库不是空的（已有办事处、单位或期次）：方案演示包“{pack.name}”只能装入空数据库。"
+                "请新建一个数据库（或清空后）再运行。"
+            )
+        with transaction.atomic(), notices.muted():
+            users = load_reference_data(pack)
+        with notices.muted():
+            load_records(pack, users)
+        if pack.note:
+            self.stdout.write(pack.note)
+        self.stdout.write(self.style.SUCCESS(f"方案演示包 {pack.name}（{pack.centre}）已创建：用户密码 mutualaid-demo"))
 
     # --- reference data --------------------------------------------------------------
 
@@ -162,34 +156,8 @@ class Command(BaseCommand):
                     PlanLumpSum.objects.create(plan=plan, item=items[(catalogue, code)], amount_per_share=amount)
 
     def users(self) -> dict[str, User]:
-        groups = {role: Group.objects.get_or_create(name=role.group_name)[0] for role in Role}
-        users = {}
-        admin, created = User.objects.get_or_create(
-            username="admin", defaults={"is_staff": True, "is_superuser": True, "first_name": "管理员"}
-        )
-        if created:
-            admin.set_password(demo.DEMO_PASSWORD)
-            admin.save()
-        admin.groups.add(groups[Role.ADMIN])
-        users["admin"] = admin
-        for username, role, unit, district in demo.USERS:
-            user, created = User.objects.get_or_create(
-                username=username, defaults={"first_name": demo.DISPLAY_NAMES.get(username, username)}
-            )
-            if created:
-                user.set_password(demo.DEMO_PASSWORD)
-                user.save()
-            user.groups.add(groups[Role(role)])
-            StaffProfile.objects.get_or_create(
-                user=user,
-                defaults={
-                    "unit": Unit.objects.get(code=unit) if unit else None,
-                    "district": District.objects.get(code=district) if district else None,
-                    "phone": demo.STAFF_PHONES.get(username, ""),
-                },
-            )
-            users[username] = user
-        return users
+        return make_users(demo.USERS, password=demo.DEMO_PASSWORD, display_names=demo.DISPLAY_NAMES,
+                          phones=demo.STAFF_PHONES)  # fmt: skip
 
     # --- named records -----------------------------------------------------------------
 
