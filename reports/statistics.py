@@ -41,6 +41,11 @@ class Row:
         return [self.collected_by[kind] for kind in PayerKind.values]
 
     @property
+    def by_payer_named(self) -> list[tuple[str, Decimal]]:
+        """Each payer's name with its amount: a phone shows the table as cards, one label a value."""
+        return [(str(label), self.collected_by[kind]) for kind, label in PayerKind.choices]
+
+    @property
     def fund(self) -> Decimal:
         """互助金规模: premiums collected plus the union's subsidies."""
         return self.collected + self.subsidies

@@ -256,6 +256,8 @@ def test_statistics_split_what_was_collected_by_payer(login, handler, home):
     assert (row.by_payer, row.collected) == ([D("20.00"), D("10.00"), D("0.00")], D("30.00"))
     page = login(handler).get(reverse("reports:statistics") + "?period=1&plan=HOME").content.decode()
     assert "实收会费按缴费方" in page and '<th class="num">单位工会</th>' in page
+    # On a phone the table is cards: each amount carries its payer's name, not one word for all.
+    assert '<td class="num" data-label="单位工会">10.00</td>' in page
     book = openpyxl.load_workbook(io.BytesIO(statistics.workbook(figures)))
     sheet = book["实收会费按缴费方"]
     assert [c.value for c in sheet[1]] == ["期数", "项目", "单位行政", "单位工会", "职工个人", "合计"]
