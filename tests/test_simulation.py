@@ -121,6 +121,6 @@ def test_apply_to_a_new_period_copies_the_tried_schedule(login, admin_user):
 def test_fund_standing_page_for_the_centre(login, handler, clerk_u001, example_1):
     html = login(handler).get("/reports/fund/", {"period": 16}).content.decode()
     assert "以收定支" in html and "7,000.00" in html and "68,623.10" in html  # paid, and in review
-    # On 2026-09-01 period 16 has 121 days to run (to 2026-12-31): the method says so, not "-121 days after".
-    assert "保障期满前 121 天时" in html and "保障期满后 -" not in html
+    # On 2026-09-01 period 16 has 191 days to run (to 2027-03-11): the method says so, not "-191 days after".
+    assert "保障期满前 191 天时" in html and "保障期满后 -" not in html
     assert login(clerk_u001).get("/reports/fund/").status_code == 404
