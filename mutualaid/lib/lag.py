@@ -37,6 +37,11 @@ class LagEstimate:
     inputs: tuple[tuple[str, Decimal, Decimal], ...]  # (period, filed by then, final total)
 
     @property
+    def when(self) -> str:
+        """The point in a period's life the estimate is made at, as the fund page words it."""
+        return f"保障期满前 {-self.days} 天" if self.days < 0 else f"保障期满后 {self.days} 天"
+
+    @property
     def not_yet_filed(self) -> Decimal | None:
         return None if self.final is None else self.final - self.filed
 
