@@ -1,9 +1,13 @@
 """Small helpers shared by the tests."""
 
+import io
+import json
 import subprocess
 import sys
 from html.parser import HTMLParser
 from urllib.parse import urljoin
+
+from django.core.management import call_command
 
 from claims import services
 from demo.documents import attach_required
@@ -121,3 +125,12 @@ def as_member(client, member):
     session.save()
     client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
     return client
+
+
+def estimate_json(folder, data: dict) -> dict:
+    """``manage.py estimate_claim --json`` on ``data`` written as a file in ``folder``: its parsed answer."""
+    path = folder / "claim.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = io.StringIO()
+    call_command("estimate_claim", "--json", str(path), stdout=out)
+    return json.loads(out.getvalue())

@@ -1,21 +1,18 @@
 """Plans of several components in the database (DOMAIN.md §14): Guangxi's CMP and Beijing's HOME
 built as configuration, assessed through estimate_claim --json and the claim service."""
 
-import io
-import json
 from datetime import date
 from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 
 from claims import engine, services
 from claims.models import ClaimStatus
 from claims.rules import Bundle
 from enrollment.models import Plan
 from enrollment.schemes import plan_from_spec
-from tests.helpers import submit
+from tests.helpers import estimate_json, submit
 from tests.schemes import GAO_FENG, HOME_SPEC, HUANG_HAI, scheme_plans
 
 pytestmark = pytest.mark.django_db
@@ -32,11 +29,7 @@ def plans():
 @pytest.fixture
 def estimate(tmp_path, plans):
     def _estimate(**data) -> dict:
-        path = tmp_path / "claim.json"
-        path.write_text(json.dumps({"period": 1, **data}, ensure_ascii=False), encoding="utf-8")
-        out = io.StringIO()
-        call_command("estimate_claim", "--json", str(path), stdout=out)
-        return json.loads(out.getvalue())
+        return estimate_json(tmp_path, {"period": 1, **data})
 
     return _estimate
 

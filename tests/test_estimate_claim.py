@@ -19,7 +19,7 @@ from claims import services
 from claims.models import Claim, ClaimStatus
 from enrollment.models import Coverage
 from mutualaid.models import AuditLog
-from tests.helpers import submit
+from tests.helpers import estimate_json, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -49,11 +49,7 @@ def estimate(tmp_path):
     """Run the command on a JSON file and return its parsed stdout."""
 
     def _estimate(**data) -> dict:
-        path = tmp_path / "claim.json"
-        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        out = io.StringIO()
-        call_command("estimate_claim", "--json", str(path), stdout=out)
-        return json.loads(out.getvalue())
+        return estimate_json(tmp_path, data)
 
     return _estimate
 

@@ -1,8 +1,6 @@
 """Beijing's pack (DOMAIN.md §14): a member's child insured on the unit's application (KID) and
 paid to the parent, household fire loss (HOME), and the roster of dependants."""
 
-import io
-import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,11 +8,11 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 
 from claims import services as claim_services
 from enrollment import services
 from enrollment.models import Application, Coverage, Member, Plan
+from tests.helpers import estimate_json
 from tests.packs import pack_for_module
 
 MA_LI = "11010519860412336X"
@@ -33,11 +31,7 @@ def beijing(django_db_setup, django_db_blocker):
 @pytest.fixture
 def estimate(tmp_path, db):
     def _estimate(**data) -> dict:
-        path = tmp_path / "claim.json"
-        path.write_text(json.dumps({"period": 1, **data}, ensure_ascii=False), encoding="utf-8")
-        out = io.StringIO()
-        call_command("estimate_claim", "--json", str(path), stdout=out)
-        return json.loads(out.getvalue())
+        return estimate_json(tmp_path, {"period": 1, **data})
 
     return _estimate
 

@@ -1,12 +1,9 @@
 """Guangxi's pack (DOMAIN.md §14): 苍梧县总工会 with G001, and 黄海's four worked examples on it."""
 
-import io
-import json
-
 import pytest
-from django.core.management import call_command
 
 from enrollment.models import Coverage, Plan, Unit
+from tests.helpers import estimate_json
 from tests.packs import pack_for_module
 
 HUANG = "450421198203151137"
@@ -21,11 +18,7 @@ def guangxi(django_db_setup, django_db_blocker):
 @pytest.fixture
 def estimate(tmp_path, db):
     def _estimate(**data) -> dict:
-        path = tmp_path / "claim.json"
-        path.write_text(json.dumps({"period": 1, **data}, ensure_ascii=False), encoding="utf-8")
-        out = io.StringIO()
-        call_command("estimate_claim", "--json", str(path), stdout=out)
-        return json.loads(out.getvalue())
+        return estimate_json(tmp_path, {"period": 1, **data})
 
     return _estimate
 
