@@ -582,6 +582,7 @@ class PlanAdmin(PaidClaimsGuardMixin, admin.ModelAdmin):
             },
         ),
         ("期限", {"fields": ("waiting_days", "claim_deadline_days")}),
+        ("基金监测", {"description": "以收定支：预计赔付率达到预警线时提醒市中心。", "fields": ("loss_ratio_alert",)}),
         (
             "医疗费用补偿",
             {

@@ -3,9 +3,10 @@ paid, in review at the engine's current figure, and the estimate of claims not y
 scheme's own submission lags of past periods (``mutualaid.lib.lag``), so the expected loss ratio."""
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -38,6 +39,25 @@ class Standing:
     def loss_ratio(self) -> Decimal | None:
         return self.expected / self.collected if self.collected else None
 
+    @property
+    def ratio_percent(self) -> Decimal | None:
+        """The expected loss ratio in per cent, to one decimal (the unit of the plan's alert line)."""
+        ratio = self.loss_ratio
+        return (ratio * 100).quantize(Decimal("0.1")) if ratio is not None else None
+
+    @property
+    def threshold(self) -> Decimal | None:
+        return self.plan.loss_ratio_alert
+
+    @property
+    def alerting(self) -> bool:
+        return self.threshold is not None and self.ratio_percent is not None and self.ratio_percent >= self.threshold
+
+    @property
+    def reference(self) -> str:
+        """The alert's subject in the send log: one notice per plan and line (a raised line alerts anew)."""
+        return f"{self.plan.period.number}-{self.plan.code} ≥{self.threshold}%"
+
 
 def _sum(queryset, field="approved_amount") -> Decimal:
     return queryset.aggregate(s=Sum(field))["s"] or ZERO
@@ -59,7 +79,7 @@ def _past(plan: Plan, before: Period) -> list[PastPeriod]:
 def standing(period: Period) -> list[Standing]:
     today = timezone.localdate()
     out = []
-    for plan in Plan.objects.filter(period=period).order_by("priority", "code"):
+    for plan in Plan.objects.filter(period=period).select_related("period").order_by("priority", "code"):
         claims = Claim.objects.filter(plan=plan)
         apps = Application.objects.filter(plan=plan, status__in=INVOICED).aggregate(
             paid=Sum("amount_paid"), refunded=Sum("amount_refunded")
@@ -75,3 +95,30 @@ def standing(period: Period) -> list[Standing]:
         lag = estimate(_past(plan, period), days=(today - period.coverage_end).days, filed=paid + approved + in_review)
         out.append(Standing(plan, (apps["paid"] or ZERO) - (apps["refunded"] or ZERO), paid, approved, in_review, lag))
     return out
+
+
+def check_alerts(today: date | None = None) -> dict:
+    """Tell the centre of every plan whose expected final loss ratio has reached its alert line, in the
+    periods whose claims can still come in (to the last claim deadline). Once per plan and line: a
+    second run adds nothing, a line the admin raises and the ratio reaches again is told again."""
+    from mutualaid import notices
+    from mutualaid.models import Notice
+
+    today = today or timezone.localdate()
+    periods = (
+        Period.objects.filter(coverage_start__lte=today, plans__loss_ratio_alert__isnull=False)
+        .annotate(last_window=Max("plans__claim_deadline_days"))
+        .distinct()
+        .order_by("number")
+    )
+    checked, alerts = 0, []
+    for period in periods:
+        if today > period.coverage_end + timedelta(days=period.last_window or 0):
+            continue
+        for row in standing(period):
+            checked += row.threshold is not None
+            if row.alerting and not Notice.objects.filter(event="fund_alert", subject=row.reference).exists():
+                alerts.append(row)
+    for row in alerts:
+        notices.emit("fund_alert", row)
+    return {"checked": checked, "alerts": [row.reference for row in alerts]}

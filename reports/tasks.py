@@ -1,6 +1,8 @@
-"""Batch printing on the worker: one merged PDF, a progress bar, a download link when done."""
+"""Work on the worker: batch printing (one merged PDF, a progress bar, a download link when done) and
+the fund's morning check of its alert lines."""
 
 from django.core.files.base import ContentFile
+from procrastinate.contrib.django import app
 
 from mutualaid.jobs import job_handler, job_start
 
@@ -83,3 +85,13 @@ def print_roster(job, progress):
     make = roster_pdf if job.params["kind"] == "roster" else confirmation_pdf
     data, filename = make(application, full_id=is_city(job.created_by), progress=progress)
     return _store(job, data, filename, application.lines.count())
+
+
+# 00:10 UTC is 08:10 in Beijing, beside the claims' deadline digest.
+@app.periodic(cron="10 0 * * *", periodic_id="fund_alerts")
+@app.task(name="reports.fund_alerts", queue="notices", queueing_lock="fund_alerts", pass_context=False)
+def fund_alerts(timestamp: int) -> dict:
+    """Every morning: the centre is told of each plan whose expected loss ratio reached its alert line."""
+    from reports.fund import check_alerts
+
+    return check_alerts()

@@ -140,6 +140,16 @@ class Plan(models.Model):
     # Periods of time
     waiting_days = models.PositiveSmallIntegerField("免责期（天，疾病）", default=0)
     claim_deadline_days = models.PositiveSmallIntegerField("保障期满后申领期限（天）", default=180)
+    # The fund's standing (以收定支, reports.fund): the centre is told when the expected loss ratio reaches it.
+    loss_ratio_alert = models.DecimalField(
+        "赔付率预警线（%）",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("1000"))],
+        help_text="预计最终赔付率（预计最终给付 ÷ 实收会费）达到此百分比时，市中心的消息中收到提醒，如 85。留空不提醒。",
+    )
     # REIMBURSEMENT
     deductible = money_field("起付线（元）")
     cap = models.DecimalField(

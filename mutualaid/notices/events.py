@@ -129,6 +129,16 @@ DIGEST_VALUES: Values = {
     "today": lambda d, f: day(f.context.get("today")),
 }
 
+# The fund's subject (reports.fund.Standing): a plan of a period whose expected loss ratio reached its line.
+FUND_VALUES: Values = {
+    "period": lambda a, f: a.plan.period.name,
+    "plan": lambda a, f: a.plan.name,
+    "ratio": lambda a, f: f"{a.ratio_percent}%",
+    "threshold": lambda a, f: f"{a.threshold}%",
+    "expected": lambda a, f: yuan(a.expected),
+    "collected": lambda a, f: yuan(a.collected),
+}
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -154,6 +164,9 @@ MEMBER = Kind("member", MEMBER_VALUES, member=lambda m: m, unit_id=lambda m: m.u
 # The digest's subject is the claim list's filter it links to: "late", or "near" when nothing is late.
 DIGEST = Kind("digest", DIGEST_VALUES, link=lambda d: reverse("claims:list") + f"?deadline={d}",
               unit_id=lambda d: None, district_id=lambda d: None, member=lambda d: None)  # fmt: skip
+
+FUND = Kind("fund", FUND_VALUES, link=lambda a: reverse("reports:fund") + f"?period={a.plan.period.number}",
+            unit_id=lambda a: None, district_id=lambda a: None, member=lambda a: None)  # fmt: skip
 
 
 # --- The table ----------------------------------------------------------------------------------------
@@ -386,6 +399,15 @@ EVENTS: tuple[Event, ...] = (
         DIGEST,
         staff=CENTRE_REVIEW,
         staff_app="${today} 付款期限提醒：已逾期 ${overdue} 笔，5 个工作日内到期 ${near} 笔（${refs}）。",
+    ),
+    # The centre, when a plan's expected final loss ratio reaches the line the admin set (以收定支).
+    Event(
+        "fund_alert",
+        "赔付率预警",
+        FUND,
+        staff=CENTRE_REVIEW,
+        staff_app="${period}${plan}预计最终赔付率 ${ratio}，已达到预警线 ${threshold}"
+        "（预计最终给付 ${expected} 元，实收会费 ${collected} 元）。",
     ),
 )
 
