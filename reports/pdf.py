@@ -5,6 +5,7 @@ The font is Noto Sans CJK from Debian's fonts-noto-cjk, embedded as a subset
 """
 
 import io
+import threading
 
 from django.template.loader import render_to_string
 
@@ -13,10 +14,26 @@ from django.template.loader import render_to_string
 CHUNK_ROWS = 1000
 
 
+_local = threading.local()
+
+
+def url_fetcher():
+    """What a document may load besides its own HTML: ``data:`` URIs only (the receipt's QR code), never
+    a file or the network, whatever text a form carries. One per thread (a fetcher keeps state
+    between calls), made once: WeasyPrint's default builds a new one per document, loading the
+    system's certificates each time (about 75 ms a PDF)."""
+    fetcher = getattr(_local, "fetcher", None)
+    if fetcher is None:
+        from weasyprint.urls import URLFetcher
+
+        fetcher = _local.fetcher = URLFetcher(allowed_protocols=("data",), allow_redirects=False, timeout=1)
+    return fetcher
+
+
 def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=None).write_pdf()
+    return HTML(string=html, base_url=None, url_fetcher=url_fetcher()).write_pdf()
 
 
 def render(template: str, context: dict) -> bytes:

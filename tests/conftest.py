@@ -45,16 +45,81 @@ def _plain_static_storage(settings):
     }
 
 
+class DemoSnapshot:
+    """The seeded test database copied once (PostgreSQL's CREATE DATABASE … TEMPLATE, a file copy), so
+    that putting the demo back after a test emptied it takes a second instead of seeding it again,
+    and a test that needs a database of its own with the whole schema (tests/test_workers.py) gets
+    one without running every migration."""
+
+    def __init__(self):
+        self.database = ""
+
+    @staticmethod
+    def _run(*statements: str) -> None:
+        from django.db import connection, connections
+
+        connections.close_all()  # a template must have no session open on it
+        with connection._nodb_cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+    def take(self) -> None:
+        from django.db import connection
+
+        self.database = f"{connection.settings_dict['NAME']}_demo"
+        self._run(f'DROP DATABASE IF EXISTS "{self.database}"',
+                  f'CREATE DATABASE "{self.database}" TEMPLATE "{connection.settings_dict["NAME"]}"')  # fmt: skip
+
+    def restore(self) -> None:
+        from django.db import connection
+
+        name = connection.settings_dict["NAME"]
+        self._run(f'DROP DATABASE "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}" TEMPLATE "{self.database}"')
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.clear_cache()  # the emptied database had made them anew, with other ids
+
+    def copy(self, name: str) -> None:
+        """A new database ``name`` holding the demo, for processes of their own (committed rows)."""
+        self._run(f'CREATE DATABASE "{name}" TEMPLATE "{self.database}"')
+
+    def drop(self) -> None:
+        if self.database:
+            self._run(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+
+
+DEMO = DemoSnapshot()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("seed_demo", force=True, verbosity=0)
+        DEMO.take()
+    yield
+    with django_db_blocker.unblock():
+        DEMO.drop()
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup) -> DemoSnapshot:
+    return DEMO
 
 
 # A transactional test (concurrency, live server) empties the database when it ends. Run alone,
 # pytest-django puts those tests last; spread over workers (`-n`), a worker may be handed ordinary
-# tests after one, so the next test that needs the demo seeds it again first, outside its transaction.
+# tests after one, so the next test that needs the demo gets it back first, outside its transaction.
 _demo_emptied = False
+
+
+@pytest.fixture
+def committed_demo(transactional_db):
+    """For a transactional test (threads, other processes): the demo as seeded, committed. Put back
+    from the snapshot when a test before emptied the database; there already otherwise."""
+    global _demo_emptied
+    if _demo_emptied:
+        DEMO.restore()
+        _demo_emptied = False
 
 
 def _transactional(item) -> bool:
@@ -70,7 +135,7 @@ def pytest_runtest_setup(item):
     uses_db = item.get_closest_marker("django_db") or "db" in getattr(item, "fixturenames", ())
     if _demo_emptied and uses_db and not _transactional(item):
         with item.config.stash[blocking_manager_key].unblock():
-            call_command("seed_demo", force=True, verbosity=0)
+            DEMO.restore()
         _demo_emptied = False
 
 

@@ -1,8 +1,8 @@
 """Concurrent approvals on PostgreSQL: caps and once-only conditions hold under races.
 
 Transactional tests commit for real and flush the database afterwards, so the
-session-seeded demo is not guaranteed here: each test seeds it itself
-(``seed_demo`` is idempotent).
+session-seeded demo is not guaranteed here: each test asks for it
+(``committed_demo``, put back from the snapshot of tests/conftest.py).
 """
 
 import threading
@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.db import connection
 
 from claims import engine, services
@@ -33,8 +32,7 @@ THREADS = 20
 
 
 @pytest.fixture
-def demo():
-    call_command("seed_demo", force=True, verbosity=0)
+def demo(committed_demo):
     return {
         name: User.objects.get(username=name) for name in ("clerk_u001", "district_hc", "centre_handler", "centre_head")
     }

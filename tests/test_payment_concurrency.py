@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.db import connection
 
 from enrollment.models import Application, Payment, StatementLine
@@ -20,8 +19,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
-def handler():
-    call_command("seed_demo", force=True, verbosity=0)
+def handler(committed_demo):
     User.objects.create_user("centre_handler_2").groups.add(*User.objects.get(username="centre_handler").groups.all())
     return User.objects.get(username="centre_handler")
 

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.urls import reverse
 
 from enrollment.models import Application
@@ -30,8 +29,7 @@ pytestmark = [
 ]
 
 
-def test_the_check_page_reads_on_a_phone_and_says_void_after_a_refund(live_server, browser):
-    call_command("seed_demo", force=True, verbosity=0)
+def test_the_check_page_reads_on_a_phone_and_says_void_after_a_refund(live_server, browser, committed_demo):
     handler = User.objects.get(username="centre_handler")
     with time_machine.travel(datetime(2026, 11, 25, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
         run(handler, [line("B1", 120, memo="16-MED-U003-1")])

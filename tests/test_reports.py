@@ -196,3 +196,25 @@ def test_reloading_a_long_roster_follows_the_job_already_printing_it(login, cler
     jobs.execute_queued()
     third = login(clerk_u001).get(url)  # once printed, a new GET prints again (the roster may have changed)
     assert third["Location"] != first["Location"] and jobs.Job.objects.filter(kind="print_roster").count() == 3
+
+
+def test_a_document_reads_no_file_and_no_address_only_its_own_data(tmp_path):
+    """Whatever a form's text carries into a document, typesetting opens no file and no address."""
+    from reports.pdf import html_to_pdf, url_fetcher
+
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"not for print")
+    for url in (secret.as_uri(), "http://169.254.169.254/latest/meta-data/", "https://example.com/a.css"):
+        with pytest.raises(ValueError, match="disallowed protocol"):
+            url_fetcher()(url)
+    # An image carried as a data: URI (the receipt's QR code is one) is still drawn.
+    from base64 import b64encode
+
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("L", (8, 8)).save(png, "PNG")
+    dot = f"data:image/png;base64,{b64encode(png.getvalue()).decode()}"
+    drawn = html_to_pdf(f'<p>收据</p><img src="{dot}"><img src="{secret.as_uri()}">')
+    images = [img for page in PdfReader(io.BytesIO(drawn)).pages for img in page.images]
+    assert len(images) == 1  # the data: image; the file is not read

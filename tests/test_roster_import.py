@@ -343,8 +343,7 @@ def test_the_command_exits_2_for_unusable_input(tmp_path, args, message):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_units_enrolling_the_same_person_at_once_one_wins():
-    call_command("seed_demo", force=True, verbosity=0)
+def test_two_units_enrolling_the_same_person_at_once_one_wins(committed_demo):
     shared = person(77)
     files = {
         "U002": xlsx([row(1, name="共同人", id_number=shared), row(2, id_number=person(78))]),

@@ -2,7 +2,9 @@
 
 Runs real `manage.py procrastinate worker` processes against a database of
 their own (workers need committed rows, which the rolled-back test
-transactions never have), so it exercises the queue as production does.
+transactions never have), so it exercises the queue as production does. That
+database is a copy of the seeded test database (tests/conftest.py's
+``DemoSnapshot``): the whole schema without running every migration again.
 """
 
 import os
@@ -22,7 +24,7 @@ JOBS = 24
 
 
 @pytest.fixture
-def queue_database():
+def queue_database(demo_snapshot, django_db_blocker):
     base = os.environ.get("DATABASE_URL") or (
         f"postgres://{settings.DATABASES['default']['USER']}@{settings.DATABASES['default']['HOST']}:"
         f"{settings.DATABASES['default']['PORT']}/postgres"
@@ -31,7 +33,8 @@ def queue_database():
     name = f"mutualaid_queue_{uuid.uuid4().hex[:8]}"
     admin = psycopg2.connect(parts._replace(path="/postgres").geturl())
     admin.autocommit = True
-    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    with django_db_blocker.unblock():
+        demo_snapshot.copy(name)
     try:
         yield parts._replace(path=f"/{name}").geturl()
     finally:
@@ -48,7 +51,6 @@ def _manage(url, *args, wait=True):
 
 
 def test_two_workers_share_a_queue_and_run_each_job_once(queue_database):
-    _manage(queue_database, "migrate", "--noinput", "-v0")
     _manage(queue_database, "queue_check", "--jobs", str(JOBS), "--seconds", "0.3", "--no-wait")
 
     workers = [_manage(queue_database, "procrastinate", "worker", "--one-shot", wait=False) for _ in range(2)]
