@@ -24,8 +24,10 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
+from claims import summary
 from claims.models import COUNTED_STATUSES, Claim, ClaimKind, ClaimStatus
-from enrollment.models import ApplicationStatus, HistoryImport, HistoryKind, PlanKind, PlanLumpSum
+from enrollment import summary as enrollment_summary
+from enrollment.models import Application, ApplicationStatus, HistoryImport, HistoryKind, PlanKind, PlanLumpSum
 from enrollment.roster.writing import analyze
 from enrollment.services import history as base
 from enrollment.services.history import Converted, Copier, Log, Staged
@@ -480,8 +482,20 @@ def history_import(*, actor, coverages=None, claims=None, coverages_name=None, c
     if staged_cov is not None and result.coverages is not None:
         result.coverages["renewals"] = staged_cov.renewals
     analyze("enrollment_rosterline", "claims_claim")
+    _summarise(result.imports)  # once the planner knows the new rows
     lap("analyze")
     return result
+
+
+def _summarise(imports: list[HistoryImport]) -> None:
+    """The statistics' summary of the plans and districts the files wrote to, recounted: the
+    cumulative figures include the past periods from this transaction on."""
+    for source in imports:
+        if source.kind == HistoryKind.COVERAGES:
+            applications = Application.objects.filter(imported_from=source).values_list("pk", flat=True)
+            enrollment_summary.refresh_applications(applications, recount=True)
+        else:
+            summary.refresh_claims(Claim.objects.filter(imported_from=source).values_list("pk", flat=True))
 
 
 def _error_order(error: dict):

@@ -6,7 +6,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 
-from enrollment.models import MONEY, ZERO, Coverage, Member, Plan, Unit, money_field
+from enrollment.models import MONEY, ZERO, Coverage, District, Member, Plan, SummaryQuerySet, Unit, money_field
 from mutualaid.roles import MEMBER
 from mutualaid.scoping import CityOnlyQuerySet, Role, ScopedQuerySet
 from mutualaid.uploads import StoredDocument, stored_document_path
@@ -392,4 +392,27 @@ class PayoutBatch(models.Model):
         return self.reference
 
 
-__all__ = ["ZERO", "Claim", "ClaimDocument", "PayoutBatch"]
+class DiagnosisSummary(models.Model):
+    """How many claims filed with the scheme (as ``PlanDistrictSummary.claims_filed`` counts them) name a
+    diagnosis, per plan and district: the statistics' 主要疾病, kept by ``claims.summary``. As many rows
+    as distinct diagnoses written, not as claims."""
+
+    plan = models.ForeignKey(Plan, verbose_name="保障项目", on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey(District, verbose_name="办事处", on_delete=models.CASCADE, related_name="+")
+    diagnosis_text = models.CharField("诊断", max_length=200)
+    claims = models.PositiveIntegerField("申领件数", default=0)
+
+    objects = SummaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "主要疾病汇总"
+        verbose_name_plural = "主要疾病汇总"
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "district", "diagnosis_text"], name="diagnosis_summary_unique")
+        ]
+
+    def __str__(self):
+        return self.diagnosis_text
+
+
+__all__ = ["ZERO", "Claim", "ClaimDocument", "DiagnosisSummary", "PayoutBatch"]

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
-from claims import engine
+from claims import engine, summary
 from claims.models import (
     COUNTED_STATUSES,
     ORIGINALS_THRESHOLD,
@@ -108,6 +108,12 @@ def _transition(actor, claim: Claim, action: str, comment: str = "", data=None) 
     transition(actor=actor, obj=claim, action=action, comment=comment, data=data)
     claim.queue_since = timezone.now()
     claim.last_comment = comment or claim.last_comment
+
+
+def _save(claim: Claim) -> None:
+    """Save a claim whose state or details changed: the statistics' summary follows in this transaction."""
+    claim.save()
+    summary.refresh_claims([claim.pk])
 
 
 def _store_result(claim: Claim, result: Result, inputs: dict) -> None:
@@ -281,7 +287,7 @@ def claim_update(*, actor, claim: Claim, **details) -> Claim:
     _check_payee(actor, claim, reason_changed=reason_changed)
     result, inputs = engine.estimate(claim)
     _store_result(claim, result, inputs)
-    claim.save()
+    _save(claim)
     audit(actor=actor, obj=claim, action="update", data={"fields": sorted(details), "changes": changes})
     return claim
 
@@ -413,7 +419,7 @@ def claim_submit(*, actor, claim: Claim, duplicate_reason: str = "") -> Claim:
     if member_account:
         data["payee_account"] = "会员登记的银行账户"
     _transition(actor, claim, "submit", data=data)
-    claim.save()
+    _save(claim)
     return claim
 
 
@@ -436,7 +442,7 @@ def claim_district_approve(*, actor, claim: Claim, comment: str = "") -> Claim:
     _require_payee(claim)
     _transition(actor, claim, "district_approve", comment)
     claim.district_approved_at = timezone.now()
-    claim.save()
+    _save(claim)
     return claim
 
 
@@ -476,7 +482,7 @@ def claim_check(*, actor, claim: Claim, comment: str = "", adjusted_amount=None,
     )
     claim.checked_by = actor
     claim.checked_at = timezone.now()
-    claim.save()
+    _save(claim)
     return claim
 
 
@@ -549,7 +555,7 @@ def claim_approve(*, actor, claim: Claim, comment: str = "") -> Claim:
         _transition(actor, claim, "recheck", note, data={"checked": str(checked), "recomputed": str(result.payable)})
         _clear_check(claim)
         claim.checked_by = None
-        claim.save()
+        _save(claim)
         return claim
     _store_result(claim, result, inputs)
     # The handler's figure; without one, the engine's, which the recheck above just confirmed.
@@ -565,7 +571,7 @@ def claim_approve(*, actor, claim: Claim, comment: str = "") -> Claim:
         _transition(actor, claim, "close", comment or f"结案，不予给付：{reason}", data={"approved": "0.00"})
     else:
         _transition(actor, claim, "approve", comment, data={"approved": str(amount), "rules": RULES_VERSION})
-    claim.save()
+    _save(claim)
     return claim
 
 
@@ -577,7 +583,7 @@ def _close(actor, claim, action, reason):
     _require_stage(claim, role, action)
     _transition(actor, claim, action, reason.strip())
     _clear_check(claim)
-    claim.save()
+    _save(claim)
     return claim
 
 
@@ -667,7 +673,7 @@ def claim_member_file(*, member: Member, coverage: Coverage, uploads=(), **detai
     audit(actor=None, obj=claim, action="create", to_state=claim.status, data=by)
     _store_member_uploads(claim, uploads, by)
     _member_transition(member, claim)  # the unit's clerks are told (notices: member_claim_waiting)
-    claim.save()
+    _save(claim)
     return claim
 
 
@@ -685,7 +691,7 @@ def claim_member_resend(*, member: Member, claim: Claim, uploads=(), comment: st
     by = {"by_member": member.pk}
     _store_member_uploads(claim, uploads, by)
     _member_transition(member, claim, (comment or "").strip()[:300])
-    claim.save()
+    _save(claim)
     return claim
 
 
@@ -754,10 +760,13 @@ def payout_batch_mark_paid(*, actor, batch: PayoutBatch, paid_on: date, bank_ref
     transition(actor=actor, obj=batch, action="pay", data={"paid_on": str(paid_on), "bank_reference": bank_reference})
     batch.paid_at, batch.paid_on, batch.bank_reference, batch.paid_by = timezone.now(), paid_on, bank_reference, actor
     batch.save()
+    paid = []
     for claim in Claim.objects.select_for_update().filter(payout_batch=batch).order_by("pk"):
         _transition(actor, claim, "pay", f"支付批次 {batch.reference}，银行回单 {bank_reference}")
         claim.paid_at = batch.paid_at
         claim.save()
+        paid.append(claim.pk)
+    summary.refresh_claims(paid)  # claims paid, the amount, the wait: once for the whole batch
     return batch
 
 
@@ -776,7 +785,7 @@ def payout_line_bounce(*, actor, batch: PayoutBatch, claim: Claim, reason: str) 
     _transition(actor, claim, "bounce", f"银行退票：{reason.strip()}", data={"batch": batch.reference})
     claim.payout_batch = None
     claim.paid_at = None
-    claim.save()
+    _save(claim)
     batch.total -= claim.approved_amount
     batch.claim_count -= 1
     batch.save(update_fields=["total", "claim_count"])

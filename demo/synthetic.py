@@ -16,9 +16,11 @@ from django.db import reset_queries, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from claims import summary as claims_summary
 from claims.engine import coverage_facts, schedule_for
 from claims.models import Claim, ClaimStatus
 from claims.rules import ClaimFacts, History, evaluate
+from enrollment import summary as enrollment_summary
 from enrollment.models import (
     Application,
     ApplicationStatus,
@@ -113,6 +115,10 @@ def add_synthetic_units(count: int, *, seed: int = 16, stdout=None, claim_rate: 
         reset_queries()
         if stdout and verbose_progress(made["units"], count):
             stdout.write(f"  {made['units']} units, {made['members']} members, {made['claims']} claims")
+    # Written in bulk, past the services: the statistics' summary of 16 MED is recounted once, here.
+    keys = {(med.pk, district.pk) for district in districts}
+    enrollment_summary.refresh(keys, recount=True)
+    claims_summary.refresh(keys)
     return made
 
 

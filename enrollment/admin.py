@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from import_export import fields, widgets
 
+from enrollment import summary
 from enrollment.forms_admin import (
     PeriodAdminForm,
     PeriodCopyForm,
@@ -97,6 +98,18 @@ class UnitResource(SafeResource):
         # Runs Unit.clean(), so an imported USCC gets the same check as one typed in.
         clean_model_instances = True
 
+    def do_instance_save(self, instance, is_create):
+        save_unit(instance, lambda: super(UnitResource, self).do_instance_save(instance, is_create))
+
+
+def save_unit(unit: Unit, save) -> None:
+    """Save a unit from the admin (its form or an import): a unit moved to another district takes its
+    figures with it in the statistics' summary, in the same transaction."""
+    before = Unit.objects.filter(pk=unit.pk).values_list("district_id", flat=True).first() if unit.pk else None
+    save()
+    if before is not None and before != unit.district_id:
+        summary.unit_moved(unit.pk, before, unit.district_id)
+
 
 class CatalogueItemResource(SafeResource):
     catalogue = fields.Field(
@@ -172,6 +185,9 @@ class UnitAdmin(GuardedImportExportAdmin):
         ("联系人", {"fields": ("chair_name", "chair_phone", "contact_name", "contact_phone")}),
         ("记录", {"fields": ("created_at", "updated_at")}),
     )
+
+    def save_model(self, request, obj, form, change):
+        save_unit(obj, lambda: super(UnitAdmin, self).save_model(request, obj, form, change))
 
 
 class CatalogueItemInline(admin.TabularInline):

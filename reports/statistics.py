@@ -1,22 +1,25 @@
 """Statistics of DOMAIN.md §12, per period and plan and per office (district, and the prefecture
 above it, §15), filtered by period, plan, district and prefecture.
 
-A handful of grouped queries, whatever the volume (a test bounds the count); every
-queryset goes through ``visible_to`` so a district office sees its own district only and a
-prefecture office its own districts.
+Read from the summary rows the services keep in the transaction of each change
+(``enrollment.summary``, ``claims.summary``): a handful of small grouped queries whatever the
+volume (a test bounds the count), the same at 100 members as at five million. Every queryset goes
+through ``visible_to`` so a district office sees its own district only and a prefecture office its
+own districts. ``manage.py check_statistics`` recomputes the rows from the raw tables.
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Max, Q, Sum
 
-from claims.models import Claim, ClaimStatus
-from enrollment.models import Application, ApplicationStatus, Coverage, District, PayerKind, Payment, Plan, Refund
+from claims.models import DiagnosisSummary
+from enrollment.models import District, OfficeUnitSummary, PayerKind, Plan, PlanDistrictSummary
 
 ZERO = Decimal("0.00")
-INVOICED = (ApplicationStatus.CENTRE_APPROVED, ApplicationStatus.EFFECTIVE)
+# The summary's columns a group adds up.
+SUMMED = (*PlanDistrictSummary.ENROLLMENT, *PlanDistrictSummary.CLAIMS)
 
 
 @dataclass
@@ -35,6 +38,8 @@ class Row:
     days_to_pay: float | None = None
     # 实收会费 by who paid it (DOMAIN.md §14): 单位行政, 单位工会, 职工个人.
     collected_by: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(PayerKind.values, ZERO))
+
+    FIGURES = ("units", "enrolled", "due", "collected", "subsidies", "claims_filed", "claims_paid", "paid")
 
     @property
     def by_payer(self) -> list[Decimal]:
@@ -93,16 +98,8 @@ class Statistics:
     # Per district, each prefecture's districts followed by its subtotal (no subtotals while no
     # district has a prefecture: a city's scheme).
     offices: list[OfficeRow] = field(default_factory=list)
-
-
-def _filter(queryset, *, plans=None, district=None, prefecture=None):
-    if plans is not None:
-        queryset = queryset.filter(plan__in=plans)
-    if district:
-        queryset = queryset.filter(unit__district=district)
-    if prefecture:
-        queryset = queryset.filter(unit__district__prefecture=prefecture)
-    return queryset
+    # The last change the figures include (they follow every change in its own transaction).
+    updated: datetime | None = None
 
 
 def _offices(user, per_district: dict[int, dict]) -> list[OfficeRow]:
@@ -125,7 +122,10 @@ def _offices(user, per_district: dict[int, dict]) -> list[OfficeRow]:
 
 
 def compute(user, *, period=None, plan=None, district=None, prefecture=None) -> Statistics:
-    chosen = None  # the period and plan filters become a list of plan ids: no join over 500,000 coverages
+    """The figures from the summary rows (``PlanDistrictSummary``: a few hundred rows at province
+    scale, whatever the number of members): one grouped query by plan, one by district, one for the
+    office rows' units and one for the diagnoses."""
+    chosen = None  # the period and plan filters become a list of plan ids
     if period or plan:
         chosen = Plan.objects.all()
         if period:
@@ -133,102 +133,57 @@ def compute(user, *, period=None, plan=None, district=None, prefecture=None) -> 
         if plan:
             chosen = chosen.filter(code=plan)
         chosen = list(chosen.values_list("pk", flat=True))
-    where = {"plans": chosen, "district": district, "prefecture": prefecture}
-    rows: dict[int, Row] = {}
-    # Grouped by plan id only (no joins to name the groups: 500,000 coverages are counted in one
-    # pass); the plans are named afterwards from one small query.
+
+    def scoped(model):
+        queryset = model.objects.visible_to(user)
+        if chosen is not None:
+            queryset = queryset.filter(plan__in=chosen)
+        if district:
+            queryset = queryset.filter(district=district)
+        if prefecture:
+            queryset = queryset.filter(district__prefecture=prefecture)
+        return queryset
+
+    # A key appears once anything is counted in it (a refresh that moved nothing leaves an empty row).
+    summaries = scoped(PlanDistrictSummary).filter(Q(units__gt=0) | Q(enrolled__gt=0) | Q(claims_filed__gt=0))
+    sums = {name: Sum(name) for name in SUMMED}
     plans = {pk: (number, code, name) for pk, number, code, name in
              Plan.objects.values_list("pk", "period__number", "code", "name")}  # fmt: skip
-
-    def row(plan_id) -> Row:
-        return rows.setdefault(plan_id, Row(*plans[plan_id]))
-
-    # Each query is grouped by plan and district at once (a few hundred groups at province scale): the
-    # plan rows and the office rows are two sums of the same groups.
-    per_district: dict[int, dict] = {}
-
-    def office(district_id) -> dict:
-        return per_district.setdefault(district_id, {})
-
-    def add(figures: dict, name: str, value) -> None:
-        figures[name] = figures.get(name, 0) + value
-
-    for item in (_filter(Coverage.objects.visible_to(user), **where).values("plan", "unit__district")
-                 .annotate(n=Count("*"))):  # fmt: skip
-        row(item["plan"]).enrolled += item["n"]
-        add(office(item["unit__district"]), "enrolled", item["n"])
-    invoiced = _filter(Application.objects.visible_to(user).filter(status__in=INVOICED), **where)
-    for item in invoiced.values("plan", "unit__district").annotate(
-        due=Sum("amount_due"), paid=Sum("amount_paid"), refunded=Sum("amount_refunded"),
-        subsidies=Sum("subsidy_total"), units=Count("unit", distinct=True),
-    ):  # fmt: skip
-        r, figures = row(item["plan"]), office(item["unit__district"])
-        # A unit lies in one district, so its distinct count per plan is the sum over districts.
-        collected = (item["paid"] or ZERO) - (item["refunded"] or ZERO)
-        for name, value in (("due", item["due"] or ZERO), ("subsidies", item["subsidies"] or ZERO),
-                            ("units", item["units"]), ("collected", collected)):  # fmt: skip
-            setattr(r, name, getattr(r, name) + value)
-            if name != "units":
-                add(figures, name, value)
-    for item in invoiced.values("unit__district").annotate(units=Count("unit", distinct=True)):
-        office(item["unit__district"])["units"] = item["units"]
-    # Money received split by payer: credits less refunds of invoiced applications, two grouped queries.
-    for model, sign in ((Payment, 1), (Refund, -1)):
-        money = model.objects.visible_to(user).filter(application__status__in=INVOICED)
-        if model is Payment:
-            money = money.filter(undone_at__isnull=True)
-        if chosen is not None:
-            money = money.filter(application__plan__in=chosen)
-        if district:
-            money = money.filter(application__unit__district=district)
-        if prefecture:
-            money = money.filter(application__unit__district__prefecture=prefecture)
-        for item in money.values("application__plan", "payer_kind").annotate(total=Sum("amount")):
-            by = row(item["application__plan"]).collected_by
-            by[item["payer_kind"]] = by.get(item["payer_kind"], ZERO) + sign * item["total"]
-    waited = ExpressionWrapper(F("paid_at") - F("submitted_at"), output_field=DurationField())
-    # Filed with the scheme: a draft, or a member's claim the unit has not submitted, is not (yet).
-    claims = _filter(
-        Claim.objects.visible_to(user).exclude(status__in=[ClaimStatus.DRAFT, *ClaimStatus.FROM_MEMBER]), **where
-    )
-    # By plan and district at once; the mean wait is kept as a sum and a count so that plan rows, office
-    # rows and the total add up exactly.
-    # An imported claim (issue 21) has its payment date but no submission here: no wait to count.
-    timed_paid = Q(status=ClaimStatus.PAID, paid_at__isnull=False, submitted_at__isnull=False)
-    waits: dict[int, list] = {}
-    for item in claims.values("plan", "unit__district").annotate(
-        filed=Count("*"),
-        paid_count=Count("pk", filter=Q(status=ClaimStatus.PAID)),
-        paid=Sum("approved_amount", filter=Q(status=ClaimStatus.PAID)),
-        waited=Sum(waited, filter=timed_paid),
-        timed=Count("pk", filter=timed_paid),
-    ):
-        r, figures = row(item["plan"]), office(item["unit__district"])
-        r.claims_filed += item["filed"]
-        r.claims_paid += item["paid_count"]
-        r.paid += item["paid"] or ZERO
-        add(figures, "claims_filed", item["filed"])
-        add(figures, "claims_paid", item["paid_count"])
-        add(figures, "paid", item["paid"] or ZERO)
+    rows: list[Row] = []
+    waits: list[tuple[timedelta, int]] = []
+    updated = None
+    for item in summaries.values("plan").annotate(**sums, updated=Max("updated_at")).order_by():
+        r = Row(*plans[item["plan"]], **{name: item[name] for name in Row.FIGURES})
+        r.collected_by = {kind: item[f"collected_{kind}"] for kind in PayerKind.values}
         if item["timed"]:
-            wait = waits.setdefault(item["plan"], [timedelta(0), 0])
-            wait[0] += item["waited"]
-            wait[1] += item["timed"]
-    for plan_id, (total, count) in waits.items():
-        rows[plan_id].days_to_pay = total.total_seconds() / 86400 / count
-    ordered = sorted(rows.values(), key=lambda r: (-r.period, r.plan))
+            r.days_to_pay = item["waited"].total_seconds() / 86400 / item["timed"]
+            waits.append((item["waited"], item["timed"]))
+        updated = max(updated, item["updated"]) if updated else item["updated"]
+        rows.append(r)
+    rows.sort(key=lambda r: (-r.period, r.plan))
     totals = Row(0, "", "合计")
-    for r in ordered:
-        for name in ("units", "enrolled", "due", "collected", "subsidies", "claims_filed", "claims_paid", "paid"):
+    for r in rows:
+        for name in Row.FIGURES:
             setattr(totals, name, getattr(totals, name) + getattr(r, name))
         for kind, amount in r.collected_by.items():
             totals.collected_by[kind] += amount
-    timed = sum(count for _, count in waits.values())
-    totals.days_to_pay = sum(total.total_seconds() for total, _ in waits.values()) / 86400 / timed if timed else None
-    top = (claims.exclude(diagnosis_text="").values("diagnosis_text").annotate(n=Count("pk"))
+    timed = sum(count for _, count in waits)
+    totals.days_to_pay = sum(total.total_seconds() for total, _ in waits) / 86400 / timed if timed else None
+    per_district = {item.pop("district"): item for item in summaries.values("district").annotate(
+        **{name: sums[name] for name in OfficeRow.FIGURES}).order_by()}  # fmt: skip
+    # Units counted once per district over the chosen plans: one plan's are its own row's; several
+    # plans' (a period, a plan code across periods, everything) are kept apart.
+    if not (period and plan):
+        counted = OfficeUnitSummary.objects.visible_to(user).filter(
+            district__in=list(per_district), period_number=period or None, plan_code=plan or ""
+        )
+        units = dict(counted.values_list("district", "units"))
+        for district_id, figures in per_district.items():
+            figures["units"] = units.get(district_id, 0)
+    top = (scoped(DiagnosisSummary).values("diagnosis_text").annotate(n=Sum("claims"))
            .order_by("-n", "diagnosis_text")[:10])  # fmt: skip
-    return Statistics(ordered, totals, [(item["diagnosis_text"], item["n"]) for item in top],
-                      _offices(user, per_district))  # fmt: skip
+    return Statistics(rows, totals, [(item["diagnosis_text"], item["n"]) for item in top],
+                      _offices(user, per_district), updated)  # fmt: skip
 
 
 def workbook(stats: Statistics) -> bytes:

@@ -8,6 +8,7 @@
 - ``registration``: a union registering itself, and its certificates
 - ``funding``: who pays an application's premium (the ways and the payers, §14)
 - ``fields``: how an amount is stored (also used by ``claims``)
+- ``summary``: the statistics' figures per plan and district, kept by ``enrollment.summary``
 
 Migrations name the upload paths as ``enrollment.models.<function>``, so those stay exported too.
 """
@@ -88,6 +89,7 @@ from enrollment.models.registration import (
     UnitRegistration,
     registration_document_path,
 )
+from enrollment.models.summary import OfficeUnitSummary, PlanDistrictSummary, SummaryQuerySet
 
 __all__ = [
     "CENTRE_REVIEW",
@@ -124,12 +126,14 @@ __all__ = [
     "LineStatus",
     "Member",
     "MemberQuerySet",
+    "OfficeUnitSummary",
     "PayerKind",
     "Payment",
     "PaymentQuerySet",
     "Period",
     "Plan",
     "PlanComponent",
+    "PlanDistrictSummary",
     "PlanKind",
     "PlanLumpSum",
     "PlanTier",
@@ -151,6 +155,7 @@ __all__ = [
     "RosterUploadQuerySet",
     "Sex",
     "StatementLine",
+    "SummaryQuerySet",
     "Unit",
     "UnitQuerySet",
     "UnitRegistration",

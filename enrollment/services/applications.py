@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from enrollment import summary
 from enrollment.models import (
     FUNDING_PAYERS,
     ZERO,
@@ -567,6 +568,7 @@ def application_centre_approve(*, actor, application: Application, comment: str 
     application.last_comment = comment
     application.save()
     _activate_if_ready(actor, application)
+    summary.refresh_applications([application.pk])  # the invoice fixed: units, due, subsidies
     return application
 
 

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from enrollment import summary
 from enrollment.models import (
     SUFFIX_PAYER,
     ZERO,
@@ -402,6 +403,7 @@ def _settle_many(actor, applications: list[Application]) -> None:
     # A payer who paid its whole part has its receipt now, before the others pay theirs (§14).
     receipt_issue_many(actor=actor, applications=[a for a in applications if a.shared_funding and a.pk not in ready
                                                   and a.status in PAYABLE])  # fmt: skip
+    summary.refresh_applications(a.pk for a in applications)  # collected, by payer: in this transaction
 
 
 def activate_ready(actor, applications: list[Application]) -> list[Application]:
@@ -442,18 +444,24 @@ def activate_ready(actor, applications: list[Application]) -> list[Application]:
             [ApplicationStatus.EFFECTIVE, [a.pk for a in ready], [a.effective_on for a in ready],
              [a.paid_on for a in ready]],
         )  # fmt: skip
+        # The coverages, and how many each plan and district gained, for the statistics' summary.
         cursor.execute(
-            """INSERT INTO enrollment_coverage (member_id, plan_id, application_id, unit_id, shares, renewed_shares,
-                                                effective_from, effective_to, status)
-               SELECT l.member_id, a.plan_id, a.id, a.unit_id, l.shares, l.renewed_shares, a.effective_on,
-                      period.coverage_end, %s
-               FROM enrollment_rosterline l
-               JOIN enrollment_application a ON a.id = l.application_id
-               JOIN enrollment_plan plan ON plan.id = a.plan_id
-               JOIN enrollment_period period ON period.id = plan.period_id
-               WHERE a.id = ANY(%s)""",
+            """WITH written AS (
+                 INSERT INTO enrollment_coverage (member_id, plan_id, application_id, unit_id, shares, renewed_shares,
+                                                  effective_from, effective_to, status)
+                 SELECT l.member_id, a.plan_id, a.id, a.unit_id, l.shares, l.renewed_shares, a.effective_on,
+                        period.coverage_end, %s
+                 FROM enrollment_rosterline l
+                 JOIN enrollment_application a ON a.id = l.application_id
+                 JOIN enrollment_plan plan ON plan.id = a.plan_id
+                 JOIN enrollment_period period ON period.id = plan.period_id
+                 WHERE a.id = ANY(%s)
+                 RETURNING plan_id, unit_id)
+               SELECT w.plan_id, u.district_id, count(*) FROM written w JOIN enrollment_unit u ON u.id = w.unit_id
+               GROUP BY 1, 2""",
             [CoverageStatus.ACTIVE, [a.pk for a in ready]],
         )
+        summary.add_enrolled({(plan, district): count for plan, district, count in cursor.fetchall()})
     # The unit's clerks (one message per application) and every member (one per coverage) are told;
     # the messages are written here in a few bulk inserts and sent by the worker after the commit.
     notices.emit_many("application_effective", ready, actor=actor)
