@@ -21,6 +21,7 @@ from enrollment.models import Coverage, HistoryImport, Member, Plan
 from enrollment.services.applications import renewed_shares_for
 from mutualaid.lib.idcard import make_id, upgrade_15, validate_id
 from mutualaid.models import AuditLog
+from reports import statistics_check
 from reports.statistics import compute
 
 pytestmark = pytest.mark.django_db
@@ -149,6 +150,7 @@ def test_the_statistics_cumulative_figures_include_the_imported_periods(files, h
     assert after.paid - before.paid == Decimal("30000.00")
     row = next(r for r in compute(handler, period=15, plan="DD").rows)
     assert row.paid == Decimal("39000.00")  # 张伟's 9,000 of the demo and the imported 30,000
+    assert statistics_check.differences() == []  # the summary recounted in the import's transaction
 
 
 # --- the import itself ---------------------------------------------------------------------
