@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('claims', '0009_review_signals'),
-        ('enrollment', '0019_statistics_summaries'),
+        ('enrollment', '0020_statistics_summaries'),
     ]
 
     operations = [

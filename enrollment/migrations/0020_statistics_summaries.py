@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrollment', '0018_dependants_and_addons'),
+        ('enrollment', '0019_plan_loss_ratio_alert'),
     ]
 
     operations = [
