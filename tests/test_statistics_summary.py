@@ -17,7 +17,16 @@ from django.urls import reverse
 from claims import services as claim_services
 from enrollment import services
 from enrollment.admin import UnitResource
-from enrollment.models import Application, Coverage, District, Member, Payment, Plan, PlanDistrictSummary, Unit
+from enrollment.models import (
+    Application,
+    Coverage,
+    District,
+    Member,
+    Payment,
+    Plan,
+    PlanDistrictSummary,
+    Unit,
+)
 from enrollment.services.payments import statement_import
 from reports.statistics import compute
 from reports.statistics_check import differences
