@@ -147,13 +147,13 @@ def compute(user, *, period=None, plan=None, district=None, prefecture=None) -> 
     # A key appears once anything is counted in it (a refresh that moved nothing leaves an empty row).
     summaries = scoped(PlanDistrictSummary).filter(Q(units__gt=0) | Q(enrolled__gt=0) | Q(claims_filed__gt=0))
     sums = {name: Sum(name) for name in SUMMED}
-    plans = {pk: (number, code, name) for pk, number, code, name in
-             Plan.objects.values_list("pk", "period__number", "code", "name")}  # fmt: skip
     rows: list[Row] = []
     waits: list[tuple[timedelta, int]] = []
     updated = None
-    for item in summaries.values("plan").annotate(**sums, updated=Max("updated_at")).order_by():
-        r = Row(*plans[item["plan"]], **{name: item[name] for name in Row.FIGURES})
+    named = summaries.values("plan", "plan__period__number", "plan__code", "plan__name")
+    for item in named.annotate(**sums, updated=Max("updated_at")).order_by():
+        r = Row(item["plan__period__number"], item["plan__code"], item["plan__name"],
+                **{name: item[name] for name in Row.FIGURES})  # fmt: skip
         r.collected_by = {kind: item[f"collected_{kind}"] for kind in PayerKind.values}
         if item["timed"]:
             r.days_to_pay = item["waited"].total_seconds() / 86400 / item["timed"]
