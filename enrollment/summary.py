@@ -25,9 +25,12 @@ way; ``manage.py check_statistics`` recomputes every row from the raw tables (``
 reports any difference.
 """
 
-from collections.abc import Iterable
+import functools
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping
 
-from django.db import connection
+from django.db import connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -148,14 +151,72 @@ def lock(keys: Iterable[Key]) -> dict[Key, PlanDistrictSummary]:
     return {(row.plan_id, row.district_id): row for row in rows}
 
 
+class _Pending(threading.local):
+    """The keys a running ``kept`` service touched, and the coverages it wrote, not yet written."""
+
+    def __init__(self):
+        self.depth = 0
+        self.clear()
+
+    def clear(self):
+        self.keys: set[Key] = set()
+        self.recount = False
+        self.enrolled: Counter[Key] = Counter()
+
+
+_pending = _Pending()
+
+
+def kept(service):
+    """For a service that moves figures (under its ``@transaction.atomic``): the keys it and the
+    services it calls touch are recomputed once, as it returns, in its transaction. So the summary's
+    row locks are the last its transaction takes, all at once and in key order: two services never
+    wait for each other crosswise (an activation holding a row while another credit, holding the
+    receipts' counter, waits for it). Outside a kept service each change is written at once."""
+
+    @functools.wraps(service)
+    def run(*args, **kwargs):
+        if not connection.in_atomic_block:
+            raise RuntimeError(f"{service.__qualname__}: @summary.kept goes under @transaction.atomic")
+        _pending.depth += 1
+        try:
+            result = service(*args, **kwargs)
+            if _pending.depth == 1 and not transaction.get_rollback():  # a dry run: nothing to keep
+                _write(_pending.keys | set(_pending.enrolled), recount=_pending.recount, added=_pending.enrolled)
+            return result
+        finally:
+            _pending.depth -= 1
+            if not _pending.depth:
+                _pending.clear()
+
+    return run
+
+
 def refresh(keys: Iterable[Key], *, recount: bool = False) -> None:
     """Recompute the enrollment columns of these keys from the raw tables, under their row locks
     (``recount``: the coverages too, after a bulk write that did not add them)."""
+    if _pending.depth:
+        _pending.keys.update(keys)
+        _pending.recount |= recount
+    else:
+        _write(keys, recount=recount, added={})
+
+
+def add_enrolled(counts: dict[Key, int]) -> None:
+    """Coverages just written: ``counts`` more per key (what activation wrote in this transaction)."""
+    counts = {key: count for key, count in counts.items() if count}
+    if _pending.depth:
+        _pending.enrolled.update(counts)
+    else:
+        _write(counts, recount=False, added=counts)
+
+
+def _write(keys: Iterable[Key], *, recount: bool, added: Mapping[Key, int]) -> None:
     rows = lock(keys)
     if not rows:
         return
     fresh = computed(rows, recount=recount)
-    names = [name for name in PlanDistrictSummary.ENROLLMENT if recount or name != "enrolled"]
+    names = [name for name in PlanDistrictSummary.ENROLLMENT if name != "enrolled"]
     now, moved = timezone.now(), set()
     for key, row in rows.items():
         values = fresh.get(key) or empty()
@@ -163,8 +224,9 @@ def refresh(keys: Iterable[Key], *, recount: bool = False) -> None:
             moved.add(key[1])
         for name in names:
             setattr(row, name, values[name])
+        row.enrolled = values["enrolled"] if recount else row.enrolled + added.get(key, 0)
         row.updated_at = now
-    PlanDistrictSummary.objects.bulk_update(rows.values(), [*names, "updated_at"])
+    PlanDistrictSummary.objects.bulk_update(rows.values(), [*names, "enrolled", "updated_at"])
     # A plan's units changed: the district's units counted once over plans may have too.
     refresh_office_units(moved)
 
@@ -177,16 +239,6 @@ def refresh_applications(application_ids: Iterable[int], *, recount: bool = Fals
         [sorted(set(application_ids))],
     )
     refresh(keys, recount=recount)
-
-
-def add_enrolled(counts: dict[Key, int]) -> None:
-    """Coverages just written: ``counts`` more per key (what activation wrote in this transaction)."""
-    rows = lock(key for key, count in counts.items() if count)
-    now = timezone.now()
-    for key, row in rows.items():
-        row.enrolled += counts[key]
-        row.updated_at = now
-    PlanDistrictSummary.objects.bulk_update(rows.values(), ["enrolled", "updated_at"])
 
 
 def refresh_office_units(districts: Iterable[int]) -> None:

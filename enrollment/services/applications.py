@@ -545,6 +545,7 @@ def application_district_approve(*, actor, application: Application, comment: st
 
 @transaction.atomic(durable=True)
 @recorded_by_service
+@summary.kept
 def application_centre_approve(*, actor, application: Application, comment: str = "") -> Application:
     require(actor, Application.workflow.roles("centre_approve"), message="由市中心审核办事处已审核的申请。")
     application = Application.objects.select_for_update().select_related("plan__period", "unit").get(pk=application.pk)

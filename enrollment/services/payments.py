@@ -270,6 +270,7 @@ def statement_import(*, actor, data: bytes, filename: str, dry_run: bool = False
 
 
 @recorded_by_service
+@summary.kept
 def statement_import_within(*, actor, data: bytes, filename: str, dry_run: bool = False) -> ImportResult:
     """``statement_import`` inside the caller's transaction: ``benchmark_statement`` runs it in one
     it rolls back, beside the invoices it made up."""
@@ -536,6 +537,7 @@ def _credit(actor, line, application, amount: Decimal, how: str, payer: str | No
 
 @transaction.atomic(durable=True)
 @recorded_by_service
+@summary.kept
 def line_match(
     *, actor, line_id: int, application_id: int, deposit_id: int | None = None, payer_kind: str | None = None
 ) -> Payment:
@@ -578,6 +580,7 @@ def _lock_deposit(line: StatementLine, application: Application, deposit_id: int
 
 @transaction.atomic(durable=True)
 @recorded_by_service
+@summary.kept
 def line_split(*, actor, line_id: int, parts: list[tuple]) -> list[Payment]:
     """Spread one line over several invoices of the same unit, or over several payers' parts of one
     (the unit transferring its own part and the members' together): each part is (application id,
@@ -619,6 +622,7 @@ def line_not_ours(*, actor, line_id: int, reason: str) -> StatementLine:
 
 @transaction.atomic(durable=True)
 @recorded_by_service
+@summary.kept
 def payment_undo(*, actor, payment_id: int, reason: str) -> Payment:
     """Take back a credit (matched to the wrong invoice): the line returns to the manual queue."""
     require(actor, CITY_ROLES, message="只有市中心可以撤销到账。")
@@ -645,6 +649,7 @@ def payment_undo(*, actor, payment_id: int, reason: str) -> Payment:
 
 @transaction.atomic(durable=True)
 @recorded_by_service
+@summary.kept
 def refund_record(
     *, actor, application_id: int, amount: Decimal, refunded_on: date, reference: str, payer_kind: str | None = None
 ) -> Refund:
