@@ -96,6 +96,9 @@ def test_an_application_moves_the_figures_at_centre_approval_and_payment_only(cl
 def test_credits_an_undo_and_a_refund_move_what_was_collected(handler):
     med = Application.objects.get(reference="16-MED-U003-1")  # 赵敏 and 孙磊, 100.00 due
     before = agreed(handler, period=16, plan="MED").totals
+    statement_import(actor=handler, filename="对账单.xlsx", dry_run=True, data=statement(
+        [line("P0", 100, memo=med.reference, day="2026-08-31")]))  # fmt: skip
+    assert agreed(handler, period=16, plan="MED").totals == before  # a preview keeps nothing
     pay(handler, "P1", 60, med, payer=med.unit.name)
     part = agreed(handler, period=16, plan="MED").totals
     assert (part.collected, part.by_payer[0], part.enrolled) == (before.collected + 60, before.by_payer[0] + 60,
