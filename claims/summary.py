@@ -11,13 +11,14 @@ wrote in bulk. A unit moved to another district is ``enrollment.summary.figures_
 """
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db import connection
 from django.utils import timezone
 
 from claims.models import ClaimStatus, DiagnosisSummary
 from enrollment import summary as enrollment_summary
-from enrollment.models import PlanDistrictSummary
+from enrollment.models import ZERO, PlanDistrictSummary
 from enrollment.summary import Key
 
 # Not (yet) filed with the scheme: a draft, or a member's claim the unit has not submitted.
@@ -34,7 +35,8 @@ def _rows(sql: str, params: list) -> list[tuple]:
 
 
 def empty() -> dict:
-    return {name: PlanDistrictSummary._meta.get_field(name).get_default() for name in PlanDistrictSummary.CLAIMS}
+    """A key's claim figures with nothing counted yet."""
+    return {"claims_filed": 0, "claims_paid": 0, "paid": ZERO, "waited": timedelta(0), "timed": 0}
 
 
 def computed(keys: Iterable[Key] | None = None) -> dict[Key, dict]:

@@ -35,6 +35,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from enrollment.models import (
+    ZERO,
     ApplicationStatus,
     OfficeUnitSummary,
     PayerKind,
@@ -67,8 +68,9 @@ def _rows(sql: str, params: list) -> list[tuple]:
 
 
 def empty() -> dict:
-    """A key's figures with nothing counted yet."""
-    return {name: PlanDistrictSummary._meta.get_field(name).get_default() for name in PlanDistrictSummary.ENROLLMENT}
+    """A key's enrollment figures with nothing counted yet."""
+    money = ("due", "collected", "subsidies", *(f"collected_{kind}" for kind in PayerKind.values))
+    return {"units": 0, "enrolled": 0, **dict.fromkeys(money, ZERO)}
 
 
 def computed(keys: Iterable[Key] | None = None, *, recount: bool = True) -> dict[Key, dict]:

@@ -13,7 +13,7 @@ COLUMNS = (*PlanDistrictSummary.ENROLLMENT, *PlanDistrictSummary.CLAIMS)
 
 
 def _label(name: str) -> str:
-    return str(PlanDistrictSummary._meta.get_field(name).verbose_name)
+    return str(getattr(PlanDistrictSummary._meta.get_field(name), "verbose_name", name))
 
 
 def differences() -> list[str]:
@@ -50,16 +50,20 @@ def differences() -> list[str]:
                 found.append(
                     f"{plans[key[0]]} · {districts[key[1]]}：{_label(name)} 汇总为 {kept}，按原始数据为 {raw[name]}"
                 )
-    for district, number, code in sorted(set(units) | set(stored_units), key=lambda k: (k[0], k[1] or 0, k[2])):
-        kept, raw = stored_units.get((district, number, code), 0), units.get((district, number, code), 0)
-        if kept != raw:
-            scope = f"{periods.get(number, '各期')} {code or '全部项目'}"
-            found.append(f"{districts[district]}（{scope}）：参保单位（每单位计一次）汇总为 {kept}，按原始数据为 {raw}")
-    for plan, district, text in sorted(set(diagnoses) | set(stored_diagnoses)):
-        kept, raw = stored_diagnoses.get((plan, district, text), 0), diagnoses.get((plan, district, text), 0)
-        if kept != raw:
+    for cell in sorted(set(units) | set(stored_units), key=lambda k: (k[0], k[1] or 0, k[2])):
+        held, counted = stored_units.get(cell, 0), units.get(cell, 0)
+        if held != counted:
+            district, number, code = cell
+            scope = f"{periods[number] if number else '各期'} {code or '全部项目'}"
             found.append(
-                f"{plans[plan]} · {districts[district]}：诊断“{text}”的申领件数 汇总为 {kept}，按原始数据为 {raw}"
+                f"{districts[district]}（{scope}）：参保单位（每单位计一次）汇总为 {held}，按原始数据为 {counted}"
+            )
+    for diagnosis in sorted(set(diagnoses) | set(stored_diagnoses)):
+        held, counted = stored_diagnoses.get(diagnosis, 0), diagnoses.get(diagnosis, 0)
+        if held != counted:
+            plan, district, text = diagnosis
+            found.append(
+                f"{plans[plan]} · {districts[district]}：诊断“{text}”的申领件数 汇总为 {held}，按原始数据为 {counted}"
             )
     return found
 
