@@ -7,17 +7,19 @@ Generates period-16 MED members, coverages and one claim each (``demo.synthetic`
 the review) inside a transaction that is rolled back afterwards, then runs ``simulate`` (the page's
 and ``simulate_plan``'s code, database reads included) with deductible 8,000 and tier 2 at 65%, and
 prints the read, replay and comparison times of each run; then the reviewers' signals of 200
-claims picked at random (``claims.review_signals.signals_for``), median and 95th percentile.
+claims picked at random (``reports...benchmark.time_signals``), median and 95th percentile.
 """
 
 import math
 import time
 
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from claims.simulation import simulate
 from demo.synthetic import add_synthetic_units
+from reports.management.commands.benchmark import time_signals
 
 MEAN_STAFF = 55  # demo.synthetic's units: lognormal(3.6, 0.9) staff, mean e^(3.6 + 0.9²/2)
 
@@ -57,30 +59,5 @@ class Command(BaseCommand):
                     f"(read {s['read']:.2f} s, replay {s['replay']:.2f} s, compare {s['compare']:.2f} s); "
                     f"before {result.before:,}, after {result.after:,}, {result.changed_decisions:,} decisions changed"
                 )
-            self._signals(min(200, result.claims))
+            time_signals(self.stdout, User.objects.get(username="centre_handler"))
             transaction.set_rollback(True)
-
-    def _signals(self, n: int) -> None:
-        """The six review signals of one claim (``signals_for``, as the centre's claim page asks)."""
-        import random
-        import statistics
-
-        from django.contrib.auth.models import User
-
-        from claims.models import Claim
-        from claims.review_signals import signals_for
-
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE claims_claim, enrollment_coverage, enrollment_member")
-        user = User.objects.filter(groups__name="市中心经办人").first()
-        ids = list(Claim.objects.values_list("pk", flat=True))
-        times, raised = [], 0
-        for claim in Claim.objects.filter(pk__in=random.Random(20).sample(ids, min(n, len(ids)))):
-            clock = time.perf_counter()
-            raised += bool(signals_for(claim, user))
-            times.append((time.perf_counter() - clock) * 1000)
-        times.sort()
-        self.stdout.write(
-            f"signals of one claim, {len(ids):,} claims in the database: median {statistics.median(times):.1f} ms, "
-            f"p95 {times[int(len(times) * 0.95) - 1]:.1f} ms over {len(times)} claims ({raised} raised one)"
-        )
