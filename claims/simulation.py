@@ -8,7 +8,9 @@ their decisions were taken, and the two answers are compared claim by claim. The
 
 from __future__ import annotations
 
+import gc
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -422,19 +424,34 @@ def simulate(
         bundle = after_bundles[code]
         first = change_schedule(bundle.components[0], parts)
         after_bundles[code] = Bundle(code, (first, *bundle.components[1:]))
-    items = load_items(plans)
-    seconds = {"read": time.perf_counter() - clock}
-    conditions = _paid_conditions(plans, {i.member_key for i in items})
-    clock = time.perf_counter()
-    before = replay(before_bundles, items, paid_conditions=conditions)
-    after = replay(after_bundles, items, paid_conditions=conditions)
-    seconds["replay"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    result = _compare(period, plans, before_bundles, after_bundles, before, after, largest)
+    with _collector_paused():
+        items = load_items(plans)
+        seconds = {"read": time.perf_counter() - clock}
+        conditions = _paid_conditions(plans, {i.member_key for i in items})
+        clock = time.perf_counter()
+        before = replay(before_bundles, items, paid_conditions=conditions)
+        after = replay(after_bundles, items, paid_conditions=conditions)
+        seconds["replay"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        result = _compare(period, plans, before_bundles, after_bundles, before, after, largest)
     result.changes, result.schedule_from = changes, schedule_from
     seconds["compare"] = time.perf_counter() - clock
     result.seconds = seconds
     return result
+
+
+@contextmanager
+def _collector_paused():
+    """Python's cycle collector off while a period is read and replayed: every few thousand new objects
+    it walked all the live ones again — the 150,000 claims, their facts and results, a million objects —
+    which was a third of the replay's time. Nothing here makes reference cycles; it runs when done."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _compare(period, plans, before_bundles, after_bundles, before, after, largest) -> Simulation:
