@@ -226,11 +226,31 @@ def _add_batch(indices, *, rng, ids, districts, med, schedule, claim_rate) -> di
                 unit=coverage.unit, status=status, kind="hospital_stay", admitted=facts.admitted,
                 discharged=facts.discharged, total_cost=total, basic_insurance_paid=basic, hospital="威海市立医院",
                 payee_name=coverage.member.name, payee_account=coverage.member.bank_account,
+                invoice_numbers=_invoices(coverage.unit.code, seqs[coverage.unit_id], facts),
                 computed_amount=result.payable, decision=result.decision, reasons=list(result.reasons),
                 eligible_expense=result.eligible_expense if counted else Decimal("0"),
                 approved_amount=result.payable if counted else None, submitted_at=submitted_at,
                 queue_since=submitted_at, paid_at=now if counted else None,
             )
         )  # fmt: skip
+    _plant_signals(claims)
     Claim.objects.bulk_create(claims, batch_size=BATCH)
     return {"units": len(units), "members": len(members), "claims": len(claims)}
+
+
+def _invoices(unit_code: str, seq: int, facts: ClaimFacts) -> str:
+    """The hospital's invoice numbers of a stay, unique across units (two for a stay of over 14 days)."""
+    first = f"3710{unit_code[1:]}{seq:05d}"
+    assert facts.admitted is not None and facts.discharged is not None
+    return first if (facts.discharged - facts.admitted).days <= 14 else f"{first},3711{unit_code[1:]}{seq:05d}"
+
+
+# A few claims for the reviewers' signals to find (claims.review_signals), at fixed places so the
+# random draws stay those of earlier runs: one claim in 200 repeats its neighbour's invoice number,
+# and the claims after every 300th are paid into its account (three members, one account).
+def _plant_signals(claims: list) -> None:
+    for i, claim in enumerate(claims):
+        if i % 200 == 199:
+            claim.invoice_numbers = claims[i - 1].invoice_numbers.split(",")[0]
+        if i % 300 in (1, 2):
+            claim.payee_account = claims[i - i % 300].payee_account

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from .frozen import quick_init
 from .money import ZERO
 
 HOSPITAL_STAY = "hospital_stay"
@@ -26,6 +27,7 @@ CONDOLENCE = "condolence"
 NOT_PAYABLE = "not_payable"
 
 
+@quick_init
 @dataclass(frozen=True)
 class CoverageFacts:
     effective_from: date
@@ -34,6 +36,7 @@ class CoverageFacts:
     renewed_shares: int = 0  # held in the previous period: no waiting for them
 
 
+@quick_init
 @dataclass(frozen=True)
 class History:
     """The member's approved (or paid) claims, aggregated by the caller."""
@@ -48,6 +51,7 @@ class History:
     property_loss_paid: Decimal = ZERO
 
 
+@quick_init
 @dataclass(frozen=True)
 class ClaimFacts:
     kind: str
@@ -81,6 +85,7 @@ class Line:
     amount: Decimal | None = None
 
 
+@quick_init
 @dataclass(frozen=True)
 class Result:
     payable: Decimal

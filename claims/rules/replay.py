@@ -12,16 +12,18 @@ claim counts in the history, whatever it decides: in the real review a claim pay
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
 from .engine import evaluate_bundle
 from .facts import DISABILITY, HOSPITAL_STAY, ClaimFacts, CoverageFacts, History, Result
+from .frozen import quick_init
 from .money import ZERO
 from .schedule import REIMBURSEMENT, Bundle
 
 
+@quick_init
 @dataclass(frozen=True)
 class ReplayItem:
     key: Hashable  # the claim's id
@@ -32,6 +34,7 @@ class ReplayItem:
     claim: ClaimFacts
 
 
+@quick_init
 @dataclass(frozen=True)
 class Replayed:
     item: ReplayItem
@@ -40,15 +43,22 @@ class Replayed:
     result: Result
 
 
-@dataclass
 class _Coverage:
-    eligible: Decimal = ZERO
-    paid: Decimal = ZERO
-    days: int = 0
-    condolence: bool = False
-    accident_medical: Decimal = ZERO
-    property_loss: Decimal = ZERO
-    disability: dict[date | None, Decimal] = field(default_factory=dict)
+    """What a coverage's claims so far add up to (the fields of History)."""
+
+    __slots__ = ("accident_medical", "condolence", "days", "disability", "eligible", "paid", "property_loss")
+
+    def __init__(self) -> None:
+        self.eligible: Decimal = ZERO
+        self.paid: Decimal = ZERO
+        self.days = 0
+        self.condolence = False
+        self.accident_medical: Decimal = ZERO
+        self.property_loss: Decimal = ZERO
+        self.disability: dict[date | None, Decimal] = {}
+
+
+_FIRST = History()  # a coverage's first claim, with no condition paid before: nothing to add up yet
 
 
 def replay(
@@ -66,41 +76,56 @@ def replay(
     conditions: dict[tuple[Hashable, str], frozenset[str]] = dict(paid_conditions or {})
     # One stay's payouts by each reimbursement plan so far (the indemnity rule across plans, §5).
     stays: dict[tuple[Hashable, date], dict[str, Decimal]] = {}
+    reimbursing = {code: bundle.components[0].kind == REIMBURSEMENT for code, bundle in bundles.items()}
     out: list[Replayed] = []
+    append = out.append
     for item in items:
-        bundle = bundles[item.plan_code]
-        acc = coverages.setdefault(item.coverage_key, _Coverage())
+        code = item.plan_code
+        bundle = bundles[code]
         claim = item.claim
-        reimbursement = bundle.components[0].kind == REIMBURSEMENT
-        stay = (item.member_key, claim.admitted) if reimbursement and claim.admitted else None
-        others = [paid for code, paid in stays.get(stay, {}).items() if code != item.plan_code] if stay else []
-        if others:
-            claim = replace(claim, prior_plan_payouts=sum(others, ZERO))
-        held = conditions.get((item.member_key, item.plan_code), frozenset())
-        event = claim.event_date if claim.kind == DISABILITY else None
-        history = History(
-            eligible_total=acc.eligible,
-            paid_total=acc.paid,
-            days_paid=acc.days,
-            paid_conditions=held,
-            condolence_paid=acc.condolence,
-            accident_medical_paid=acc.accident_medical,
-            disability_paid_for_event=acc.disability.get(event, ZERO) if event else ZERO,
-            property_loss_paid=acc.property_loss,
-        )
+        acc = coverages.get(item.coverage_key)
+        stay = (item.member_key, claim.admitted) if reimbursing[code] and claim.admitted else None
+        if stay is not None:
+            by_plan = stays.get(stay)
+            others = [paid for other, paid in by_plan.items() if other != code] if by_plan else None
+            if others:
+                claim = replace(claim, prior_plan_payouts=sum(others, ZERO))
+        held = conditions.get((item.member_key, code), frozenset())
+        if acc is None:
+            acc = coverages[item.coverage_key] = _Coverage()
+            history = _FIRST if not held else replace(_FIRST, paid_conditions=held)
+        else:
+            event = claim.event_date if claim.kind == DISABILITY else None
+            history = History(
+                eligible_total=acc.eligible,
+                paid_total=acc.paid,
+                days_paid=acc.days,
+                paid_conditions=held,
+                condolence_paid=acc.condolence,
+                accident_medical_paid=acc.accident_medical,
+                disability_paid_for_event=acc.disability.get(event, ZERO) if event else ZERO,
+                property_loss_paid=acc.property_loss,
+            )
         result = evaluate_bundle(bundle, item.coverage, history, claim, explain=False)
-        acc.eligible += result.eligible_expense
-        acc.paid += result.payable
-        acc.days += result.days
-        acc.condolence = acc.condolence or result.condolence
-        acc.accident_medical += result.accident_medical
-        acc.property_loss += result.property_loss
+        # Zeros are not added: the totals keep their value (only a 0's exponent could differ).
+        if result.eligible_expense:
+            acc.eligible += result.eligible_expense
+        if result.payable:
+            acc.paid += result.payable
+        if result.days:
+            acc.days += result.days
+        if result.condolence:
+            acc.condolence = True
+        if result.accident_medical:
+            acc.accident_medical += result.accident_medical
+        if result.property_loss:
+            acc.property_loss += result.property_loss
         if result.disability:
             acc.disability[claim.event_date] = acc.disability.get(claim.event_date, ZERO) + result.disability
         if result.condition:
-            conditions[(item.member_key, item.plan_code)] = held | {result.condition}
+            conditions[(item.member_key, code)] = held | {result.condition}
         if stay is not None and claim.kind == HOSPITAL_STAY:
             by_plan = stays.setdefault(stay, {})
-            by_plan[item.plan_code] = by_plan.get(item.plan_code, ZERO) + result.payable
-        out.append(Replayed(item, history, claim, result))
+            by_plan[code] = by_plan.get(code, ZERO) + result.payable
+        append(Replayed(item, history, claim, result))
     return out

@@ -132,6 +132,9 @@ def _bands(deductible: Decimal, tiers: tuple[Tier, ...]) -> tuple[Band, ...]:
 def benefit_curve(schedule: Schedule, total: Decimal) -> Decimal:
     """f(E): the exact cumulative benefit for cumulative eligible expense E."""
     result = ZERO
-    for band in bands(schedule):
-        result += band.rate * band.portion(ZERO, total)
+    for band in bands(schedule):  # ascending: from the first band E does not pass, nothing more pays
+        if total <= band.low:
+            break
+        # band.portion(ZERO, total), written out: low >= 0 and high > low, so the part is positive
+        result += band.rate * ((total if band.high is None or total < band.high else band.high) - band.low)
     return result

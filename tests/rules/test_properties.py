@@ -181,3 +181,25 @@ def test_any_claim_gets_a_consistent_non_negative_decision(case):
     if result.decision == "not_payable":
         assert result.reasons
         assert (result.days, result.condition, result.accident_medical, result.disability) == (0, None, 0, 0)
+
+
+@settings(max_examples=300)
+@given(case=cases())
+def test_without_lines_a_claim_is_decided_the_same(case):
+    """The what-if replay evaluates with ``explain=False``: its shortcuts must decide as the page does."""
+    explained = evaluate(*case)
+
+    assert evaluate(*case, explain=False) == replace(explained, lines=())
+
+
+@given(
+    schedule=reimbursement_schedules(),
+    claim=stays(cause=st.sampled_from(["illness", "accident", "traffic_accident"])),
+    eligible_total=money,
+    paid_total=money,
+)
+def test_without_lines_a_stay_pays_the_same(schedule, claim, eligible_total, paid_total):
+    history = History(eligible_total=eligible_total, paid_total=paid_total)
+    explained = evaluate(schedule, COVERAGE, history, claim)
+
+    assert evaluate(schedule, COVERAGE, history, claim, explain=False) == replace(explained, lines=())

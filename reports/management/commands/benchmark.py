@@ -5,6 +5,8 @@ Run it after `seed_demo --scale N` to see how the product behaves at volume:
     DJANGO_DEBUG=1 .venv/bin/python manage.py benchmark
 """
 
+import math
+import random
 import statistics
 import time
 
@@ -15,7 +17,7 @@ from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from claims import engine
+from claims import engine, review_signals
 from claims.models import Claim, ClaimStatus
 from enrollment.member_signin import start_session
 from enrollment.models import Coverage, Member
@@ -85,3 +87,37 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{'engine.estimate (with history queries)':<40} {statistics.median(timings):>10.1f} {max(timings):>8.1f}"
         )
+        time_signals(self.stdout, User.objects.get(username="centre_handler"))
+
+
+def time_signals(stdout, user, n: int = 200, seed: int = 20, per_signal: int = 20) -> None:
+    """The reviewers' signals of one claim (``signals_for``, as the claim page asks as the centre): for
+    ``n`` claims drawn at random, and for up to ``per_signal`` claims raising each signal (those also
+    read the claims the signal links to, in and out of the reader's scope). Median, 95th percentile and
+    the most, with the queries each took."""
+    with connection.cursor() as cursor:  # freshly generated rows (benchmark_simulate) have no statistics
+        cursor.execute("ANALYZE claims_claim, enrollment_coverage, enrollment_member")
+    ids = list(Claim.objects.values_list("pk", flat=True))
+    groups = {f"drawn at random ({min(n, len(ids))})": random.Random(seed).sample(ids, min(n, len(ids)))}
+    for code in review_signals.CODES:
+        raising = list(review_signals.with_signal(Claim.objects.order_by("pk"), code).values_list("pk", flat=True))
+        if raising:
+            groups[f"raising {code} ({len(raising)} in all)"] = random.Random(seed).sample(
+                raising, min(per_signal, len(raising))
+            )
+    stdout.write(f"reviewers' signals of one claim (signals_for), {len(ids):,} claims in the database:")
+    stdout.write(f"{'claims':<40} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
+    for label, picked in groups.items():
+        times, queries = [], []
+        for claim in Claim.objects.filter(pk__in=picked):
+            reset_queries()
+            with CaptureQueriesContext(connection) as ctx:
+                start = time.perf_counter()
+                review_signals.signals_for(claim, user)
+                times.append((time.perf_counter() - start) * 1000)
+            queries.append(len(ctx.captured_queries))
+        times.sort()
+        queries.sort()
+        p95 = times[max(0, math.ceil(len(times) * 0.95) - 1)]
+        spread = f"{queries[0]}" if queries[0] == queries[-1] else f"{queries[0]}-{queries[-1]}"
+        stdout.write(f"{label:<40} {statistics.median(times):>10.1f} {p95:>8.1f} {times[-1]:>8.1f} {spread:>8}")
