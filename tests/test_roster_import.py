@@ -250,6 +250,32 @@ def test_reimporting_the_same_file_changes_nothing():
     assert again == snapshot
 
 
+def test_what_a_cell_says_is_kept_as_typed_but_a_tab_or_line_break_becomes_a_space():
+    typed = '138\t0000\n1111 "宅" \\ 2,3'
+    result = run(xlsx([row(1, phone=typed, card='C"1\\')]))
+    assert result.errors == []
+    line = RosterLine.objects.get(application=result.application)
+    assert (line.phone, line.insurance_card) == ('138 0000 1111 "宅" \\ 2,3', 'C"1\\')
+    assert (line.member.phone, line.member.insurance_card) == (line.phone, line.insurance_card)
+
+
+def test_an_id_number_registered_under_another_name_after_the_checks_is_never_written():
+    """The checks run before the write's transaction; a person registered meanwhile under another name
+    fails the write, which the import answers by checking the file again."""
+    from django.db import IntegrityError, transaction
+
+    from enrollment.roster.validate import RosterRow
+    from enrollment.roster.writing import write_roster
+
+    zhao = Member.objects.get(name="赵敏")
+    first = run(xlsx([row(1), row(2)]))
+    lines = RosterLine.objects.count()
+    taken = RosterRow(excel_row=4, name="赵小敏", id_number=zhao.id_number, sex=zhao.sex, birth_date=zhao.birth_date)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        write_roster(application=first.application, unit=first.application.unit, rows=[taken])
+    assert RosterLine.objects.count() == lines and Member.objects.get(pk=zhao.pk).name == "赵敏"
+
+
 def test_a_roster_with_errors_or_a_dry_run_writes_nothing():
     members, lines = Member.objects.count(), RosterLine.objects.count()
     run(xlsx([row(1), row(2, name="")]))
