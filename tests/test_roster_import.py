@@ -19,6 +19,7 @@ from enrollment.models import Application, Member, Plan, RosterLine, Unit
 from enrollment.roster import ERROR_CODES, UnreadableFile, group_errors
 from enrollment.services.rosters import roster_import
 from mutualaid.lib.idcard import make_id
+from mutualaid.models import AuditLog
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("september_2026")]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -248,6 +249,53 @@ def test_reimporting_the_same_file_changes_nothing():
         .values_list("member__id_number", "row_number", "shares", "renewed_shares", "insurance_card", "live")
     )
     assert again == snapshot
+
+
+def test_a_new_version_of_the_file_makes_the_roster_exactly_the_new_file():
+    """Joiners added, leavers removed, a changed row changed, and row numbers that moved follow the file;
+    the people who stay keep their line."""
+    first = run(xlsx([row(1), row(2), row(3, phone="13800000003")]))
+    kept = dict(RosterLine.objects.filter(application=first.application).values_list("member__id_number", "pk"))
+    second = run(xlsx([row(4), row(1), row(3, basic="是", phone="13900000003", card="新卡")]))
+    assert second.errors == [] and second.application == first.application and second.created == 3
+    lines = RosterLine.objects.filter(application=first.application).order_by("row_number")
+    declared = ("member__id_number", "row_number", "phone", "insurance_card", "has_basic_insurance", "live")
+    assert list(lines.values_list(*declared)) == [
+        (person(4), 4, "", "C4", None, True),
+        (person(1), 5, "", "C1", None, True),
+        (person(3), 6, "13900000003", "新卡", True, True),
+    ]
+    assert {line.member.id_number: line.pk for line in lines if line.member.id_number in kept} == {
+        number: pk for number, pk in kept.items() if number != person(2)
+    }
+    imports = AuditLog.objects.for_object(first.application).filter(action="roster_import").order_by("pk")
+    assert [entry.comment for entry in imports] == ["导入人员手册 roster.xlsx：3 人"] * 2
+
+
+def test_what_a_cell_says_is_kept_as_typed_but_a_tab_or_line_break_becomes_a_space():
+    typed = '138\t0000\n1111 "宅" \\ 2,3'
+    result = run(xlsx([row(1, phone=typed, card='C"1\\')]))
+    assert result.errors == []
+    line = RosterLine.objects.get(application=result.application)
+    assert (line.phone, line.insurance_card) == ('138 0000 1111 "宅" \\ 2,3', 'C"1\\')
+    assert (line.member.phone, line.member.insurance_card) == (line.phone, line.insurance_card)
+
+
+def test_an_id_number_registered_under_another_name_after_the_checks_is_never_written():
+    """The checks run before the write's transaction; a person registered meanwhile under another name
+    fails the write, which the import answers by checking the file again."""
+    from django.db import IntegrityError, transaction
+
+    from enrollment.roster.validate import RosterRow
+    from enrollment.roster.writing import write_roster
+
+    zhao = Member.objects.get(name="赵敏")
+    first = run(xlsx([row(1), row(2)]))
+    lines = RosterLine.objects.count()
+    taken = RosterRow(excel_row=4, name="赵小敏", id_number=zhao.id_number, sex=zhao.sex, birth_date=zhao.birth_date)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        write_roster(application=first.application, unit=first.application.unit, rows=[taken])
+    assert RosterLine.objects.count() == lines and Member.objects.get(pk=zhao.pk).name == "赵敏"
 
 
 def test_a_roster_with_errors_or_a_dry_run_writes_nothing():

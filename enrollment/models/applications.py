@@ -249,9 +249,16 @@ class RosterLine(models.Model):
     occupation = models.CharField("职业", max_length=30, blank=True)
     bank_name = models.CharField("开户行", max_length=60, blank=True)
     bank_account = models.CharField("银行卡号", max_length=40, blank=True)
-    # The parent (on the unit's staff) of a child on a plan insuring dependants (DOMAIN.md §14).
+    # The parent (on the unit's staff) of a child on a plan insuring dependants (DOMAIN.md §14); indexed
+    # only where set (``Meta``), so the lines of any other plan add nothing to that index.
     parent = models.ForeignKey(
-        Member, verbose_name="父母（职工）", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Member,
+        verbose_name="父母（职工）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -268,6 +275,7 @@ class RosterLine(models.Model):
             ),
             models.CheckConstraint(condition=Q(shares__gte=1), name="roster_shares_at_least_one"),
         ]
+        indexes = [models.Index(fields=["parent"], condition=Q(parent__isnull=False), name="rosterline_parent_set")]
 
     def __str__(self):
         return f"{self.application} {self.member.name}"

@@ -156,9 +156,16 @@ class Member(models.Model):
     # 18 digits by the history import (GB 11643: 19 before the birth year, the check digit computed).
     old_id_number = models.CharField("原15位身份证号码", max_length=15, blank=True, default="", db_default="")
     # A dependant (DOMAIN.md §14): a member's child insured on the parent's unit's application. Claims
-    # for the child are paid to the parent.
+    # for the child are paid to the parent. Indexed only where set (``Meta``): nearly every member has no
+    # parent, and a roster's new people would each add an entry nobody looks up.
     parent = models.ForeignKey(
-        "self", verbose_name="父母（职工）", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name="父母（职工）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        db_index=False,
     )
     notices_opted_out = models.BooleanField(
         "不接收通知短信", default=False, db_default=False,
@@ -172,7 +179,10 @@ class Member(models.Model):
         verbose_name_plural = "会员"
         ordering = ["id_number"]
         # The last digits of an ID number (LIKE '%0137'); the whole number has its unique index.
-        indexes = [GinIndex(fields=["id_number"], opclasses=["gin_trgm_ops"], name="member_id_number_trgm")]
+        indexes = [
+            GinIndex(fields=["id_number"], opclasses=["gin_trgm_ops"], name="member_id_number_trgm"),
+            models.Index(fields=["parent"], condition=Q(parent__isnull=False), name="member_parent_set"),
+        ]
 
     def __str__(self):
         return f"{self.name}（{self.masked_id}）"

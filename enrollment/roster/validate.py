@@ -4,6 +4,7 @@ Nothing here writes. The result is every row's clean values and every problem,
 with the Excel row number and the column header the clerk sees.
 """
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,11 +15,12 @@ from django.db import connection
 from enrollment.roster import rules
 from enrollment.roster.reading import LABELS
 from mutualaid.lib.bank import normalise_account
-from mutualaid.lib.idcard import IdNumberError, validate_id
+from mutualaid.lib.idcard import IdNumberError, id_checker, validate_id
 from mutualaid.lib.sheet_import import CONTROL_CHARS, RowError, Sheet, shown, text
 
 _NAME_OK = re.compile(r"^[\u3400-\u9fff\U00020000-\U0002ebef·A-Za-z ]+$")
 _DOTS = str.maketrans({"•": "·", "・": "·", "．": "·", "∙": "·", "‧": "·"})
+_ODD_DOTS = re.compile("[•・．∙‧]")
 YES = {"是", "有", "Y", "YES", "TRUE", "1", "√", "✓"}
 NO = {"否", "无", "没有", "不", "N", "NO", "FALSE", "0", "×", "X"}
 SEX = {"男": "M", "女": "F", "M": "M", "F": "F", "男性": "M", "女性": "F"}
@@ -59,11 +61,13 @@ class RosterRow:
     codes: list[str] = field(default_factory=list)
 
 
-def _yes_no(value, default: bool) -> bool:
-    word = text(value).upper()
-    if not word:
-        return default
-    return word not in NO
+def _blank(raw) -> bool:
+    """Whether every cell is empty as ``text`` sees it (None, or a string of spaces), without calling it
+    per cell: a row of people stops at its first cell."""
+    for value in raw:  # noqa: SIM110 (a loop: all() over a generator costs more than the check itself)
+        if value is not None and (type(value) is not str or value.strip()):
+            return False
+    return True
 
 
 def validate_rows(sheet: Sheet, *, plan, application_id, default_shares: int, today: date, unit_id=None):
@@ -73,14 +77,13 @@ def validate_rows(sheet: Sheet, *, plan, application_id, default_shares: int, to
     rows: list[RosterRow] = []
     errors: list[RowError] = []
 
-    positions = {name: columns.get(name) for name in LABELS}
-
-    def cell(raw_row, name):
-        position = positions[name]
-        try:
-            return None if position is None else raw_row[position]
-        except IndexError:  # a short row (CSV)
-            return None
+    # Each row becomes {field: value} once, so a cell is one dict look-up (a field the header does not
+    # name, or a short CSV row's missing cells, are simply absent: None).
+    fields = [None] * (max(columns.values()) + 1)
+    for name, position in columns.items():
+        fields[position] = name
+    cell = dict.get
+    check_id = id_checker(today=today)
 
     def problem(row: RosterRow, field_name: str | None, code: str, message: str):
         row.codes.append(code)
@@ -92,12 +95,14 @@ def validate_rows(sheet: Sheet, *, plan, application_id, default_shares: int, to
     on = rules.check_day(plan, today)
     for index in range(sheet.header_row + 1, len(sheet.rows)):
         raw = sheet.rows[index]
-        if all(text(value) == "" for value in raw):
+        if _blank(raw):
             continue  # entirely blank rows are skipped (§9)
+        raw = dict(zip(fields, raw, strict=False))  # a short CSV row lacks the last cells
         row = RosterRow(excel_row=index + 1)
-        row.parent_id = text(cell(raw, "parent_id")).upper()
+        row.parent_id = text(raw.get("parent_id")).upper()
         rows.append(row)
-        read_person(row, raw, cell, problem, present=columns, today=today, default_shares=default_shares)
+        read_person(row, raw, cell, problem, present=columns, today=today, default_shares=default_shares,
+                    check_id=check_id)  # fmt: skip
         if plan.requires_basic_insurance and row.basic and not row.card and "card" in columns:
             problem(row, "card", "insurance_card_missing", "医保卡号未填写（本项目须参加基本医保）。")
         elif plan.requires_basic_insurance and "card" not in columns:
@@ -106,8 +111,9 @@ def validate_rows(sheet: Sheet, *, plan, application_id, default_shares: int, to
     _check_duplicates(rows, problem)
     if plan.insures_dependants:
         _check_parents(rows, problem=problem, unit_id=unit_id, today=today)
-    ids = [row.id_number for row in rows if row.id_number]
-    registered = registered_names(ids)
+    people = [row for row in rows if row.id_number]
+    ids = [row.id_number for row in people]
+    mismatched = name_mismatches(ids, [row.name for row in people])
     renewed = renewed_shares(plan, ids)
     enrolled = enrolled_elsewhere(plan, ids, application_id)
     exclusive = exclusive_elsewhere(plan, ids, application_id)
@@ -115,22 +121,26 @@ def validate_rows(sheet: Sheet, *, plan, application_id, default_shares: int, to
     held = [row.shares for row in rows if row.shares >= 1]
     uniform = rules.is_uniform(held)
     common = rules.common_shares(held) if plan.uniform_shares_required and not uniform else None
-    for row in rows:
-        if not row.id_number:
-            continue
-        row.renewed = min(renewed.get(row.id_number, 0), row.shares) if row.shares else 0
+    judged: dict[tuple, list[rules.Problem]] = {}  # people alike are judged alike: once per kind
+    for position, row in enumerate(people):
+        held_before = renewed.get(row.id_number, 0)
+        row.renewed = min(held_before, row.shares) if row.shares else 0
         if row.shares and common is not None and row.shares != common:
             problem(row, "shares", "shares_invalid", rules.not_uniform_message(common))
         if row.shares and row.birth_date:
-            for found in rules.person_problems(
-                plan, birth_date=row.birth_date, sex=row.sex, basic=row.basic, needy=row.needy,
-                occupation=row.occupation, shares=row.shares, uniform=uniform or common is not None,
-                renewed=renewed.get(row.id_number, 0), on=on,
-            ):  # fmt: skip
+            key = (row.birth_date, row.sex, row.basic, row.needy, row.occupation, row.shares, held_before)
+            found_here = judged.get(key)
+            if found_here is None:
+                found_here = judged[key] = rules.person_problems(
+                    plan, birth_date=row.birth_date, sex=row.sex, basic=row.basic, needy=row.needy,
+                    occupation=row.occupation, shares=row.shares, uniform=uniform or common is not None,
+                    renewed=held_before, on=on,
+                )  # fmt: skip
+            for found in found_here:
                 if found.code.startswith("shares") and "shares_invalid" in row.codes:
                     continue
                 problem(row, found.field, found.code, found.message)
-        if registered.get(row.id_number, row.name) != row.name and row.name:
+        if position in mismatched and row.name:
             # The registered name is not shown: it may be another unit's person (DOMAIN.md §2).
             problem(row, "name", "name_mismatch", "身份证号码已登记为其他姓名，请核对；确需更正请联系市中心。")
         if row.id_number in enrolled:
@@ -151,29 +161,38 @@ def validate_rows(sheet: Sheet, *, plan, application_id, default_shares: int, to
     return rows, errors
 
 
-def read_person(row: RosterRow, raw, cell, problem, *, present, today: date, default_shares: int) -> None:
+def read_person(
+    row: RosterRow, raw, cell, problem, *, present, today: date, default_shares: int, check_id=None
+) -> None:
     """Normalise one person's cells into ``row`` and report what is wrong with them as a person
-    (name, ID number, sex, shares): the checks every way of entering people shares, before any plan."""
-    row.name = text(cell(raw, "name")).translate(_DOTS).replace(" ", "")
-    if not row.name:
+    (name, ID number, sex, shares): the checks every way of entering people shares, before any plan.
+    ``present`` holds the fields the sheet has (a cell of any other is None, and is not asked for);
+    ``check_id`` is ``idcard.id_checker`` for a whole sheet (the same answers, faster)."""
+    name = text(cell(raw, "name"))
+    if _ODD_DOTS.search(name):
+        name = name.translate(_DOTS)
+    row.name = name = name.replace(" ", "")
+    if not name:
         problem(row, "name", "name_missing", "姓名未填写。")
-    elif len(row.name) > MAX_NAME or not _NAME_OK.match(row.name):
+    elif len(name) > MAX_NAME or not _NAME_OK.match(name):
         problem(
             row,
             "name",
             "name_invalid",
-            f"姓名“{shown(row.name, 40)}”含数字或符号（间隔号请用“·”），或超过 {MAX_NAME} 个字。",
+            f"姓名“{shown(name, 40)}”含数字或符号（间隔号请用“·”），或超过 {MAX_NAME} 个字。",
         )
     raw_id = cell(raw, "id_number")
+    # A number cell (calamine gives a float) has already lost the last digits.
+    value = raw_id if isinstance(raw_id, float) else (text(raw_id) or None)
     try:
-        # A number cell (calamine gives a float) has already lost the last digits.
-        info = validate_id(raw_id if isinstance(raw_id, float) else (text(raw_id) or None), today=today)
+        if check_id is None:
+            info = validate_id(value, today=today)
+            row.id_number, row.birth_date, row.sex = info.number, info.birth_date, info.sex
+        else:
+            row.id_number, row.birth_date, row.sex = check_id(value)
     except IdNumberError as exc:
         message = exc.message.rstrip("。") + "。"
         problem(row, "id_number", exc.code, message)
-    else:
-        row.id_number, row.birth_date = info.number, info.birth_date
-        row.sex = info.sex
     sex_text = text(cell(raw, "sex")).upper() if "sex" in present else ""
     if sex_text:
         sex = SEX.get(sex_text) or SEX.get(sex_text.lower())
@@ -187,22 +206,25 @@ def read_person(row: RosterRow, raw, cell, problem, *, present, today: date, def
                 f"性别填的是“{sex_text}”，与身份证号码（{'男' if row.sex == 'M' else '女'}）不符。",
             )
     for name in ("card", "phone", "occupation"):
-        value = text(cell(raw, name))
-        if len(value) > MAX_TEXT:  # the row is not written: the value may stay for the checks after
+        value = text(cell(raw, name)) if name in present else ""
+        if not value:
+            pass
+        elif len(value) > MAX_TEXT:  # the row is not written: the value may stay for the checks after
             problem(row, name, "value_too_long", f"内容过长（{len(value):,} 个字符），此栏最多 {MAX_TEXT} 个字符。")
-        elif CONTROL_CHARS.search(value):
+        elif not value.isprintable() and CONTROL_CHARS.search(value):  # every control character is unprintable
             problem(row, name, "control_character", "含有不可见的控制字符（如 NUL），请删除后重新输入。")
         setattr(row, name, value)
-    row.basic = _yes_no(cell(raw, "basic"), True)
-    row.needy = _yes_no(cell(raw, "needy"), False)
-    row.basic_declared = text(cell(raw, "basic")) != ""
-    row.needy_declared = text(cell(raw, "needy")) != ""
-    row.bank_name = text(cell(raw, "bank_name"))
-    account = cell(raw, "bank_account")
+    basic = text(cell(raw, "basic")) if "basic" in present else ""
+    needy = text(cell(raw, "needy")) if "needy" in present else ""
+    row.basic = basic.upper() not in NO if basic else True
+    row.needy = needy.upper() not in NO if needy else False
+    row.basic_declared, row.needy_declared = basic != "", needy != ""
+    row.bank_name = text(cell(raw, "bank_name")) if "bank_name" in present else ""
+    account = cell(raw, "bank_account") if "bank_account" in present else None
     if isinstance(account, float) and account >= 1e15:
         problem(row, "bank_account", "bank_account_invalid",
                 "银行卡号被 Excel 存成了数字，后几位已丢失：请把该列设为“文本”后重新填写。")  # fmt: skip
-    else:
+    elif account is not None and account != "":
         try:
             row.bank_account = normalise_account(text(account))
         except ValueError as exc:
@@ -212,6 +234,9 @@ def read_person(row: RosterRow, raw, cell, problem, *, present, today: date, def
     elif not row.bank_account:
         row.bank_name = ""  # a bank without an account declares nothing: the pair goes together
     shares_raw = cell(raw, "shares")
+    if type(shares_raw) is float and shares_raw >= 1 and shares_raw.is_integer():
+        row.shares = int(shares_raw)  # a number cell, as Excel keeps 份数: what its text would say
+        return
     shares_text = text(shares_raw)
     if shares_text == "":
         row.shares = default_shares
@@ -254,11 +279,11 @@ def staff_of_unit(unit_id, ids: list[str]) -> set[str]:
         return set()
     rows = _query(
         """SELECT m.id_number FROM enrollment_member m
-           WHERE m.id_number = ANY(%s::text[]) AND m.parent_id IS NULL
+           WHERE m.id_number = ANY(string_to_array(%s, ',')) AND m.parent_id IS NULL
              AND (m.unit_id = %s OR EXISTS (
                  SELECT 1 FROM enrollment_rosterline l JOIN enrollment_application a ON a.id = l.application_id
                  WHERE l.member_id = m.id AND l.live AND a.unit_id = %s))""",
-        [ids, unit_id, unit_id],
+        [_numbers(ids), unit_id, unit_id],
     )
     return {number for (number,) in rows}
 
@@ -280,11 +305,28 @@ def _query(sql: str, params) -> list[tuple]:
         return cursor.fetchall()
 
 
-def registered_names(ids: list[str]) -> dict[str, str]:
-    """The name each already-registered ID number is on record under."""
+def _numbers(ids) -> str:
+    """ID numbers as one text for ``string_to_array(%s, ',')`` (an ID number holds no comma): psycopg
+    adapts a list parameter item by item in Python, which at 100,000 numbers takes longer than the query."""
+    return ",".join(ids)
+
+
+def name_mismatches(ids: list[str], names: list[str]) -> set[int]:
+    """The positions of the people (ID number, name as the file writes it) whose number is registered
+    under another name. Only those come back: sending the names costs a fraction of reading 100,000
+    registered names back through the driver."""
     if not ids:
-        return {}
-    return dict(_query("SELECT id_number, name FROM enrollment_member WHERE id_number = ANY(%s::text[])", [ids]))
+        return set()
+    # No member's name holds a NUL (PostgreSQL text cannot): such a name is "not the registered one".
+    sent = json.dumps([None if "\x00" in name else name for name in names], ensure_ascii=False)
+    rows = _query(
+        """SELECT x.i FROM ROWS FROM (unnest(string_to_array(%s, ',')), jsonb_array_elements_text(%s::jsonb))
+                WITH ORDINALITY AS x(n, name, i)
+           JOIN enrollment_member m ON m.id_number = x.n
+           WHERE m.name IS DISTINCT FROM x.name""",
+        [_numbers(ids), sent],
+    )
+    return {i - 1 for (i,) in rows}
 
 
 def renewed_shares(plan, ids: list[str]) -> dict[str, int]:
@@ -293,11 +335,11 @@ def renewed_shares(plan, ids: list[str]) -> dict[str, int]:
     if previous is None or not ids:
         return {}
     rows = _query(
-        """SELECT m.id_number, c.shares FROM unnest(%s::text[]) AS ids(n)
+        """SELECT m.id_number, c.shares FROM unnest(string_to_array(%s, ',')) AS ids(n)
            JOIN enrollment_member m ON m.id_number = ids.n
            JOIN enrollment_coverage c ON c.member_id = m.id JOIN enrollment_plan p ON p.id = c.plan_id
            WHERE p.period_id = %s AND p.code = %s AND c.status = 'active' AND c.effective_to >= %s""",
-        [ids, previous.pk, plan.code, previous.coverage_end],
+        [_numbers(ids), previous.pk, plan.code, previous.coverage_end],
     )
     return dict(rows)
 
@@ -307,11 +349,11 @@ def enrolled_elsewhere(plan, ids: list[str], application_id) -> set[str]:
     if not ids:
         return set()
     rows = _query(
-        """SELECT m.id_number FROM unnest(%s::text[]) AS ids(n)
+        """SELECT m.id_number FROM unnest(string_to_array(%s, ',')) AS ids(n)
            JOIN enrollment_member m ON m.id_number = ids.n
            JOIN enrollment_rosterline l ON l.member_id = m.id
            WHERE l.plan_id = %s AND l.live AND l.application_id <> %s""",
-        [ids, plan.pk, application_id or 0],
+        [_numbers(ids), plan.pk, application_id or 0],
     )
     return {number for (number,) in rows}
 
@@ -320,10 +362,10 @@ def exclusive_elsewhere(plan, ids: list[str], application_id) -> dict[str, str]:
     if not plan.exclusive_group or not ids:
         return {}
     rows = _query(
-        """SELECT m.id_number, p.name FROM unnest(%s::text[]) AS ids(n)
+        """SELECT m.id_number, p.name FROM unnest(string_to_array(%s, ',')) AS ids(n)
            JOIN enrollment_member m ON m.id_number = ids.n
            JOIN enrollment_rosterline l ON l.member_id = m.id JOIN enrollment_plan p ON p.id = l.plan_id
            WHERE p.period_id = %s AND p.exclusive_group = %s AND p.id <> %s AND l.live AND l.application_id <> %s""",
-        [ids, plan.period_id, plan.exclusive_group, plan.pk, application_id or 0],
+        [_numbers(ids), plan.period_id, plan.exclusive_group, plan.pk, application_id or 0],
     )
     return dict(rows)

@@ -18,7 +18,7 @@ from enrollment.models import Application, ApplicationStatus, Coverage, Coverage
 from enrollment.roster.reading import LABELS, find_header, read_rows
 from enrollment.roster.rules import check_day, is_uniform, person_problems
 from enrollment.roster.validate import RosterRow, validate_rows
-from enrollment.roster.writing import analyze, write_roster
+from enrollment.roster.writing import refresh_statistics, write_roster
 from enrollment.services.applications import (
     ShareLine,
     draft_create,
@@ -29,8 +29,6 @@ from enrollment.services.applications import (
 from mutualaid.lib.sheet_import import RowError, Sheet, UnreadableFile
 from mutualaid.models import audit
 from mutualaid.scoping import CITY_ROLES, Role, require
-
-ANALYZE_ABOVE = 5000
 
 
 @dataclass
@@ -136,7 +134,8 @@ def roster_import(*, actor, plan, unit, data: bytes, filename: str, shares: int 
             if staff:
                 target.declared_staff = staff
                 target.save(update_fields=["declared_staff"])
-            result.created = write_roster(application=target, unit=unit, rows=rows)
+            written = write_roster(application=target, unit=unit, rows=rows)
+            result.created = written.lines
             audit(
                 actor=actor, obj=target, action="roster_import", comment=f"导入人员手册 {filename}：{result.created} 人",
                 data={"rows": result.rows, "file": filename[:100]},
@@ -154,8 +153,7 @@ def roster_import(*, actor, plan, unit, data: bytes, filename: str, shares: int 
         result.valid, result.created, result.application = result.rows - len({e.row for e in result.errors}), 0, None
         return result
     result.timings["write"] = time.perf_counter() - started
-    if result.created > ANALYZE_ABOVE:
-        analyze("enrollment_member", "enrollment_rosterline")
+    refresh_statistics(written)
     return result
 
 

@@ -17,7 +17,6 @@ into zeros) and says how to fix the sheet instead of just "invalid".
 
 from __future__ import annotations
 
-import operator
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +27,7 @@ __all__ = [
     "IdInfo",
     "IdNumberError",
     "check_digit",
+    "id_checker",
     "make_id",
     "mask_account",
     "mask_id",
@@ -50,6 +50,7 @@ _FULL_WIDTH[0x3000] = 0x20  # ideographic (full-width) space
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
 _ID_PATTERN = re.compile(r"\d{17}[\dX]")
+_PLAIN_ID = re.compile(r"[0-9]{17}[0-9X]")  # ASCII only, as a number needing no cleaning is
 _EXCEL_FIXED = re.compile(r"\d{15,18}\.0*")  # e.g. "371002198005120000.0"
 
 MSG_MISSING = "请填写身份证号码"
@@ -111,8 +112,14 @@ def check_digit(first17: str) -> str:
     """Return the GB 11643 check character for the first 17 digits."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError(f"expected 17 ASCII digits, got {first17!r}")
-    total = sum(map(operator.mul, map(int, first17), _WEIGHTS))  # hot: once per roster row
-    return _CHECK_CHARS[total % 11]
+    return _CHECK_CHARS[_weighted_sum_mod_11(first17)]
+
+
+def _weighted_sum_mod_11(first17: str) -> int:
+    """sum(digit x weight) mod 11 for 17 ASCII digits, in one C call: GB 11643's weights are 2 ** (18 - i)
+    mod 11 for the i-th digit, and 13 is 2 mod 11, so the digits read as a base-13 number, doubled,
+    leave the same remainder (a digit-by-digit sum cost more than the rest of a roster row's checks)."""
+    return 2 * int(first17, 13) % 11
 
 
 def upgrade_15(number: str) -> str | None:
@@ -184,6 +191,27 @@ def validate_id(raw: str | int | float | None, *, today: date) -> IdInfo:
 
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return IdInfo(number=number, birth_date=birth, sex=sex)
+
+
+def id_checker(*, today: date):
+    """``validate_id`` for a whole sheet judged on one day, as a function of the cell value returning
+    (number, birth date, sex). A value already as a valid number is written (18 ASCII characters, the
+    check digit right, a birth date this sheet has already met) is taken as it is; anything else goes
+    through ``validate_id``, so every error is the one it raises. At 100,000 rows the cleaning steps
+    and the date parsing are most of a roster's per-row cost, and birth dates repeat."""
+    births: dict[str, date] = {}
+    plain = _PLAIN_ID.fullmatch
+
+    def check(raw) -> tuple[str, date, str]:
+        if type(raw) is str and len(raw) == 18 and plain(raw):
+            birth = births.get(raw[6:14])
+            if birth is not None and _CHECK_CHARS[2 * int(raw[:17], 13) % 11] == raw[17]:
+                return raw, birth, "M" if raw[16] in "13579" else "F"
+        info = validate_id(raw, today=today)
+        births[info.number[6:14]] = info.birth_date
+        return info.number, info.birth_date, info.sex
+
+    return check
 
 
 def mask_id(number: str) -> str:

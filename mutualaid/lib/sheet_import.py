@@ -105,12 +105,12 @@ def _known_columns(rows: list, columns: dict[str, int]) -> tuple[list, dict[str,
 
 def text(value) -> str:
     """A cell as the person meant it: trimmed, full-width letters and digits made ASCII."""
-    if value is None or value == "":
-        return ""
-    if type(value) is str:
-        if value.isascii() or not _WIDE.search(value):  # the common case, and the hot path
+    if type(value) is str:  # the common case, and the hot path: tested first
+        if value.isascii() or not _WIDE.search(value):
             return value.strip()
         return value.translate(FULL_WIDTH).replace("\u3000", " ").strip()
+    if value is None or value == "":
+        return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
