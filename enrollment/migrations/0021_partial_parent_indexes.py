@@ -14,7 +14,7 @@ PLAIN = (("enrollment_member", "enrollment_member_parent_id_1c5fbdf5"),
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("enrollment", "0018_dependants_and_addons"),
+        ("enrollment", "0020_statistics_summaries"),
     ]
 
     operations = [
