@@ -59,7 +59,9 @@ class Command(BaseCommand):
         parser.add_argument("--plan", default="ACC")
         parser.add_argument("--period", type=int, default=16)
         parser.add_argument("--runs", type=int, default=1, help="import the file this many times, one after another")
-        first_upload = "empty the draft's roster before each run (untimed), so every line is written as by a first upload"
+        first_upload = (
+            "empty the draft's roster before each run (untimed), so every line is written as by a first upload"
+        )
         parser.add_argument("--fresh", action="store_true", help=first_upload)
 
     def handle(self, *args, rows, plan, period, runs, fresh, **options):
