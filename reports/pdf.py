@@ -30,10 +30,14 @@ def url_fetcher():
     return fetcher
 
 
-def html_to_pdf(html: str) -> bytes:
+def _layout(html: str):
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=None, url_fetcher=url_fetcher()).write_pdf()
+    return HTML(string=html, base_url=None, url_fetcher=url_fetcher()).render()
+
+
+def html_to_pdf(html: str) -> bytes:
+    return _layout(html).write_pdf()
 
 
 def render(template: str, context: dict) -> bytes:
@@ -52,14 +56,25 @@ def merge(parts) -> bytes:
     return out.getvalue()
 
 
+# Put before a chunk's </head>: its first page carries the number after the previous chunks' pages.
+_FIRST_PAGE = "<style>@page :first {{ counter-reset: page {number} }}</style></head>"
+
+
 def render_chunked(template: str, make_context, total: int, *, progress=None) -> bytes:
     """Render ``total`` rows ``CHUNK_ROWS`` at a time (``make_context(start, stop)`` builds each
-    chunk's context, header included) and merge the parts into one PDF."""
+    chunk's context, header included) and merge the parts into one PDF. The footer's page numbers
+    count on across the chunks: each chunk after the first starts its page counter after the pages
+    laid out before it."""
     if total <= CHUNK_ROWS:
         return render(template, make_context(0, total))
-    parts = []
+    parts, pages = [], 0
     for start in range(0, total, CHUNK_ROWS):
-        parts.append(render(template, make_context(start, min(start + CHUNK_ROWS, total))))
+        html = render_to_string(template, make_context(start, min(start + CHUNK_ROWS, total)))
+        if pages:
+            html = html.replace("</head>", _FIRST_PAGE.format(number=pages + 1), 1)
+        document = _layout(html)
+        pages += len(document.pages)
+        parts.append(document.write_pdf())
         if progress:
             progress.advance(min(CHUNK_ROWS, total - start))
     return merge(parts)

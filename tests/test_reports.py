@@ -86,6 +86,8 @@ def test_a_long_roster_is_rendered_in_chunks_and_merged(monkeypatch):
     application = Application.objects.get(reference="16-MED-U001-1")
     pages = text_of(printing.roster_pdf(application, full_id=True)[0])
     assert len(pages) == 2 and "张伟" in pages[0] and "王强" in pages[1]
+    # one page number after another, not "第 1 页" again at the start of each chunk
+    assert ["第 1 页" in pages[0], "第 2 页" in pages[1], "第 1 页" in pages[1]] == [True, True, False]
 
 
 def test_a_confirmation_only_once_effective():
