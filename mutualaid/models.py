@@ -206,10 +206,9 @@ def audit_many(*, actor, entries) -> None:
     With psycopg 3 the rows go in by COPY, stamped with one time (as ``auto_now_add`` stamps a bulk
     insert): a model instance per row and its bound values cost 24 s of a 100,000-line statement."""
     actor = _unwrapped(actor)
-    kinds: dict[type, ContentType] = {}
 
-    def kind(obj) -> ContentType:
-        return kinds.get(type(obj)) or kinds.setdefault(type(obj), ContentType.objects.get_for_model(type(obj)))
+    def kind(obj) -> ContentType:  # the manager keeps each model's content type once it is read
+        return ContentType.objects.get_for_model(type(obj))
 
     with connection.cursor() as cursor:
         raw = cursor.cursor
