@@ -1,13 +1,14 @@
-import json
 import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, models
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
+
+from mutualaid.bulk import copy_insert
 
 
 class AuditAction(models.TextChoices):
@@ -202,36 +203,17 @@ def audit(
 def audit_many(*, actor, entries) -> None:
     """Append many audit rows in one statement (a statement import completing thousands of invoices).
     ``entries``: dicts with ``obj`` and ``action``, and optionally the other fields of ``audit``.
-
-    With psycopg 3 the rows go in by COPY, stamped with one time (as ``auto_now_add`` stamps a bulk
-    insert): a model instance per row and its bound values cost 24 s of a 100,000-line statement."""
+    The rows go in by COPY (``mutualaid.bulk``), stamped with one time as ``auto_now_add`` stamps a
+    bulk insert: a model instance per row and its bound values cost 24 s of a 100,000-line statement."""
     actor = _unwrapped(actor)
-
-    def kind(obj) -> ContentType:  # the manager keeps each model's content type once it is read
-        return ContentType.objects.get_for_model(type(obj))
-
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        if not hasattr(raw, "copy"):  # psycopg2
-            AuditLog.objects.bulk_create(
-                (AuditLog(actor=actor, content_type=kind(entry["obj"]), object_id=entry["obj"].pk,
-                          object_repr=str(entry["obj"])[:200], action=entry["action"],
-                          from_state=entry.get("from_state", ""), to_state=entry.get("to_state", ""),
-                          comment=entry.get("comment", ""), data=entry.get("data") or {})
-                 for entry in entries),
-                batch_size=2000,
-            )  # fmt: skip
-            return
-        at, actor_id = timezone.now(), actor.pk if actor is not None else None
-        columns = "at, actor_id, action, content_type_id, object_id, object_repr, from_state, to_state, comment, data"
-        # Built before the COPY: while it runs the connection takes no other query (a content type
-        # not yet cached would wait on it for ever).
-        rows = [(at, actor_id, entry["action"], kind(entry["obj"]).pk, entry["obj"].pk, str(entry["obj"])[:200],
-                 entry.get("from_state", ""), entry.get("to_state", ""), entry.get("comment", ""),
-                 json.dumps(entry.get("data") or {})) for entry in entries]  # fmt: skip
-        with raw.copy(f"COPY {AuditLog._meta.db_table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    kinds = ContentType.objects.get_for_model  # the manager keeps each model's content type once read
+    copy_insert(AuditLog, (
+        {"actor": actor, "content_type": kinds(type(entry["obj"])), "object_id": entry["obj"].pk,
+         "object_repr": str(entry["obj"])[:200], "action": entry["action"],
+         "from_state": entry.get("from_state", ""), "to_state": entry.get("to_state", ""),
+         "comment": entry.get("comment", ""), "data": entry.get("data") or {}}
+        for entry in entries
+    ))  # fmt: skip
 
 
 # --- Background jobs ----------------------------------------------------------------

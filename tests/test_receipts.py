@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pypdf import PdfReader
 
-from enrollment.models import Application, Receipt, ReceiptCounter, ReceiptSeries
+from enrollment.models import Application, Payment, Receipt, ReceiptCounter, ReceiptSeries
 from enrollment.services import payments
 from mutualaid.lib.money import amount_in_capitals
 from mutualaid.models import AuditLog
@@ -102,6 +102,21 @@ def test_the_public_check_page_shows_the_receipt_and_nothing_personal(handler):
     assert not [value for value in hidden if value and value in page]
     assert receipt.number not in receipt.token
     assert len(receipt.token) >= 32
+
+
+def test_receipts_issued_together_each_open_their_own_check_page(handler):
+    # A statement completing many invoices writes its lines, payments and receipts by COPY
+    # (mutualaid.bulk): each receipt still gets its own check code and time, each payment its line.
+    run(handler, [line("R7", 100, memo="16-MED-U003-1"), line("R8", 50, memo="16-FEM-U003-1")])
+    receipts = [app(reference).receipts.get() for reference in ("16-MED-U003-1", "16-FEM-U003-1")]
+    assert len({r.token for r in receipts}) == 2
+    for receipt, amount in zip(receipts, ("100.00 元", "50.00 元"), strict=True):
+        assert receipt.issued_at is not None and receipt.issued_by == handler
+        page = _check_page(receipt).content.decode()
+        assert receipt.number in page and amount in page
+    for txn in ("R7", "R8"):
+        payment = Payment.objects.get(bank_txn_no=txn)
+        assert payment.line.txn_no == txn and payment.line.status == "matched" and payment.created_by == handler
 
 
 def test_a_wrong_token_or_a_number_is_404(client, handler):

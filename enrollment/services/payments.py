@@ -40,6 +40,7 @@ from enrollment.services.payers import PayerPart, payer_parts, payer_parts_many
 from enrollment.services.receipts import receipt_issue_many, receipt_reissue
 from mutualaid import notices
 from mutualaid.audit import recorded_by_service
+from mutualaid.bulk import copy_insert
 from mutualaid.lib.money import format_yuan
 from mutualaid.lib.names import payer_is_person
 from mutualaid.lib.sheet_import import (
@@ -340,29 +341,28 @@ def statement_import_within(*, actor, data: bytes, filename: str, dry_run: bool 
             result.matched.append({"row": line.row, "reference": invoice.application.payer_reference(invoice.payer),
                                    "amount": str(line.amount)})  # fmt: skip
         decided.append((line, invoice))
-    records = StatementLine.objects.bulk_create(
-        (StatementLine(statement=statement, row=line.row, txn_no=line.txn_no, txn_date=line.txn_date,
-                       payer_name=line.payer_name, payer_account=line.payer_account, amount=line.amount,
-                       memo=line.memo, status=LineStatus.MATCHED if invoice else LineStatus.WAITING)
-         for line, invoice in decided),
-        batch_size=5000,
-    )  # fmt: skip
-    payments: list[Payment] = []
+    line_ids = copy_insert(StatementLine, (
+        {"statement": statement, "row": line.row, "txn_no": line.txn_no, "txn_date": line.txn_date,
+         "payer_name": line.payer_name, "payer_account": line.payer_account, "amount": line.amount,
+         "memo": line.memo, "status": LineStatus.MATCHED if invoice else LineStatus.WAITING}
+        for line, invoice in decided
+    ), ids=True)  # fmt: skip
+    payments: list[dict] = []
     touched: dict[int, Application] = {}
     audits: list = []
-    for record, (_, invoice) in zip(records, decided, strict=True):
+    for line_id, (line, invoice) in zip(line_ids, decided, strict=True):
         if invoice is None:
             continue
         application = invoice.application
-        payments.append(Payment(application=application, line=record, amount=record.amount, paid_on=record.txn_date,
-                                bank_txn_no=record.txn_no, payer_name=record.payer_name, memo=record.memo,
-                                payer_kind=invoice.payer, created_by=actor if actor else None))  # fmt: skip
+        payments.append({"application": application, "line_id": line_id, "amount": line.amount,
+                         "paid_on": line.txn_date, "bank_txn_no": line.txn_no, "payer_name": line.payer_name,
+                         "memo": line.memo, "payer_kind": invoice.payer, "created_by": actor if actor else None})  # fmt: skip
         touched[application.pk] = application
         audits.append({"obj": application, "action": "payment",
-                       "comment": f"到账 {format_yuan(record.amount)} 元{_whose(application, invoice.payer)}"
-                                  f"（流水 {record.txn_no}，自动匹配）",
-                       "data": {"txn_no": record.txn_no, "amount": str(record.amount), "payer": invoice.payer}})  # fmt: skip
-    Payment.objects.bulk_create(payments, batch_size=5000)
+                       "comment": f"到账 {format_yuan(line.amount)} 元{_whose(application, invoice.payer)}"
+                                  f"（流水 {line.txn_no}，自动匹配）",
+                       "data": {"txn_no": line.txn_no, "amount": str(line.amount), "payer": invoice.payer}})  # fmt: skip
+    copy_insert(Payment, payments)
     audit_many(actor=actor, entries=audits)
     statement.matched = len(payments)
     statement.save(update_fields=["matched"])
