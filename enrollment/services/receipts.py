@@ -11,6 +11,7 @@ issue takes its numbers with it). These run inside the payment's or refund's tra
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from enrollment.models import ZERO, Application, CentreAccount, PayerKind, Receipt, ReceiptSeries, ReceiptStatus
@@ -94,13 +95,15 @@ def _fields(application, part: PayerPart, series, year, seq, actor, replaces=Non
 def receipt_issue_many(*, actor, applications: list[Application]) -> list[dict]:
     """A receipt for each payer's part of these invoices that is paid in full and has none valid yet
     (one payer: the invoice paid in full), numbered in order; the caller holds the transaction and
-    the applications' row locks."""
-    pks = [a.pk for a in applications]
-    if not pks:
+    the applications' row locks, and has just recounted their totals (``payments._settle_many``)."""
+    if not applications:
         return []
-    has_one = set(Receipt.objects.filter(application__in=pks, status=ReceiptStatus.VALID)
+    has_one = set(Receipt.objects.filter(application__in=[a.pk for a in applications], status=ReceiptStatus.VALID)
                   .values_list("application", "payer_kind"))  # fmt: skip
-    fresh = list(Application.objects.filter(pk__in=pks).select_related("unit", "plan__period").order_by("pk"))
+    # The caller's own objects, not read again (60,000 of them with their unit, plan and period cost
+    # 5 s of a province's statement); a relation they were not loaded with is read once for all.
+    fresh = sorted(applications, key=lambda a: a.pk)
+    prefetch_related_objects(fresh, "unit", "plan__period")
     parts = payer_parts_many(fresh)
     due = [(application, part) for application in fresh for part in parts[application.pk]
            if (application.pk, part.kind) not in has_one and part.received > ZERO and part.settled]  # fmt: skip
