@@ -57,9 +57,13 @@ def test_it_crawls_every_persona_and_leaves_the_database_as_it_was(db):
     assert (AuditLog.objects.count(), Session.objects.count(), User.objects.count()) == before
 
 
-def test_users_and_max_pages_limit_the_crawl(db):
+def test_users_max_pages_and_skip_downloads_limit_the_crawl(db):
     output = run("--users", "clerk_u001", "--max-pages", "5")
     assert list(sections(output)) == ["clerk_u001"]
-    assert "== clerk_u001: " in output and "stopped at --max-pages 5" in output
+    assert "stopped at --max-pages 5" in output
+    # Without the PDFs the clerk still reaches every page kind, and no typeset file is listed.
+    output = run("--users", "clerk_u001", "--skip-downloads")
+    clerk = sections(output)["clerk_u001"]
+    assert "enrollment/applications/<str:reference>/ " in clerk and ".pdf" not in clerk
     with pytest.raises(CommandError, match="nobody"):
         run("--users", "nobody")
