@@ -270,7 +270,7 @@ class Command(BaseCommand):
                     kind = "page" if page.html else "download"
                     writes[(page.pattern, kind, ", ".join(sorted(page.wrote)))].add(who)
         self.stdout.write(
-            f"GETs that wrote to the database (rolled back): {f'{len(writes)} patterns' if writes else 'none'}"
+            f"GETs that wrote to the database (rolled back): {f'{len(writes)} pattern(s)' if writes else 'none'}"
         )
         for (pattern, kind, tables), personas in writes.items():
             self.stdout.write(f"  {kind:<8} {pattern:<54} {tables}  ({', '.join(sorted(personas))})")
