@@ -78,6 +78,13 @@ class ClaimQuerySet(ScopedQuerySet):
     def counted(self):
         return self.filter(status__in=COUNTED_STATUSES)
 
+    def sharing_invoices(self, invoice_numbers: str):
+        """Claims naming any of these invoice numbers (as a claim holds them: comma-separated), read
+        through the expression index of claims 0009 (upper-cased, spaces and 全角逗号 ignored): a
+        LIKE on the column read all 146,000 claims of a province, 40 ms per number."""
+        return self.extra(where=["claims_invoice_numbers(claims_claim.invoice_numbers) && claims_invoice_numbers(%s)"],
+                          params=[invoice_numbers])  # fmt: skip
+
 
 class Claim(models.Model):
     workflow = Workflow(
@@ -247,6 +254,10 @@ class Claim(models.Model):
             models.Index(fields=["coverage", "status"]),
             # Found by part of its reference (mutualaid.search).
             GinIndex(fields=["reference"], opclasses=["gin_trgm_ops"], name="claim_reference_trgm"),
+            # A queue in its order (claims.views): the first page without sorting the whole status.
+            models.Index(fields=["status", "queue_since", "id"], name="claim_queue_order"),
+            # The payment deadline's late and near claims (claims.deadlines), counted and oldest first.
+            models.Index(fields=["status", "submitted_at"], name="claim_status_submitted"),
         ]
 
     def __str__(self):

@@ -134,10 +134,7 @@ def _related(claim: Claim, code: str):
         return others.filter(member_id=claim.member_id, admitted__lte=stay_end,
                              admitted__isnull=False).exclude(discharged__lt=claim.admitted)  # fmt: skip
     if code == "invoice_seen":
-        return others.extra(
-            where=["claims_invoice_numbers(invoice_numbers) && claims_invoice_numbers(%s)"],
-            params=[claim.invoice_numbers],
-        )
+        return others.sharing_invoices(claim.invoice_numbers)
     if code == "shared_account":
         return others.filter(payee_account=claim.payee_account).exclude(member_id=claim.member_id)
     if code == "near_threshold":

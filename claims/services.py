@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from claims import engine, summary
@@ -367,14 +367,7 @@ def claim_warnings(claim: Claim, user=None) -> list[str]:
         for label in dict.fromkeys(named(list(overlapping))):
             warnings.append(f"住院时间与{label}重叠，请核实是否重复申领。")
     for number in claim.invoice_list:
-        reused = list(
-            others.filter(
-                Q(invoice_numbers=number)
-                | Q(invoice_numbers__startswith=f"{number},")
-                | Q(invoice_numbers__endswith=f",{number}")
-                | Q(invoice_numbers__contains=f",{number},")
-            ).values_list("reference", flat=True)
-        )
+        reused = list(others.sharing_invoices(number).values_list("reference", flat=True))
         if user is not None and reused:
             # Matches outside the user's scope are not named, but the probe is on record.
             security_log.info("invoice number %r checked by %s: used in %d other claim(s)", number, user, len(reused))
