@@ -5,6 +5,8 @@ The font is Noto Sans CJK from Debian's fonts-noto-cjk, embedded as a subset
 """
 
 import concurrent.futures
+import contextlib
+import gc
 import io
 import multiprocessing
 import os
@@ -41,8 +43,62 @@ def _layout(html: str):
     return HTML(string=html, base_url=None, url_fetcher=url_fetcher()).render()
 
 
+_collector_lock = threading.Lock()
+_collector_paused = 0  # documents being made now, in any thread
+_collector_was_enabled = True
+
+
+@contextlib.contextmanager
+def _without_collector():
+    """Python's cycle collector off while a document is laid out and written, and one collection after.
+
+    WeasyPrint makes hundreds of thousands of objects for a long table and keeps them all until the
+    PDF is written; the collector, run after every few hundred new objects, walked them again and
+    again: a third of the layout time of a 1,000-row chunk. Other threads go without it for as long
+    as the longest document takes (seconds); the garbage is collected when the last one is done."""
+    global _collector_paused, _collector_was_enabled
+    with _collector_lock:
+        if not _collector_paused:
+            _collector_was_enabled = gc.isenabled()
+            gc.disable()
+        _collector_paused += 1
+    try:
+        yield
+    finally:
+        with _collector_lock:
+            _collector_paused -= 1
+            last = not _collector_paused
+            if last and _collector_was_enabled:
+                gc.enable()
+        if last:
+            gc.collect()
+
+
+def _forked():
+    """In a forked worker only the forking thread goes on: documents other threads were making are not
+    being made there, and the lock may have been held by one of them."""
+    global _collector_lock, _collector_paused
+    if _collector_paused:
+        _collector_paused = 0
+        if _collector_was_enabled:
+            gc.enable()
+    _collector_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
+def _pdf(html: str) -> tuple[bytes, int]:
+    """The PDF of ``html`` and its number of pages."""
+    with _without_collector():
+        document = _layout(html)
+        data, pages = document.write_pdf(), len(document.pages)
+        del document  # before the collection, so that it frees the document too
+    return data, pages
+
+
 def html_to_pdf(html: str) -> bytes:
-    return _layout(html).write_pdf()
+    return _pdf(html)[0]
 
 
 def render(template: str, context: dict) -> bytes:
@@ -84,9 +140,9 @@ def render_chunked(template: str, make_context, total: int, *, progress=None, wo
         html = render_to_string(template, make_context(start, min(start + CHUNK_ROWS, total)))
         if pages:
             html = html.replace("</head>", _FIRST_PAGE.format(number=pages + 1), 1)
-        document = _layout(html)
-        pages += len(document.pages)
-        parts.append(document.write_pdf())
+        data, count = _pdf(html)
+        pages += count
+        parts.append(data)
         if progress:
             progress.advance(min(CHUNK_ROWS, total - start))
     return merge(parts)
@@ -105,7 +161,7 @@ def _render_side_by_side(template: str, make_context, total: int, *, workers: in
         for index, start in enumerate(range(0, total, CHUNK_ROWS)):
             html = render_to_string(template, make_context(start, min(start + CHUNK_ROWS, total)))
             head = head or html[: html.index("</head>")]  # the same footer text and rules for every chunk
-            laying_out[pool.submit(_part, html.replace("</head>", _NO_FOOTER, 1))] = index
+            laying_out[pool.submit(_pdf, html.replace("</head>", _NO_FOOTER, 1))] = index
             rows[index] = min(CHUNK_ROWS, total - start)
         laid_out: dict[int, tuple[bytes, int]] = {}
         stamping, counted, first = [], 0, 1  # chunks before ``counted`` have their footers on the way
@@ -118,12 +174,6 @@ def _render_side_by_side(template: str, make_context, total: int, *, workers: in
             if progress:
                 progress.advance(rows[laying_out[future]])
         return merge(future.result() for future in stamping)
-
-
-def _part(html: str) -> tuple[bytes, int]:
-    """One chunk, in a worker: its PDF and its page count."""
-    document = _layout(html)
-    return document.write_pdf(), len(document.pages)
 
 
 def _stamp(data: bytes, head: str, first: int, pages: int) -> bytes:
