@@ -55,7 +55,8 @@ def _without_collector():
     WeasyPrint makes hundreds of thousands of objects for a long table and keeps them all until the
     PDF is written; the collector, run after every few hundred new objects, walked them again and
     again: a third of the layout time of a 1,000-row chunk. Other threads go without it for as long
-    as the longest document takes (seconds); the garbage is collected when the last one is done."""
+    as the longest document takes (seconds); the garbage (a document's boxes hold cycles, about
+    100 MB a chunk) is collected when the last one is done."""
     global _collector_paused, _collector_was_enabled
     with _collector_lock:
         if not _collector_paused:
