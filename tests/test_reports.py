@@ -90,6 +90,20 @@ def test_a_long_roster_is_rendered_in_chunks_and_merged(monkeypatch):
     assert ["第 1 页" in pages[0], "第 2 页" in pages[1], "第 1 页" in pages[1]] == [True, True, False]
 
 
+def test_a_roster_laid_out_in_several_processes_reads_as_one_laid_out_in_turn(monkeypatch):
+    from reports import pdf
+
+    monkeypatch.setattr(pdf, "CHUNK_ROWS", 1)
+    application = Application.objects.get(reference="16-MED-U001-1")
+    monkeypatch.setattr(pdf, "WORKERS", 1)
+    in_turn = text_of(printing.roster_pdf(application, full_id=True)[0])
+    monkeypatch.setattr(pdf, "WORKERS", 2)
+    side_by_side = text_of(printing.roster_pdf(application, full_id=True)[0])
+    assert side_by_side == in_turn and len(in_turn) == 2
+    footer = "威海示例科技有限公司 人员手册（16-MED-U001-1）　第 2 页"
+    assert in_turn[1].splitlines()[-1] == footer  # printed onto the page once, after its rows
+
+
 def test_a_confirmation_only_once_effective():
     effective = Application.objects.get(reference="16-MED-U001-1")
     page = text_of(printing.confirmation_pdf(effective, full_id=False)[0])[0].replace(" ", "").replace("\n", "")
