@@ -154,9 +154,12 @@ def _render_side_by_side(template: str, make_context, total: int, *, workers: in
     chunks before it, so each is laid out without its footer; as soon as the pages before a chunk
     are all counted, its footers are laid out on blank pages under the same ``@page`` rules,
     numbered on from there, and printed onto its pages (``_stamp``, in a worker too)."""
-    # Forked, so a worker starts with WeasyPrint and its fonts loaded as here. The HTML is made in
-    # this process, which alone talks to the database; only strings and PDFs cross over.
-    context = multiprocessing.get_context("fork")
+    # Started by a fork server that has WeasyPrint loaded (once per process): forking this process
+    # itself could deadlock a child, since the worker and the web server run requests in threads.
+    # The HTML is made in this process, which alone talks to the database; only strings and PDFs
+    # cross over.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["reports.pdf", "weasyprint"])
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         laying_out, rows, head = {}, {}, ""
         for index, start in enumerate(range(0, total, CHUNK_ROWS)):
