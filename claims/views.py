@@ -23,7 +23,7 @@ from claims.forms import (
 )
 from claims.models import QUEUE_WORKING_DAYS_LIMIT, Claim, ClaimStatus, PayoutBatch
 from claims.rules.serialize import dump_result
-from enrollment.models import CatalogueItem
+from enrollment.models import CatalogueItem, Member, Unit
 from mutualaid import search
 from mutualaid.audit import logged_file
 from mutualaid.lib.dates import working_days_between
@@ -65,8 +65,8 @@ def claim_list(request):
         signal = ""
     query = search.clean(request.GET.get("q"))
     if query:
-        claims = claims.filter(search.search_q(query, reference="reference", unit="unit", name="member__name",
-                                               id_number="member__id_number"))  # fmt: skip
+        claims = claims.filter(search.search_q(query, reference="reference", units=Unit.objects, members=Member.objects,
+                                               names=True))  # fmt: skip
     if deadline in DEADLINE_FILTERS:
         claims = claims.order_by("submitted_at", "pk")
     elif status in QUEUE_FOR_ROLE.values():

@@ -29,6 +29,7 @@ from enrollment.models import (
     Period,
     RosterLine,
     RosterUploadKind,
+    Unit,
 )
 from enrollment.payment_views import invoice_context
 from enrollment.roster import UnreadableFile, annotate_workbook, pending, roster_template
@@ -59,7 +60,7 @@ def application_list(request):
         applications = applications.filter(status=status)
     query = search.clean(request.GET.get("q"))
     if query:
-        found = search.search_q(query, reference="reference", unit="unit")
+        found = search.search_q(query, reference="reference", units=Unit.objects)
         lookup = search.id_number_lookup(query)
         if lookup:  # the applications whose roster holds the person: a subquery, not a join over lines
             people = Member.objects.filter(**{f"id_number{suffix}": value for suffix, value in lookup.items()})

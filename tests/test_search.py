@@ -38,6 +38,7 @@ def expected_claims(**lookup) -> set[str]:
         (ZHANG[-4:], {"member__id_number__endswith": ZHANG[-4:]}),
         ("U001", {"unit__code": "U001"}),
         ("示例科技", {"unit__code": "U001"}),
+        ("张伟", {"member__name": "张伟"}),  # a member's name, on the claim list
     ],
 )
 def test_the_centre_finds_claims_by_each_path(login, handler, q, lookup):
@@ -114,5 +115,15 @@ def test_each_partial_match_is_served_by_its_trigram_index(queryset, index):
 def test_the_search_builds_the_lookups_the_indexes_serve():
     """Case is folded in Python (``__contains`` on the upper-cased text), never ``UPPER(column)``,
     which no index serves."""
-    q = str(search.search_q("med-u001", reference="reference", unit="unit"))
+    q = str(search.search_q("med-u001", reference="reference", units=Unit.objects))
     assert "reference__contains', 'MED-U001'" in q and "icontains" not in q
+
+
+def test_the_claim_search_looks_a_reference_up_without_joining_every_member():
+    """Text with a digit cannot be a name: it is not compared with every member's name (no index
+    serves that), and the units and people it names are found first and the claims by their ids."""
+    q = search.search_q("u001-c1", reference="reference", units=Unit.objects, members=Member.objects, names=True)
+    sql = str(Claim.objects.filter(q).query)
+    assert '"enrollment_member"."name"' not in sql and "enrollment_unit" not in sql
+    by_name = search.search_q("张伟", reference="reference", units=Unit.objects, members=Member.objects, names=True)
+    assert '"enrollment_member"."name"' in str(Claim.objects.filter(by_name).query)
