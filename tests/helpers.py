@@ -14,25 +14,9 @@ from demo.documents import attach_required
 from enrollment.member_signin import start_session
 
 # DOMAIN.md names no prefecture for Weihai (a prefecture-level city itself): the tests put a small one
-# over two of its districts, as a province's tree would (§15), and an officer of it.
-PREFECTURE_DISTRICTS = ("WD", "RC")
-
-
-def make_prefecture(username: str = "prefecture_px"):
-    """A prefecture 测试市州 over 文登区 and 荣成市 (环翠区 and 乳山市 stay outside) and its officer."""
-    from django.contrib.auth.models import Group, User
-
-    from enrollment.models import District, Prefecture
-    from mutualaid.models import StaffProfile
-    from mutualaid.roles import Role
-
-    prefecture, _ = Prefecture.objects.get_or_create(code="PX", defaults={"name": "测试市州"})
-    District.objects.filter(code__in=PREFECTURE_DISTRICTS).update(prefecture=prefecture)
-    user, created = User.objects.get_or_create(username=username, defaults={"first_name": "市州查看员"})
-    if created:
-        user.groups.add(Group.objects.get_or_create(name=Role.PREFECTURE.group_name)[0])
-        StaffProfile.objects.create(user=user, prefecture=prefecture)
-    return user
+# over two of its districts (WD, RC), as a province's tree would (§15), and an officer of it, the one
+# benchmark_crawl makes.
+from reports.management.commands.benchmark_crawl import PREFECTURE_DISTRICTS, make_prefecture  # noqa: F401
 
 
 def typed_in(member, shares: int = 1) -> dict:

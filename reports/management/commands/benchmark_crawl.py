@@ -177,11 +177,12 @@ def crawl(client: Client, *, per_pattern: int, max_pages: int, skip_files: bool 
     return pages
 
 
-def make_prefecture() -> User:
-    """An office 测试市州 over 文登区 and 荣成市 and its officer (as tests.helpers.make_prefecture)."""
+def make_prefecture(username: str = PREFECTURE_USER) -> User:
+    """An office 测试市州 over 文登区 and 荣成市 (环翠区 and 乳山市 stay outside) and its officer: the
+    Weihai demo has none (the tests make the same one, ``tests.helpers``)."""
     prefecture, _ = Prefecture.objects.get_or_create(code=PREFECTURE_CODE, defaults={"name": "测试市州"})
     District.objects.filter(code__in=PREFECTURE_DISTRICTS).update(prefecture=prefecture)
-    user, created = User.objects.get_or_create(username=PREFECTURE_USER, defaults={"first_name": "市州查看员"})
+    user, created = User.objects.get_or_create(username=username, defaults={"first_name": "市州查看员"})
     if created:
         user.groups.add(Group.objects.get_or_create(name=Role.PREFECTURE.group_name)[0])
         StaffProfile.objects.create(user=user, prefecture=prefecture)
