@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, models
@@ -27,25 +28,37 @@ def _plain(value):
     return value.value if isinstance(value, enum.Enum) else value  # a TextChoices member → its value
 
 
-def _pk(value):
-    return value.pk if isinstance(value, models.Model) else value
-
-
 def _column(field: models.Field, now) -> tuple[str, str, Callable[[], Any], Callable[[Any], Any]]:
-    """(attname, name, default, convert) of one concrete field."""
+    """(attname, name, default, convert) of one concrete field, converting as the field would on save."""
+    default: Callable[[], Any] = field.get_default  # its default, or what an instance starts with
+    convert: Callable[[Any], Any] = _plain
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        default: Callable[[], Any] = lambda: now  # noqa: E731
-    else:  # its default, or what a model instance starts with ("" for text, else None)
-        default = field.get_default
-    if field.is_relation:
-        convert: Callable[[Any], Any] = _pk
+
+        def convert(value):  # stamped now whatever the row says, as bulk_create's pre_save does
+            return now
+    elif field.is_relation:
+        target = field.target_field.attname
+
+        def convert(value):
+            if not isinstance(value, models.Model):
+                return value
+            if getattr(value, target) is None:
+                raise ValueError(f"{field}: the related {type(value).__name__} is not saved")
+            return getattr(value, target)
     elif isinstance(field, models.JSONField):
         encoder = field.encoder
 
         def convert(value):
             return None if value is None else json.dumps(value, cls=encoder, ensure_ascii=False)
-    else:
-        convert = _plain
+    elif isinstance(field, models.DateTimeField):
+
+        def convert(value):  # a naive time is the project's, as Django reads it (with a warning there)
+            return timezone.make_aware(value) if isinstance(value, datetime) and timezone.is_naive(value) else value
+    elif isinstance(field, models.DateField):
+
+        def convert(value):  # a time given for a date: its date in the project's time zone
+            return field.to_python(value) if isinstance(value, datetime) else value
+
     return field.attname, field.name, default, convert
 
 
@@ -57,6 +70,10 @@ def copy_insert(model: type[models.Model], rows: Iterable[dict], *, ids: bool = 
     if not rows:
         return []
     meta = model._meta
+    known = {name for field in meta.concrete_fields for name in (field.name, field.attname)}
+    unknown = {key for row in rows for key in row} - known
+    if unknown:  # a misspelt field would silently take its default
+        raise ValueError(f"{meta.label} has no field {', '.join(sorted(unknown))}")
     with connection.cursor() as cursor:
         raw = cursor.cursor
         if not hasattr(raw, "copy"):  # psycopg2: the ORM's bulk insert
@@ -84,7 +101,10 @@ def copy_insert(model: type[models.Model], rows: Iterable[dict], *, ids: bool = 
             data.append(values)
         names = ([meta.pk.column] if ids else []) + [meta.get_field(name).column for _, name, _, _ in columns]
         quote = connection.ops.quote_name
-        with raw.copy(f"COPY {quote(meta.db_table)} ({', '.join(map(quote, names))}) FROM STDIN") as copy:
+        with (
+            connection.wrap_database_errors,
+            raw.copy(f"COPY {quote(meta.db_table)} ({', '.join(map(quote, names))}) FROM STDIN") as copy,
+        ):
             for values in data:
                 copy.write_row(values)
     return pks

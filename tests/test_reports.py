@@ -104,6 +104,23 @@ def test_a_roster_laid_out_in_several_processes_reads_as_one_laid_out_in_turn(mo
     assert in_turn[1].splitlines()[-1] == footer  # printed onto the page once, after its rows
 
 
+def test_a_roster_whose_layout_workers_die_is_laid_out_in_turn(monkeypatch):
+    # A worker killed for its memory (or a fork server that cannot start): the clerk still gets the
+    # whole roster, numbered on, laid out in the job's own process.
+    from concurrent.futures.process import BrokenProcessPool
+
+    from reports import pdf
+
+    def broken(*args, **kwargs):
+        raise BrokenProcessPool("a layout worker was killed")
+
+    monkeypatch.setattr(pdf, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(pdf, "WORKERS", 2)
+    monkeypatch.setattr(pdf, "_render_side_by_side", broken)
+    pages = text_of(printing.roster_pdf(Application.objects.get(reference="16-MED-U001-1"), full_id=True)[0])
+    assert [page.splitlines()[-1][-5:] for page in pages] == ["第 1 页", "第 2 页"]
+
+
 def test_a_confirmation_only_once_effective():
     effective = Application.objects.get(reference="16-MED-U001-1")
     page = text_of(printing.confirmation_pdf(effective, full_id=False)[0])[0].replace(" ", "").replace("\n", "")
