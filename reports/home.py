@@ -44,12 +44,7 @@ def home(request):
             .order_by("-plan__period__number"),
         )
     else:
-        queues = [
-            ClaimStatus.SUBMITTED,
-            ClaimStatus.DISTRICT_APPROVED,
-            ClaimStatus.CENTRE_CHECKED,
-            ClaimStatus.APPROVED,
-        ]
+        queues = sorted(ClaimStatus.OPEN | {ClaimStatus.APPROVED})
         claim_counts = claims.filter(status__in=queues).aggregate(  # the open claims by index, not every claim
             submitted=Count("pk", filter=Q(status=ClaimStatus.SUBMITTED)),
             district_approved=Count("pk", filter=Q(status=ClaimStatus.DISTRICT_APPROVED)),
