@@ -78,20 +78,6 @@ def _without_collector():
             gc.collect(0)  # what was made meanwhile is all in the youngest generation: 5 ms, not a full 80 ms
 
 
-def _forked():
-    """In a forked worker only the forking thread goes on: documents other threads were making are not
-    being made there, and the lock may have been held by one of them."""
-    global _collector_lock, _collector_paused
-    if _collector_paused:
-        _collector_paused = 0
-        if _collector_was_enabled:
-            gc.enable()
-    _collector_lock = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_forked)
-
-
 def _pdf(html: str) -> tuple[bytes, int]:
     """The PDF of ``html`` and its number of pages."""
     with _without_collector():
@@ -197,11 +183,8 @@ def _render_side_by_side(template: str, make_context, total: int, *, workers: in
             if progress:
                 progress.advance(rows[laying_out[future]])
         return merge([future.result() for future in stamping])
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)  # a chunk failed: not the rest laid out first
-        raise
     finally:
-        pool.shutdown(wait=True)
+        pool.shutdown(cancel_futures=True)  # after a failed chunk, the others not laid out first
 
 
 def _stamp(data: bytes, head: str, first: int, pages: int) -> bytes:

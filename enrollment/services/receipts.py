@@ -95,7 +95,8 @@ def _fields(application, part: PayerPart, series, year, seq, actor, replaces=Non
 def receipt_issue_many(*, actor, applications: list[Application]) -> list[dict]:
     """A receipt for each payer's part of these invoices that is paid in full and has none valid yet
     (one payer: the invoice paid in full), numbered in order; the caller holds the transaction and
-    the applications' row locks, and has just recounted their totals (``payments._settle_many``)."""
+    the applications' row locks, their totals current (read under the lock, or just recounted by
+    ``payments._settle_many``)."""
     if not applications:
         return []
     has_one = set(Receipt.objects.filter(application__in=[a.pk for a in applications], status=ReceiptStatus.VALID)

@@ -27,8 +27,8 @@ class Rollback(Exception):
     pass
 
 
-def _peak_mb(who=resource.RUSAGE_SELF) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _descendants(pid: int) -> list[int]:
