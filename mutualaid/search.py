@@ -5,7 +5,8 @@ digits read off a card), or a unit's code or part of its name. Each list names i
 fields; the list has already gone through ``visible_to``, so a search never widens what a person
 sees. Partial matches are ``LIKE '%…%'`` on the exact column, case folded here rather than in SQL,
 so the trigram indexes (``gin_trgm_ops``, migrations ``enrollment.0014``/``claims.0007``) serve them:
-references and codes are upper case, ID numbers end in a digit or ``X``.
+references and codes are upper case, ID numbers end in a digit or ``X``. The last digits of an ID
+number are the first of the number reversed, on a B-tree (``enrollment.0022``).
 """
 
 from django.db.models import Q
@@ -52,12 +53,13 @@ def _ids(queryset):
 
 
 def id_number_lookup(text: str) -> dict[str, str] | None:
-    """How ``text`` finds ID numbers (``{"": whole}`` or ``{"__endswith": last digits}``), or None
+    """How ``text`` finds ID numbers (``{"": whole}``, or its last digits as the start of the reversed
+    number, which ``member_id_number_reversed`` serves), or None
     when it is not one; a list whose people are behind a many-valued relation (an application's
     roster) puts it in a subquery instead of a join."""
     upper = text.upper()
     if len(upper) == 18:
         return {"": upper}
     if 4 <= len(upper) < 18 and upper.removesuffix("X").isdigit():
-        return {"__endswith": upper}  # the last digits people read off a card
+        return {"__reverse__startswith": upper[::-1]}  # the last digits people read off a card
     return None

