@@ -2,6 +2,8 @@
 
 from django.http import HttpResponseBadRequest
 
+from mutualaid.roles import profile_of
+
 
 class RejectNulBytesMiddleware:
     """A NUL byte in a path, query or form field is never legitimate here; PostgreSQL would refuse
@@ -46,7 +48,7 @@ class FirstPasswordMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            profile = getattr(user, "staff_profile", None)
+            profile = profile_of(user)  # read once per request, with the unit or office the pages name
             if profile is not None and profile.must_change_password:
                 from django.shortcuts import redirect
                 from django.urls import resolve

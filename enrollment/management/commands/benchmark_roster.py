@@ -7,8 +7,9 @@ BENCH (created if missing), imports it through the same code as the page and the
 command line, and prints the figures next to what python-calamine needs merely to
 read the same file, each stage also as a multiple of that read. Every run after the first on a
 database replaces the same draft's roster with the same file (the people registered, their lines
-kept); ``--fresh`` empties the roster first, so every line is written as by a first upload (the
-people registered), and ``--runs 3`` does three in a row. Each run starts from the tables vacuumed, as autovacuum keeps them between imports, and
+kept); ``--fresh`` empties the roster first, so every line is written again (the people already
+registered), ``--new-people`` does that with a file of people nobody registered yet, as a unit's first
+upload is (each run its own file), and ``--runs 3`` does three in a row. Each run starts from the tables vacuumed, as autovacuum keeps them between imports, and
 prints the machine's load average: on a shared machine only figures of the same run compare.
 """
 
@@ -25,11 +26,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from python_calamine import CalamineWorkbook
 
-from enrollment.models import District, Plan, RosterLine, Unit
+from enrollment.models import District, Member, Plan, RosterLine, Unit
 from enrollment.services.rosters import roster_import
 
 
-def _generate(path: str, rows: int) -> None:
+def _generate(path: str, rows: int, block: int = 0) -> None:
+    """``rows`` people born from 1970 on, ``block`` 250 days later each (a 100,000-row file spans 200)."""
     from openpyxl import Workbook
 
     from mutualaid.lib.idcard import make_id
@@ -39,7 +41,7 @@ def _generate(path: str, rows: int) -> None:
     sheet.append(["职工医疗互助保障 人员手册"])
     sheet.append(["单位名称：基准测试单位"])
     sheet.append(["序号", "姓名", "性别", "身份证号码", "医保卡号", "份数", "手机号"])
-    born = date(1970, 1, 1)
+    born = date(1970, 1, 1) + timedelta(days=250 * block)
     for k in range(rows):
         day, seq = divmod(k, 499)
         number = make_id("659001", born + timedelta(days=day % 12000), 2 * seq + 1, "M")
@@ -63,26 +65,36 @@ class Command(BaseCommand):
             "empty the draft's roster before each run (untimed), so every line is written as by a first upload"
         )
         parser.add_argument("--fresh", action="store_true", help=first_upload)
+        parser.add_argument(
+            "--new-people",
+            action="store_true",
+            help="each run a file of people not registered yet, into an emptied roster: a unit's first upload",
+        )
 
-    def handle(self, *args, rows, plan, period, runs, fresh, **options):
-        path = Path(tempfile.gettempdir()) / f"benchmark-roster-{rows}.xlsx"
-        if not path.exists():
-            self.stdout.write(f"生成 {rows:,} 行人员手册 {path} …")
-            child = multiprocessing.get_context("fork").Process(target=_generate, args=(str(path), rows))
-            child.start()
-            child.join()
-        data = path.read_bytes()
+    def handle(self, *args, rows, plan, period, runs, fresh, new_people, **options):
         plan_obj = Plan.objects.filter(period__number=period, code=plan).first()
         if plan_obj is None or not District.objects.exists():
             raise CommandError(f"没有第 {period} 期的 {plan} 项目：请先运行 `manage.py seed_demo` 载入演示数据。")
         unit, _ = Unit.objects.get_or_create(
             code="BENCH", defaults={"name": "基准测试单位", "district": District.objects.order_by("code").first()}
         )
+        # The people of earlier --new-people runs are registered: the next file starts after them.
+        block = Member.objects.filter(unit=unit).count() // rows if new_people else 0
         for run in range(1, runs + 1):
-            if fresh:
+            path = self._file(rows, block + run - 1 if new_people else 0)
+            if fresh or new_people:
                 RosterLine.objects.filter(application__unit=unit, application__plan=plan_obj).delete()
-            if not self._run(run, data, path.name, plan_obj, unit):
+            if not self._run(run, path.read_bytes(), path.name, plan_obj, unit):
                 return
+
+    def _file(self, rows: int, block: int) -> Path:
+        path = Path(tempfile.gettempdir()) / f"benchmark-roster-{rows}{f'-{block}' if block else ''}.xlsx"
+        if not path.exists():
+            self.stdout.write(f"生成 {rows:,} 行人员手册 {path} …")
+            child = multiprocessing.get_context("fork").Process(target=_generate, args=(str(path), rows, block))
+            child.start()
+            child.join()
+        return path
 
     def _run(self, run: int, data: bytes, filename: str, plan, unit) -> bool:
         # The tables as autovacuum keeps them between imports: a machine running without it (a test
