@@ -728,6 +728,7 @@ def payout_batch_create(*, actor, claims) -> PayoutBatch:
         claim_count=len(locked),
     )
     Claim.objects.filter(pk__in=pks).update(payout_batch=batch)
+    summary.refresh_claims(pks)  # no longer waiting for a batch
     audit(
         actor=actor, obj=batch, action="create", to_state=batch.status, data={"claims": [c.reference for c in locked]}
     )

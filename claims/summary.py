@@ -1,12 +1,12 @@
 """The claim columns of the statistics' summary (``PlanDistrictSummary``: claims filed, paid, the
-amount paid, the wait from submission to payment) and the diagnoses (``DiagnosisSummary``), kept
+amount paid, the wait from submission to payment, how many wait at each step) and the diagnoses (``DiagnosisSummary``), kept
 current in the transaction of every claim service that changes a claim's state or what it says, the
 way ``enrollment.summary`` keeps the enrollment columns: the keys' rows locked first, then their claims
 recounted from the raw table (one plan's claims in one district).
 
 Who calls ``refresh_claims``: every claim service that changes a status (submission, each review step,
-return, rejection, a member's filing), an edit (a returned claim's diagnosis), a payout batch marked
-paid and a bank's return of one payment; the history import and the synthetic volume for what they
+return, rejection, a member's filing), an edit (a returned claim's diagnosis), a payout batch made or
+marked paid and a bank's return of one payment; the history import and the synthetic volume for what they
 wrote in bulk. A unit moved to another district is ``enrollment.summary.figures_moved``.
 """
 
@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db import connection
+from django.db.models import Sum
 from django.utils import timezone
 
 from claims.models import ClaimStatus, DiagnosisSummary
@@ -36,7 +37,8 @@ def _rows(sql: str, params: list) -> list[tuple]:
 
 def empty() -> dict:
     """A key's claim figures with nothing counted yet."""
-    return {"claims_filed": 0, "claims_paid": 0, "paid": ZERO, "waited": timedelta(0), "timed": 0}
+    return {"claims_filed": 0, "claims_paid": 0, "paid": ZERO, "waited": timedelta(0), "timed": 0,
+            "claims_submitted": 0, "claims_district_approved": 0, "claims_centre_checked": 0, "claims_to_pay": 0}  # fmt: skip
 
 
 def computed(keys: Iterable[Key] | None = None) -> dict[Key, dict]:
@@ -49,13 +51,28 @@ def computed(keys: Iterable[Key] | None = None) -> dict[Key, dict]:
         f"""SELECT c.plan_id, u.district_id, count(*), count(*) FILTER (WHERE c.status = %s),
                    coalesce(sum(c.approved_amount) FILTER (WHERE c.status = %s), 0),
                    coalesce(sum(c.paid_at - c.submitted_at) FILTER (WHERE {TIMED}), interval '0'),
-                   count(*) FILTER (WHERE {TIMED})
+                   count(*) FILTER (WHERE {TIMED}),
+                   count(*) FILTER (WHERE c.status = %s), count(*) FILTER (WHERE c.status = %s),
+                   count(*) FILTER (WHERE c.status = %s),
+                   count(*) FILTER (WHERE c.status = %s AND c.payout_batch_id IS NULL)
             FROM claims_claim c JOIN enrollment_unit u ON u.id = c.unit_id
             WHERE c.status <> ALL(%s){where} GROUP BY 1, 2""",
-        [ClaimStatus.PAID, ClaimStatus.PAID, ClaimStatus.PAID, ClaimStatus.PAID, NOT_FILED, *params],
-    )
+        [ClaimStatus.PAID, ClaimStatus.PAID, ClaimStatus.PAID, ClaimStatus.PAID, ClaimStatus.SUBMITTED,
+         ClaimStatus.DISTRICT_APPROVED, ClaimStatus.CENTRE_CHECKED, ClaimStatus.APPROVED, NOT_FILED, *params],
+    )  # fmt: skip
     return {(plan, district): dict(zip(PlanDistrictSummary.CLAIMS, figures, strict=True))
             for plan, district, *figures in rows}  # fmt: skip
+
+
+def claim_queue_counts(user) -> dict[str, int]:
+    """How many of the claims ``user`` sees wait at each step (``submitted``, ``district_approved``,
+    ``centre_checked``, ``to_pay``: approved and in no batch), summed over the summary rows of their
+    districts: the counts an office's home page and queues show, without counting its claims."""
+    columns = {**PlanDistrictSummary.QUEUES, "to_pay": "claims_to_pay"}
+    sums = PlanDistrictSummary.objects.visible_to(user).aggregate(
+        **{key: Sum(column) for key, column in columns.items()}
+    )
+    return {key: value or 0 for key, value in sums.items()}
 
 
 def computed_diagnoses(keys: Iterable[Key] | None = None) -> dict[tuple[int, int, str], int]:

@@ -23,12 +23,14 @@ from claims.forms import (
 )
 from claims.models import QUEUE_WORKING_DAYS_LIMIT, Claim, ClaimStatus, PayoutBatch
 from claims.rules.serialize import dump_result
-from enrollment.models import CatalogueItem, Member, Unit
+from claims.summary import claim_queue_counts
+from enrollment.models import CatalogueItem, Member, PlanDistrictSummary, Unit
 from mutualaid import search
 from mutualaid.audit import logged_file
 from mutualaid.lib.dates import working_days_between
 from mutualaid.models import AuditLog
 from mutualaid.refusals import refusal_text
+from mutualaid.roles import OVERSEER_ROLES
 from mutualaid.scoping import Role, get_visible_or_404, role_of
 from mutualaid.uploads import serve_document
 
@@ -73,7 +75,11 @@ def claim_list(request):
         claims = claims.order_by("queue_since", "pk")
     else:
         claims = claims.order_by("-pk")
-    page = Paginator(claims, 50).get_page(request.GET.get("page"))
+    paginator = Paginator(claims, 50)
+    if role in OVERSEER_ROLES and status in PlanDistrictSummary.QUEUES and not (query or signal or deadline):
+        # A queue as it is: its total from the summary rows, the same claims without counting them.
+        paginator.count = claim_queue_counts(request.user)[status]
+    page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
     rows = [(claim, deadline_of(claim, today)) for claim in page]
     return render(

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from claims.deadlines import deadline_of, late_filter, near_filter
 from claims.models import Claim, ClaimStatus
+from claims.summary import claim_queue_counts
 from enrollment.models import (
     Application,
     ApplicationStatus,
@@ -44,14 +45,9 @@ def home(request):
             .order_by("-plan__period__number"),
         )
     else:
-        queues = sorted(ClaimStatus.OPEN | {ClaimStatus.APPROVED})
-        claim_counts = claims.filter(status__in=queues).aggregate(  # the open claims by index, not every claim
-            submitted=Count("pk", filter=Q(status=ClaimStatus.SUBMITTED)),
-            district_approved=Count("pk", filter=Q(status=ClaimStatus.DISTRICT_APPROVED)),
-            centre_checked=Count("pk", filter=Q(status=ClaimStatus.CENTRE_CHECKED)),
-            to_pay=Count("pk", filter=Q(status=ClaimStatus.APPROVED, payout_batch__isnull=True)),
-        )
-        application_counts = applications.aggregate(
+        claim_counts = claim_queue_counts(user)
+        waiting = [ApplicationStatus.SUBMITTED, ApplicationStatus.DISTRICT_APPROVED, ApplicationStatus.CENTRE_APPROVED]
+        application_counts = applications.filter(status__in=waiting).aggregate(  # by the status index, too
             submitted=Count("pk", filter=Q(status=ApplicationStatus.SUBMITTED)),
             district_approved=Count("pk", filter=Q(status=ApplicationStatus.DISTRICT_APPROVED)),
             unpaid=Count("pk", filter=Q(status=ApplicationStatus.CENTRE_APPROVED)),

@@ -114,6 +114,7 @@ def run(base: str, users: int, duration: float, password: str, think: float) -> 
     print(f"signing in {users} users …", flush=True)
     for person in people:
         person.login()
+    print(f"signed in; {duration:g} s of load …", flush=True)
     timings: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     lock = threading.Lock()

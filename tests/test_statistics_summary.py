@@ -6,12 +6,14 @@ bank's return, a unit moved to another district — the page shows what the raw 
 demo ran through the services."""
 
 import io
+import re
 from datetime import date
 from decimal import Decimal as D
 
 import pytest
 import tablib
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
 
 from claims import services as claim_services
@@ -145,6 +147,57 @@ def test_claims_move_the_figures_when_filed_paid_and_returned_by_the_bank(clerk_
     bounced = agreed(handler, period=16, plan="MED").totals
     assert (bounced.claims_paid, bounced.paid, bounced.days_to_pay) == (
         before.totals.claims_paid, before.totals.paid, before.totals.days_to_pay)  # fmt: skip
+
+
+def waiting(client, title: str) -> int:
+    """The count under ``title`` on the signed-in person's home page."""
+    page = client.get(reverse("home")).content.decode()
+    found = re.search(rf"<h2>{title}</h2>\s*<div class=\"stat\">(\d+)</div>", page)
+    assert found, page[page.find("<main") :][:3000]
+    return int(found[1])
+
+
+def queue_total(client, status: str) -> int:
+    """The total a queue says above its rows ("共 N 笔"), checked against its rows on one page."""
+    page = client.get(reverse("claims:list"), {"status": status}).content.decode()
+    total = int(re.search(r"共 ([\d,]+)\s*笔", page)[1].replace(",", ""))
+    assert page.count('<tr>\n      <td data-label="申领编号">') == min(total, 50)
+    return total
+
+
+def test_the_home_pages_and_the_queues_count_what_waits_at_each_step(clerk_u001, district_hc, handler, head):
+    """The counts come from the summary rows: each step moves a claim from one count to the next, and
+    a payout batch takes it out of 已审批待支付, where the bank's return of the transfer puts it back."""
+    district, centre = Client(), Client()
+    district.force_login(district_hc)
+    centre.force_login(handler)
+
+    def counts():
+        assert differences() == []
+        return (waiting(district, "待审核申领"), queue_total(district, "submitted"),
+                waiting(centre, "待中心审核申领"), queue_total(centre, "district_approved"),
+                waiting(centre, "待负责人审批"), waiting(centre, "已审批待支付"))  # fmt: skip
+
+    before = counts()
+    coverage = Coverage.objects.get(member__name="王强", plan__code="MED", plan__period__number=16)
+    claim = claim_services.claim_create(actor=clerk_u001, coverage=coverage, kind="hospital_stay",
+                                        admitted=date(2026, 8, 20), discharged=date(2026, 8, 25),
+                                        total_cost=D("3000"), basic_insurance_paid=D("1000"))  # fmt: skip
+    claim = submit(clerk_u001, claim)
+    step = [a - b for a, b in zip(counts(), before, strict=True)]
+    assert step == [1, 1, 0, 0, 0, 0]
+    claim = claim_services.claim_district_approve(actor=district_hc, claim=claim)
+    assert [a - b for a, b in zip(counts(), before, strict=True)] == [0, 0, 1, 1, 0, 0]
+    claim = claim_services.claim_check(actor=handler, claim=claim)
+    assert [a - b for a, b in zip(counts(), before, strict=True)] == [0, 0, 0, 0, 1, 0]
+    claim = claim_services.claim_approve(actor=head, claim=claim)
+    assert [a - b for a, b in zip(counts(), before, strict=True)] == [0, 0, 0, 0, 0, 1]
+    batch = claim_services.payout_batch_create(actor=handler, claims=[claim])
+    assert counts() == before
+    claim_services.payout_batch_mark_paid(actor=head, batch=batch, paid_on=date(2026, 9, 1), bank_reference="HD2")
+    assert counts() == before
+    claim_services.payout_line_bounce(actor=handler, batch=batch, claim=claim, reason="账号有误")
+    assert [a - b for a, b in zip(counts(), before, strict=True)] == [0, 0, 0, 0, 0, 1]
 
 
 def test_a_unit_moved_to_another_district_takes_its_figures_with_it(admin_client, handler):
