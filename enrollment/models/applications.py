@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from enrollment.models.fields import ZERO, money_field
 from enrollment.models.funding import FUNDING_PAYERS, PART_FIELDS, PAYER_SUFFIX, FundingWay, PayerKind
@@ -143,7 +143,16 @@ class Application(models.Model):
         verbose_name_plural = "团体申请"
         ordering = ["-created_at"]
         # Found by part of its reference (mutualaid.search: 16-MED-U001, U001-2).
-        indexes = [GinIndex(fields=["reference"], opclasses=["gin_trgm_ops"], name="application_reference_trgm")]
+        indexes = [
+            GinIndex(fields=["reference"], opclasses=["gin_trgm_ops"], name="application_reference_trgm"),
+            # The payments page's overpaid applications, oldest payment first: a handful among a
+            # province's 90,000 applications, which it read one by one (20 ms) without this.
+            models.Index(
+                fields=["paid_on", "id"],
+                condition=Q(amount_paid__gt=F("amount_due") + F("amount_refunded")),
+                name="application_overpaid",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["plan", "unit", "seq"], name="application_seq_unique"),
             models.CheckConstraint(
