@@ -124,6 +124,14 @@ if DATABASE_URL:
         DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+    # No parallel plans unless asked for (DJANGO_DB_PARALLEL_WORKERS): a page's query that PostgreSQL
+    # splits over two more processes costs three times the CPU, taken from the other people's pages
+    # when many click at once (README "Load": 200 people at once on two cores).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _parallel = os.environ.get("DJANGO_DB_PARALLEL_WORKERS", "0")
+    if not _parallel.isdigit():
+        raise ImproperlyConfigured("DJANGO_DB_PARALLEL_WORKERS must be a whole number (0: no parallel query plans)")
+    _options["options"] = f"{_options.get('options', '')} -c max_parallel_workers_per_gather={_parallel}".strip()
 elif DEBUG:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
 else:

@@ -113,6 +113,10 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
             "DATABASE_URL must be set",
         ),
         ({"DJANGO_DEBUG": "1", "DATABASE_URL": "nonsense://x"}, "DATABASE_URL is not a valid"),
+        (
+            {"DJANGO_DEBUG": "1", "DATABASE_URL": "postgres://u@127.0.0.1/x", "DJANGO_DB_PARALLEL_WORKERS": "two"},
+            "DJANGO_DB_PARALLEL_WORKERS must be a whole number",
+        ),
     ],
 )
 def test_settings_fail_loudly_on_bad_values(env, message):
@@ -128,3 +132,13 @@ def test_seed_demo_refuses_without_debug_unless_forced():
     )  # fmt: skip
     assert result.returncode != 0
     assert "--force" in result.stderr
+
+
+@pytest.mark.django_db
+def test_pages_query_without_parallel_plans_unless_asked_for():
+    """Under load a parallel plan takes three processes' CPU from everyone else's pages (README "Load")."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone() == ("0",)
