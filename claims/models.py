@@ -227,6 +227,9 @@ class Claim(models.Model):
 
     objects = ClaimQuerySet.as_manager()
 
+    # The engine's workings (JSON): read on a claim's own page, deferred by the lists.
+    WORKINGS = ("reasons", "explanation", "inputs")
+
     class Meta:
         verbose_name = "理赔申领"
         verbose_name_plural = "理赔申领"

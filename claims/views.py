@@ -51,7 +51,11 @@ def _days_in_queue(claim: Claim, today: date) -> int | None:
 @require_GET
 def claim_list(request):
     role = role_of(request.user)
-    claims = Claim.objects.visible_to(request.user).select_related("member", "plan__period", "unit")
+    claims = (
+        Claim.objects.visible_to(request.user)
+        .select_related("member", "plan__period", "unit")
+        .defer(*Claim.WORKINGS)  # 50 rows of the engine's workings parsed from JSON, shown on none of them
+    )
     default_status = QUEUE_FOR_ROLE.get(role, "")
     deadline = request.GET.get("deadline", "")
     if deadline in DEADLINE_FILTERS:  # across every stage, unless a status is asked for too
