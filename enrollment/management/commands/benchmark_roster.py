@@ -61,15 +61,10 @@ class Command(BaseCommand):
         parser.add_argument("--plan", default="ACC")
         parser.add_argument("--period", type=int, default=16)
         parser.add_argument("--runs", type=int, default=1, help="import the file this many times, one after another")
-        first_upload = (
-            "empty the draft's roster before each run (untimed), so every line is written as by a first upload"
-        )
-        parser.add_argument("--fresh", action="store_true", help=first_upload)
-        parser.add_argument(
-            "--new-people",
-            action="store_true",
-            help="each run a file of people not registered yet, into an emptied roster: a unit's first upload",
-        )
+        fresh = "empty the draft's roster before each run (untimed): every line written again, the people kept"
+        parser.add_argument("--fresh", action="store_true", help=fresh)
+        new_people = "each run a file of people not registered yet, into an emptied roster: a unit's first upload"
+        parser.add_argument("--new-people", action="store_true", help=new_people)
 
     def handle(self, *args, rows, plan, period, runs, fresh, new_people, **options):
         plan_obj = Plan.objects.filter(period__number=period, code=plan).first()
