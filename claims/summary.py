@@ -1,13 +1,13 @@
 """The claim columns of the statistics' summary (``PlanDistrictSummary``: claims filed, paid, the
-amount paid, the wait from submission to payment, how many wait at each step) and the diagnoses (``DiagnosisSummary``), kept
-current in the transaction of every claim service that changes a claim's state or what it says, the
-way ``enrollment.summary`` keeps the enrollment columns: the keys' rows locked first, then their claims
+amount paid, the wait from submission to payment, how many wait at each step) and the diagnoses
+(``DiagnosisSummary``), kept current in the transaction of every claim service that changes a claim's
+state or what it says, the way ``enrollment.summary`` keeps the enrollment columns: the keys' rows locked first, then their claims
 recounted from the raw table (one plan's claims in one district).
 
 Who calls ``refresh_claims``: every claim service that changes a status (submission, each review step,
 return, rejection, a member's filing), an edit (a returned claim's diagnosis), a payout batch made or
-marked paid and a bank's return of one payment; the history import and the synthetic volume for what they
-wrote in bulk. A unit moved to another district is ``enrollment.summary.figures_moved``.
+marked paid and a bank's return of one payment; the history import and the synthetic volume for what
+they wrote in bulk. A unit moved to another district is ``enrollment.summary.figures_moved``.
 """
 
 from collections.abc import Iterable
@@ -27,6 +27,8 @@ NOT_FILED = sorted([ClaimStatus.DRAFT.value, *ClaimStatus.FROM_MEMBER])
 DIAGNOSES = DiagnosisSummary._meta.db_table
 # A paid claim's wait counts when both ends are known.
 TIMED = "c.status = %s AND c.paid_at IS NOT NULL AND c.submitted_at IS NOT NULL"
+# One count per status a queue column keeps, in the columns' order (``PlanDistrictSummary.CLAIMS``).
+QUEUE_COUNTS = ", ".join("count(*) FILTER (WHERE c.status = %s)" for _ in PlanDistrictSummary.QUEUES)
 
 
 def _rows(sql: str, params: list) -> list[tuple]:
@@ -38,7 +40,7 @@ def _rows(sql: str, params: list) -> list[tuple]:
 def empty() -> dict:
     """A key's claim figures with nothing counted yet."""
     return {"claims_filed": 0, "claims_paid": 0, "paid": ZERO, "waited": timedelta(0), "timed": 0,
-            "claims_submitted": 0, "claims_district_approved": 0, "claims_centre_checked": 0, "claims_to_pay": 0}  # fmt: skip
+            **dict.fromkeys(PlanDistrictSummary.QUEUES.values(), 0), "claims_to_pay": 0}  # fmt: skip
 
 
 def computed(keys: Iterable[Key] | None = None) -> dict[Key, dict]:
@@ -52,13 +54,11 @@ def computed(keys: Iterable[Key] | None = None) -> dict[Key, dict]:
                    coalesce(sum(c.approved_amount) FILTER (WHERE c.status = %s), 0),
                    coalesce(sum(c.paid_at - c.submitted_at) FILTER (WHERE {TIMED}), interval '0'),
                    count(*) FILTER (WHERE {TIMED}),
-                   count(*) FILTER (WHERE c.status = %s), count(*) FILTER (WHERE c.status = %s),
-                   count(*) FILTER (WHERE c.status = %s),
-                   count(*) FILTER (WHERE c.status = %s AND c.payout_batch_id IS NULL)
+                   {QUEUE_COUNTS}, count(*) FILTER (WHERE c.status = %s AND c.payout_batch_id IS NULL)
             FROM claims_claim c JOIN enrollment_unit u ON u.id = c.unit_id
             WHERE c.status <> ALL(%s){where} GROUP BY 1, 2""",
-        [ClaimStatus.PAID, ClaimStatus.PAID, ClaimStatus.PAID, ClaimStatus.PAID, ClaimStatus.SUBMITTED,
-         ClaimStatus.DISTRICT_APPROVED, ClaimStatus.CENTRE_CHECKED, ClaimStatus.APPROVED, NOT_FILED, *params],
+        [ClaimStatus.PAID, ClaimStatus.PAID, ClaimStatus.PAID, ClaimStatus.PAID, *PlanDistrictSummary.QUEUES,
+         ClaimStatus.APPROVED, NOT_FILED, *params],
     )  # fmt: skip
     return {(plan, district): dict(zip(PlanDistrictSummary.CLAIMS, figures, strict=True))
             for plan, district, *figures in rows}  # fmt: skip

@@ -61,11 +61,10 @@ class PlanDistrictSummary(models.Model):
 
     ENROLLMENT = ("units", "enrolled", "due", "collected", "subsidies", "collected_unit", "collected_union",
                   "collected_personal")  # fmt: skip
-    CLAIMS = ("claims_filed", "claims_paid", "paid", "waited", "timed", "claims_submitted", "claims_district_approved",
-              "claims_centre_checked", "claims_to_pay")  # fmt: skip
     # The claim statuses whose counts the rows keep, by column (``claims_to_pay``: approved, in no batch yet).
     QUEUES = {"submitted": "claims_submitted", "district_approved": "claims_district_approved",
               "centre_checked": "claims_centre_checked"}  # fmt: skip
+    CLAIMS = ("claims_filed", "claims_paid", "paid", "waited", "timed", *QUEUES.values(), "claims_to_pay")
 
     class Meta:
         verbose_name = "统计汇总"
