@@ -56,16 +56,22 @@ def role_of(user) -> Role | None:
     cached = getattr(user, "_mutualaid_role", False)
     if cached is not False:
         return cached
-    names = set(user.groups.values_list("name", flat=True))
-    role = None
+    user._mutualaid_role = role = _role_from(set(user.groups.values_list("name", flat=True)), user)
+    return role
+
+
+def _role_from(names: set[str], user) -> Role | None:
     for candidate in (Role.ADMIN, Role.CENTRE_HEAD, Role.CENTRE_HANDLER, Role.DISTRICT, Role.PREFECTURE, Role.CLERK):
         if candidate.group_name in names:
-            role = candidate
-            break
-    if role is None and user.is_superuser:
-        role = Role.ADMIN
-    user._mutualaid_role = role
-    return role
+            return candidate
+    return Role.ADMIN if user.is_superuser else None
+
+
+def remember(user, *, groups, profile) -> None:
+    """Fill the caches of ``role_of`` and ``profile_of`` from what was read with the user (the
+    authentication backend reads all three in one query, ``mutualaid.backends``)."""
+    user._mutualaid_role = _role_from(set(groups), user) if user.is_active else None
+    user._mutualaid_profile = profile
 
 
 def profile_of(user):

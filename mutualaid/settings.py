@@ -84,7 +84,9 @@ MIDDLEWARE = [
 
 # Login throttling (django-axes): after 5 failures an account, and separately an address, is
 # locked for 30 minutes, on the site's login page and on /admin/login/ alike; every failure is kept.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# mutualaid.backends.StaffBackend is ModelBackend reading the signed-in person, their groups and their
+# profile in one query on every request.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "mutualaid.backends.StaffBackend"]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]

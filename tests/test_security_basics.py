@@ -111,3 +111,29 @@ def test_logging_out_when_not_signed_in_just_shows_the_login_page():
     response = Client().post(reverse("logout"))
     assert response.status_code == 302 and response["Location"] == reverse("login")
     assert not AuditLog.objects.filter(action="logout").exists()
+
+
+def test_a_signed_in_person_is_read_once_a_page_and_a_changed_role_counts_at_the_next_click(handler):
+    """The person, their groups (the role) and their profile (the unit or office) come in one query on
+    every page (mutualaid.backends); an administrator's change still counts from the very next click."""
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser = Client()
+    press(browser, "/accounts/login/", "登录", username="clerk_u001", password=PASSWORD)
+    with CaptureQueriesContext(connection) as queries:
+        page = browser.get("/claims/")
+    assert page.status_code == 200 and "16-MED-U001" in page.text  # the clerk's own unit's claims
+    person = [q["sql"] for q in queries if '"auth_user"' in q["sql"] or "staffprofile" in q["sql"]]
+    assert len(person) == 1, person
+
+    clerk = User.objects.get(username="clerk_u001")
+    clerk.groups.set([Group.objects.get(name=handler.groups.get().name)])  # made a centre handler
+    assert "市中心经办人" in browser.get("/").text
+    clerk.groups.clear()  # no role left: the unit's claims are gone from their list at once
+    assert "16-MED-U001" not in browser.get("/claims/").text
+    clerk.is_active = False
+    clerk.save(update_fields=["is_active"])
+    gone = browser.get("/claims/")
+    assert gone.status_code == 302 and gone["Location"].startswith("/accounts/login/")
