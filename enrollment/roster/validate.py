@@ -113,7 +113,10 @@ def validate_rows(sheet: Sheet, *, plan, application_id, default_shares: int, to
         _check_parents(rows, problem=problem, unit_id=unit_id, today=today)
     people = [row for row in rows if row.id_number]
     ids = [row.id_number for row in people]
-    mismatched, renewed, enrolled, exclusive = known_people(plan, ids, [row.name for row in people], application_id)
+    mismatched = name_mismatches(ids, [row.name for row in people])
+    renewed = renewed_shares(plan, ids)
+    enrolled = enrolled_elsewhere(plan, ids, application_id)
+    exclusive = exclusive_elsewhere(plan, ids, application_id)
     # Uniform or not is what the roster holds (§4): different shares in the file make it mixed.
     held = [row.shares for row in rows if row.shares >= 1]
     uniform = rules.is_uniform(held)
@@ -308,53 +311,22 @@ def _numbers(ids) -> str:
     return ",".join(ids)
 
 
-def known_people(plan, ids: list[str], names: list[str], application_id):
-    """What the register already holds about the people (ID number, name as the file writes it), in one
-    pass over the file's numbers: the positions of those registered under another name, the shares each
-    held under the same plan code last period to its end, those on another live application of this
-    plan (in any unit, not named), and those on a live application of a plan exclusive with it (the
-    plan's name). Only people with one of these come back: sending the names costs a fraction of reading
-    100,000 registered names back through the driver, and one pass instead of four saves three look-ups
-    of every number among millions of members."""
+def name_mismatches(ids: list[str], names: list[str]) -> set[int]:
+    """The positions of the people (ID number, name as the file writes it) whose number is registered
+    under another name. Only those come back: sending the names costs a fraction of reading 100,000
+    registered names back through the driver."""
     if not ids:
-        return set(), {}, set(), {}
-    previous = plan.period.previous()
+        return set()
     # No member's name holds a NUL (PostgreSQL text cannot): such a name is "not the registered one".
     sent = json.dumps([None if "\x00" in name else name for name in names], ensure_ascii=False)
-    renewed = (
-        """(SELECT max(c.shares) FROM enrollment_coverage c JOIN enrollment_plan p ON p.id = c.plan_id
-            WHERE c.member_id = m.id AND p.period_id = %(previous)s AND p.code = %(code)s AND c.status = 'active'
-              AND c.effective_to >= %(previous_end)s)"""
-        if previous is not None
-        else "NULL::int"
-    )
-    exclusive = (
-        """(SELECT min(p.name) FROM enrollment_rosterline l JOIN enrollment_plan p ON p.id = l.plan_id
-            WHERE l.member_id = m.id AND p.period_id = %(period)s AND p.exclusive_group = %(group)s
-              AND p.id <> %(plan)s AND l.live AND l.application_id <> %(application)s)"""
-        if plan.exclusive_group
-        else "NULL::text"
-    )
     rows = _query(
-        f"""SELECT * FROM (
-              SELECT x.i, x.n, m.name IS DISTINCT FROM x.name AS mismatched, {renewed} AS renewed,
-                     EXISTS (SELECT 1 FROM enrollment_rosterline l WHERE l.member_id = m.id AND l.plan_id = %(plan)s
-                             AND l.live AND l.application_id <> %(application)s) AS enrolled,
-                     {exclusive} AS exclusive
-              FROM ROWS FROM (unnest(string_to_array(%(ids)s, ',')), jsonb_array_elements_text(%(names)s::jsonb))
-                   WITH ORDINALITY AS x(n, name, i)
-              JOIN enrollment_member m ON m.id_number = x.n) known
-           WHERE mismatched OR renewed IS NOT NULL OR enrolled OR exclusive IS NOT NULL""",  # noqa: S608
-        {"ids": _numbers(ids), "names": sent, "plan": plan.pk, "application": application_id or 0,
-         "previous": previous.pk if previous else None, "code": plan.code,
-         "previous_end": previous.coverage_end if previous else None, "period": plan.period_id,
-         "group": plan.exclusive_group},
-    )  # fmt: skip
-    mismatched = {i - 1 for i, _, wrong, *_ in rows if wrong}
-    held = {number: shares for _, number, _, shares, *_ in rows if shares is not None}
-    enrolled = {number for _, number, _, _, on_another, _ in rows if on_another}
-    exclusive_of = {number: name for _, number, *_, name in rows if name is not None}
-    return mismatched, held, enrolled, exclusive_of
+        """SELECT x.i FROM ROWS FROM (unnest(string_to_array(%s, ',')), jsonb_array_elements_text(%s::jsonb))
+                WITH ORDINALITY AS x(n, name, i)
+           JOIN enrollment_member m ON m.id_number = x.n
+           WHERE m.name IS DISTINCT FROM x.name""",
+        [_numbers(ids), sent],
+    )
+    return {i - 1 for (i,) in rows}
 
 
 def renewed_shares(plan, ids: list[str]) -> dict[str, int]:
@@ -368,5 +340,32 @@ def renewed_shares(plan, ids: list[str]) -> dict[str, int]:
            JOIN enrollment_coverage c ON c.member_id = m.id JOIN enrollment_plan p ON p.id = c.plan_id
            WHERE p.period_id = %s AND p.code = %s AND c.status = 'active' AND c.effective_to >= %s""",
         [_numbers(ids), previous.pk, plan.code, previous.coverage_end],
+    )
+    return dict(rows)
+
+
+def enrolled_elsewhere(plan, ids: list[str], application_id) -> set[str]:
+    """People on another live application of this plan, in any unit (the unit is not named)."""
+    if not ids:
+        return set()
+    rows = _query(
+        """SELECT m.id_number FROM unnest(string_to_array(%s, ',')) AS ids(n)
+           JOIN enrollment_member m ON m.id_number = ids.n
+           JOIN enrollment_rosterline l ON l.member_id = m.id
+           WHERE l.plan_id = %s AND l.live AND l.application_id <> %s""",
+        [_numbers(ids), plan.pk, application_id or 0],
+    )
+    return {number for (number,) in rows}
+
+
+def exclusive_elsewhere(plan, ids: list[str], application_id) -> dict[str, str]:
+    if not plan.exclusive_group or not ids:
+        return {}
+    rows = _query(
+        """SELECT m.id_number, p.name FROM unnest(string_to_array(%s, ',')) AS ids(n)
+           JOIN enrollment_member m ON m.id_number = ids.n
+           JOIN enrollment_rosterline l ON l.member_id = m.id JOIN enrollment_plan p ON p.id = l.plan_id
+           WHERE p.period_id = %s AND p.exclusive_group = %s AND p.id <> %s AND l.live AND l.application_id <> %s""",
+        [_numbers(ids), plan.period_id, plan.exclusive_group, plan.pk, application_id or 0],
     )
     return dict(rows)
