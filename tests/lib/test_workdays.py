@@ -1,9 +1,11 @@
 """Working days on the State Council's calendar: the 2026 Spring Festival (15-23 February off) and its
 two make-up Saturdays (14 and 28 February), as the notice of November 2025 set them."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mutualaid.lib.workdays import load_calendar
 
@@ -47,3 +49,34 @@ def test_a_year_the_package_does_not_know_counts_monday_to_friday_until_it_is_gi
     assert given.covers(2099)
     assert given.working_days_between(date(2099, 1, 2), date(2099, 1, 9)) == 5  # Sat on, Mon off
     assert given.is_working_day(date(2099, 1, 3)) and not given.is_working_day(date(2099, 1, 5))
+
+
+def _walk_add(calendar, start, n):
+    day = start
+    while n > 0:
+        day += timedelta(days=1)
+        n -= calendar.is_working_day(day)
+    return day
+
+
+def _walk_between(calendar, start, end):
+    return sum(calendar.is_working_day(start + timedelta(days=i)) for i in range(1, (end - start).days + 1))
+
+
+GIVEN = load_calendar({"2099": {"holidays": ["2099-01-05"], "workdays": ["2099-01-03"]}})
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    calendar=st.sampled_from([CALENDAR, GIVEN]),
+    start=st.dates(min_value=date(1998, 1, 1), max_value=date(2101, 12, 31)),
+    span=st.integers(min_value=0, max_value=400),
+    n=st.integers(min_value=0, max_value=120),
+)
+def test_deadlines_by_arithmetic_are_the_days_counted_one_by_one(calendar, start, span, n):
+    """A claim's due date and days left, counted in a few steps, are what the calendar counted day by day
+    gives, before the published years, across them (the Spring Festival's make-up Saturdays), and after."""
+    end = start + timedelta(days=span)
+    assert calendar.add_working_days(start, n) == _walk_add(calendar, start, n)
+    assert calendar.working_days_between(start, end) == _walk_between(calendar, start, end)
+    assert calendar.working_days_between(end, start) == 0
