@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from datetime import date
@@ -81,6 +82,13 @@ def _dump(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}: {value!r}")
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """A dataclass's field types, resolved once: resolving them evaluates each annotation's text, and a
+    claim's page loads its workings (some seventy dataclasses) on every view."""
+    return typing.get_type_hints(cls)
+
+
 def _load(hint: Any, raw: Any) -> Any:
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
@@ -106,7 +114,7 @@ def _load(hint: Any, raw: Any) -> Any:
             return tuple(_load(args[0], item) for item in raw)
         return tuple(_load(arg, item) for arg, item in zip(args, raw, strict=True))
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        hints = typing.get_type_hints(hint)
+        hints = _hints(hint)
         return hint(**{name: _load(hints[name], value) for name, value in raw.items()})
     raise TypeError(f"cannot load {hint!r}")
 
