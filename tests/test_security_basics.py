@@ -137,3 +137,37 @@ def test_a_signed_in_person_is_read_once_a_page_and_a_changed_role_counts_at_the
     clerk.save(update_fields=["is_active"])
     gone = browser.get("/claims/")
     assert gone.status_code == 302 and gone["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("username", ["clerk_u001", "district_wd", "centre_handler", "admin"])
+def test_the_person_read_in_one_query_is_the_person_the_orm_reads(username, prefecture_px):
+    """The backend's one statement gives the same user, profile, unit, district or prefecture and role
+    as the ORM's three queries, and a person without a profile (an administrator) still has none."""
+    from django.core.exceptions import ObjectDoesNotExist
+    from django.forms.models import model_to_dict
+
+    from mutualaid.backends import StaffBackend
+    from mutualaid.models import StaffProfile
+    from mutualaid.roles import profile_of, role_of
+
+    for person in (User.objects.get(username=username), prefecture_px):
+        read = StaffBackend().get_user(person.pk)
+        assert model_to_dict(read) == model_to_dict(person) and read.password == person.password
+        fresh = User.objects.get(pk=person.pk)
+        assert role_of(read) == role_of(fresh) is not None
+        expected = StaffProfile.objects.filter(user=person).first()
+        if expected is None:
+            assert profile_of(read) is None
+            with pytest.raises(ObjectDoesNotExist):
+                read.staff_profile  # noqa: B018 (the attribute's absence is the point)
+            continue
+        profile = profile_of(read)
+        assert model_to_dict(profile) == model_to_dict(expected) and read.staff_profile is profile
+        for name in ("unit", "district", "prefecture"):
+            assert getattr(profile, name) == getattr(expected, name)
+            assert getattr(profile, name) is None or model_to_dict(getattr(profile, name)) == model_to_dict(
+                getattr(expected, name)
+            )
+    User.objects.filter(username=username).update(is_active=False)
+    assert StaffBackend().get_user(User.objects.get(username=username).pk) is None
+    assert StaffBackend().get_user(10**9) is None
