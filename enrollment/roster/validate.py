@@ -319,10 +319,13 @@ def name_mismatches(ids: list[str], names: list[str]) -> set[int]:
         return set()
     # No member's name holds a NUL (PostgreSQL text cannot): such a name is "not the registered one".
     sent = json.dumps([None if "\x00" in name else name for name in names], ensure_ascii=False)
+    # Each number looked up in the unique index (the LATERAL ... OFFSET 0 keeps the look-up a look-up):
+    # as a plain join the planner hashed all five million members of a province to probe 100,000
+    # numbers, 1.6-1.8 s against 0.25 s.
     rows = _query(
         """SELECT x.i FROM ROWS FROM (unnest(string_to_array(%s, ',')), jsonb_array_elements_text(%s::jsonb))
-                WITH ORDINALITY AS x(n, name, i)
-           JOIN enrollment_member m ON m.id_number = x.n
+                WITH ORDINALITY AS x(n, name, i),
+           LATERAL (SELECT m.name FROM enrollment_member m WHERE m.id_number = x.n OFFSET 0) m
            WHERE m.name IS DISTINCT FROM x.name""",
         [_numbers(ids), sent],
     )
