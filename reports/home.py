@@ -28,7 +28,7 @@ def home(request):
     user = request.user
     role = role_of(user)
     applications = Application.objects.visible_to(user).select_related("plan__period", "unit")
-    claims = Claim.objects.visible_to(user).select_related("member", "plan__period").defer(*Claim.WORKINGS)
+    claims = Claim.objects.visible_to(user).select_related("member", "plan__period", "unit").only(*Claim.ROW_COLUMNS)
     context = {"role": role}
     if role == Role.CLERK:
         context.update(
@@ -66,8 +66,8 @@ def home(request):
         else:
             # Claims past or near the 30-working-day payment deadline, oldest first.
             today = timezone.localdate()
-            late = claims.filter(late_filter(today)).select_related("unit")
-            near = claims.filter(near_filter(today)).select_related("unit")
+            late = claims.filter(late_filter(today))
+            near = claims.filter(near_filter(today))
             context.update(
                 late_count=late.count(),
                 near_count=near.count(),
