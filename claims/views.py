@@ -51,9 +51,7 @@ def _days_in_queue(claim: Claim, today: date) -> int | None:
 @require_GET
 def claim_list(request):
     role = role_of(request.user)
-    claims = (
-        Claim.objects.visible_to(request.user).select_related("member", "plan__period", "unit").only(*Claim.ROW_COLUMNS)
-    )
+    claims = Claim.objects.visible_to(request.user).as_rows()
     default_status = QUEUE_FOR_ROLE.get(role, "")
     deadline = request.GET.get("deadline", "")
     if deadline in DEADLINE_FILTERS:  # across every stage, unless a status is asked for too

@@ -70,7 +70,7 @@ def _role_from(names: set[str], user) -> Role | None:
 def remember(user, *, groups, profile) -> None:
     """Fill the caches of ``role_of`` and ``profile_of`` from what was read with the user (the
     authentication backend reads all three in one query, ``mutualaid.backends``)."""
-    user._mutualaid_role = _role_from(set(groups), user) if user.is_active else None
+    user._mutualaid_role = _role_from(set(groups), user)  # role_of answers None for an inactive user first
     user._mutualaid_profile = profile
 
 

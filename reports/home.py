@@ -28,7 +28,7 @@ def home(request):
     user = request.user
     role = role_of(user)
     applications = Application.objects.visible_to(user).select_related("plan__period", "unit")
-    claims = Claim.objects.visible_to(user).select_related("member", "plan__period", "unit").only(*Claim.ROW_COLUMNS)
+    claims = Claim.objects.visible_to(user).as_rows()
     context = {"role": role}
     if role == Role.CLERK:
         context.update(
