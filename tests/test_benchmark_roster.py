@@ -32,3 +32,13 @@ def test_a_plain_second_run_replaces_the_roster_with_the_same_people(committed_d
     run()
     run()
     assert Member.objects.filter(unit__code="BENCH").count() == 40
+
+
+def test_the_commit_is_printed_as_part_of_the_write(committed_demo):
+    """The reader sees how much of the write is PostgreSQL's key checks at commit: a share of the
+    write's figure, not a stage added to it."""
+    out = run("--new-people")
+    write = float(re.search(r"import write\s+:\s+([\d.]+) s", out)[1])
+    commit = float(re.search(r"of which commit\s+:\s+([\d.]+) s", out)[1])
+    assert 0 <= commit <= write
+    assert "deferred foreign-key checks" in out

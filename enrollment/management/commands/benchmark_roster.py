@@ -123,6 +123,7 @@ class Command(BaseCommand):
             f"import read        : {stage(t['read'])}\n"
             f"import validate    : {stage(t['validate'])}\n"
             f"import write       : {stage(t['write'])}\n"
+            f"  of which commit  : {stage(t['commit'])}  (the deferred foreign-key checks)\n"
             f"import rest        : {stage(rest)}  (connection, statistics)\n"
             f"import total       : {total:6.2f} s  ({total / calamine:.1f}x calamine read)\n"
             f"peak memory (RSS)  : {_peak_mb():6.0f} MB\n"
