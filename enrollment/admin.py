@@ -7,7 +7,7 @@ from django.contrib.admin.options import ActionLocation
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template import engines
 from django.template.response import TemplateResponse
@@ -54,7 +54,8 @@ from enrollment.services.periods import (
     period_plans_export,
     period_plans_import,
 )
-from mutualaid.admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin
+from mutualaid import search
+from mutualaid.admin import IndexedSearchMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin
 from mutualaid.importing import GuardedImportExportAdmin, SafeResource
 from mutualaid.models import StaffProfile, audit
 from mutualaid.scoping import Role, role_of
@@ -748,11 +749,12 @@ class MemberResource(SafeResource):
 
 
 @admin.register(Member)
-class MemberAdmin(GuardedImportExportAdmin):
+class MemberAdmin(IndexedSearchMixin, GuardedImportExportAdmin):
     resource_classes = [MemberResource]
     list_display = ("name", "masked_id_number", "sex", "birth_date", "unit", "needy", "has_basic_insurance")
     list_filter = ("sex", "needy", "has_basic_insurance", "unit__district")
     search_fields = ("name", "id_number")
+    search_help_text = "输入身份证号码（18 位，或末 4 位以上）或完整姓名。"
     list_select_related = ("unit",)
     autocomplete_fields = ("unit", "parent")
     readonly_fields = ("birth_date",)
@@ -762,6 +764,9 @@ class MemberAdmin(GuardedImportExportAdmin):
         ("职工子女", {"fields": ("parent",), "description": "子女作为参保对象时（如子女意外伤害），其父母（职工）。"}),
         ("收款账户", {"fields": ("bank_name", "bank_account")}),
     )
+
+    def search_filter(self, text):
+        return search.search_q(text, reference=None, members=Member.objects, member="pk", whole_names=True)
 
     @admin.display(description="身份证号码", ordering="id_number")
     def masked_id_number(self, obj):
@@ -858,11 +863,18 @@ class ApplicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Coverage)
-class CoverageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CoverageAdmin(IndexedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("member", "plan", "unit", "shares", "renewed_shares", "effective_from", "effective_to", "status")
     list_filter = ("status", "plan__period", "plan__kind", "unit__district")
     search_fields = ("member__name", "member__id_number", "unit__code", "unit__name", "application__reference")
+    search_help_text = "输入会员身份证号码（18 位或末 4 位以上）或完整姓名、单位编码或名称、申请编号。"
     list_select_related = ("member", "plan__period", "unit")
+
+    def search_filter(self, text):
+        found = search.search_q(text, reference=None, units=Unit.objects, members=Member.objects, whole_names=True)
+        # The application's reference, by its trigram index: the applications first, then their coverages.
+        applications = Application.objects.filter(reference__contains=text.upper())
+        return found | Q(application__in=search.ids(applications))
 
 
 @admin.register(Payment)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from mutualaid import search
 from mutualaid.models import AuditLog
 
 
@@ -21,6 +22,24 @@ class ReadOnlyInlineMixin(ReadOnlyAdminMixin):
     max_num = 0
     can_delete = False
     show_change_link = True
+
+
+class IndexedSearchMixin:
+    """The admin's search box finds by the paths the pages' search boxes use (``mutualaid.search``),
+    each served by an index, instead of Django's ``UPPER(column) LIKE '%…%'`` over every field named,
+    which reads the whole table: a second per search over a city's members, three over a province's.
+    ``search_fields`` still names what is searched (and shows the box); ``search_filter`` finds it."""
+
+    show_full_result_count = False  # "N 条结果（共 M 条）" counts the whole table again on every search
+
+    def search_filter(self, text: str):
+        raise NotImplementedError
+
+    def get_search_results(self, request, queryset, search_term):
+        text = search.clean(search_term)
+        if not text:
+            return queryset, False
+        return queryset.filter(self.search_filter(text)), False
 
 
 @admin.register(AuditLog)

@@ -18,11 +18,13 @@ def clean(text: str | None) -> str:
     return (text or "").strip()[:QUERY_LENGTH]
 
 
-def search_q(text: str, *, reference: str, units=None, unit: str = "unit", members=None, member: str = "member",
-             names: bool = False) -> Q:  # fmt: skip
+def search_q(text: str, *, reference: str | None, units=None, unit: str = "unit", members=None,
+             member: str = "member", names: bool = False, whole_names: bool = False) -> Q:  # fmt: skip
     """The rows whose reference contains ``text``, whose unit's code or name contains it (``units``: the
     unit model's queryset), whose member's ID number is it (18 characters) or ends with it (4 to 17
-    digits; ``members``: the member model's queryset), or (``names``) whose member's name contains it.
+    digits; ``members``: the member model's queryset), or (``names``) whose member's name contains it,
+    or (``whole_names``, with ``members``) whose member's name is the text as typed, the people found
+    first. ``reference`` None: the rows have none (the admin's member list, ``member="pk"``).
 
     The units and members are found first, each by its own table's trigram index, and the rows then by
     their ids (``unit_id IN (3, 17)``), so that every part of the OR has an index and the database
@@ -30,22 +32,24 @@ def search_q(text: str, *, reference: str, units=None, unit: str = "unit", membe
     (150 ms over a province's claims), and as subqueries every row still (45 ms). A member's name,
     which no index serves, is looked for only when the text could be one (no digit in it)."""
     upper = text.upper()
-    found = Q(**{f"{reference}__contains": upper})
+    found = Q(**{f"{reference}__contains": upper}) if reference else Q(pk__in=[])
     if units is not None:
-        found |= Q(**{f"{unit}__in": _ids(units.filter(Q(code__contains=upper) | Q(name__contains=text)))})
+        found |= Q(**{f"{unit}__in": ids(units.filter(Q(code__contains=upper) | Q(name__contains=text)))})
     lookup = id_number_lookup(text)
     if members is not None and lookup:
         people = members.filter(**{f"id_number{suffix}": value for suffix, value in lookup.items()})
-        found |= Q(**{f"{member}__in": _ids(people)})
+        found |= Q(**{f"{member}__in": ids(people)})
     if names and not any(character.isdigit() for character in text):
         found |= Q(**{f"{member}__name__contains": text})
+    if whole_names and members is not None and not any(character.isdigit() for character in text):
+        found |= Q(**{f"{member}__in": ids(members.filter(name=text))})
     return found
 
 
 IDS_INLINE = 1000  # above this many units or people the part stays a subquery
 
 
-def _ids(queryset):
+def ids(queryset):
     """The ids of ``queryset`` as a list the database can look up by index, or the queryset itself
     when it matches more than ``IDS_INLINE`` rows (a very short text)."""
     ids = list(queryset.values_list("pk", flat=True)[: IDS_INLINE + 1])
