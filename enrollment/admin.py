@@ -754,7 +754,7 @@ class MemberAdmin(IndexedSearchMixin, GuardedImportExportAdmin):
     list_display = ("name", "masked_id_number", "sex", "birth_date", "unit", "needy", "has_basic_insurance")
     list_filter = ("sex", "needy", "has_basic_insurance", "unit__district")
     search_fields = ("name", "id_number")
-    search_help_text = "输入身份证号码（18 位，或末 4 位以上）或完整姓名。"
+    search_help_text = "输入身份证号码（18 位，或末 4 位以上）或姓名（可只输入开头几个字）。"
     list_select_related = ("unit",)
     autocomplete_fields = ("unit", "parent")
     readonly_fields = ("birth_date",)
@@ -766,7 +766,7 @@ class MemberAdmin(IndexedSearchMixin, GuardedImportExportAdmin):
     )
 
     def search_filter(self, text):
-        return search.search_q(text, reference=None, members=Member.objects, member="pk", whole_names=True)
+        return search.search_q(text, reference=None, members=Member.objects, member="pk", names=True)
 
     @admin.display(description="身份证号码", ordering="id_number")
     def masked_id_number(self, obj):
@@ -867,11 +867,11 @@ class CoverageAdmin(IndexedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("member", "plan", "unit", "shares", "renewed_shares", "effective_from", "effective_to", "status")
     list_filter = ("status", "plan__period", "plan__kind", "unit__district")
     search_fields = ("member__name", "member__id_number", "unit__code", "unit__name", "application__reference")
-    search_help_text = "输入会员身份证号码（18 位或末 4 位以上）或完整姓名、单位编码或名称、申请编号。"
+    search_help_text = "输入会员身份证号码（18 位或末 4 位以上）或姓名、单位编码或名称、申请编号。"
     list_select_related = ("member", "plan__period", "unit")
 
     def search_filter(self, text):
-        found = search.search_q(text, reference=None, units=Unit.objects, members=Member.objects, whole_names=True)
+        found = search.search_q(text, reference=None, units=Unit.objects, members=Member.objects, names=True)
         # The application's reference, by its trigram index: the applications first, then their coverages.
         applications = Application.objects.filter(reference__contains=text.upper())
         return found | Q(application__in=search.ids(applications))

@@ -186,6 +186,9 @@ class Member(models.Model):
         indexes = [
             models.Index(OpClass(Reverse("id_number"), name="text_pattern_ops"), name="member_id_number_reversed"),
             models.Index(fields=["parent"], condition=Q(parent__isnull=False), name="member_parent_set"),
+            # A name from its first character (``name__startswith``, and ``name=``), for the searches
+            # (mutualaid/search.py): without it a name read all five million members of a province.
+            models.Index(fields=["name"], opclasses=["varchar_pattern_ops"], name="member_name_prefix"),
         ]
         # One record per ID number, as a constraint rather than ``unique=True``: the field's flag also gave
         # it a second index (varchar_pattern_ops, for LIKE 'prefix%'), which no search asks and every new
