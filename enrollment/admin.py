@@ -174,11 +174,12 @@ class DistrictAdmin(GuardedImportExportAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(GuardedImportExportAdmin):
+class UnitAdmin(IndexedSearchMixin, GuardedImportExportAdmin):
     resource_classes = [UnitResource]
     list_display = ("code", "name", "uscc", "district", "declared_staff", "contact_name", "contact_phone")
     list_filter = ("district",)
     search_fields = ("code", "name", "uscc")
+    search_help_text = "输入单位编码或名称（的一部分），或 18 位统一社会信用代码。"
     list_select_related = ("district",)
     readonly_fields = ("created_at", "updated_at")
     fieldsets = (
@@ -186,6 +187,10 @@ class UnitAdmin(GuardedImportExportAdmin):
         ("联系人", {"fields": ("chair_name", "chair_phone", "contact_name", "contact_phone")}),
         ("记录", {"fields": ("created_at", "updated_at")}),
     )
+
+    def search_filter(self, text):
+        # Code and name by their trigram indexes, the credit code whole by its unique index.
+        return search.search_q(text, reference=None, units=Unit.objects, unit="pk") | Q(uscc=text.upper())
 
     def save_model(self, request, obj, form, change):
         save_unit(obj, lambda: super(UnitAdmin, self).save_model(request, obj, form, change))
@@ -808,7 +813,7 @@ APPLICATION_SERVICE_FIELDS = (
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(IndexedSearchMixin, admin.ModelAdmin):
     """Read-mostly: status, roster and money change only through the enrollment services."""
 
     list_display = (
@@ -824,9 +829,16 @@ class ApplicationAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "plan__period", "plan__kind", "unit__district")
     search_fields = ("reference", "unit__code", "unit__name", "plan__code")
+    search_help_text = "输入申请编号或单位编码、单位名称（的一部分），或项目代码。"
     list_select_related = ("unit", "plan__period")
     date_hierarchy = "created_at"
     readonly_fields = APPLICATION_SERVICE_FIELDS
+
+    def search_filter(self, text):
+        # As the application list searches (enrollment.views), and a plan by its code.
+        found = search.search_q(text, reference="reference", units=Unit.objects)
+        return found | Q(plan__in=search.ids(Plan.objects.filter(code=text.upper())))
+
     fieldsets = (
         ("申请", {"fields": ("reference", "plan", "unit", "seq", "status", "last_comment")}),
         ("经办人", {"fields": ("contact_name", "contact_phone")}),

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -166,6 +167,12 @@ def admin_search(client, model: str, q: str) -> tuple[set[int], list[str]]:
         ("claims_claim", "u001-c1", lambda: Claim.objects.filter(reference__contains="U001-C1")),
         ("claims_claim", "张伟", lambda: Claim.objects.filter(member__name="张伟")),
         ("claims_claim", "37100026050001", lambda: Claim.objects.filter(invoice_numbers__contains="37100026050001")),
+        ("enrollment_application", "med-u001", lambda: Application.objects.filter(reference__contains="MED-U001")),
+        ("enrollment_application", "示例科技", lambda: Application.objects.filter(unit__code="U001")),
+        ("enrollment_application", "dd", lambda: Application.objects.filter(Q(plan__code="DD") | Q(reference__contains="DD"))),
+        ("enrollment_unit", "u00", lambda: Unit.objects.filter(code__contains="U00")),
+        ("enrollment_unit", "文登示例", lambda: Unit.objects.filter(name__contains="文登示例")),
+        ("enrollment_unit", "91371000ma3c00010n", lambda: Unit.objects.filter(code="U001")),
     ],
 )  # fmt: skip
 def test_the_admin_finds_by_id_number_name_reference_unit_and_invoice(login, admin_user, model, q, expected):
