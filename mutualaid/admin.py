@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from mutualaid import search
-from mutualaid.models import AuditLog
+from mutualaid.models import AuditAction, AuditLog
 
 
 class ReadOnlyAdminMixin:
@@ -42,12 +44,28 @@ class IndexedSearchMixin:
         return queryset.filter(self.search_filter(text)), False
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The actions as the code names them: Django's own filter for the field read every row of the
+    trail for its distinct values (0.6 s over five million)."""
+
+    title = "操作"
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return sorted(AuditAction.choices, key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditLog)
-class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditLogAdmin(IndexedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("at", "actor", "action", "object_repr", "from_state", "to_state", "short_comment")
-    list_filter = ("action", "content_type")
-    search_fields = ("object_repr", "comment", "actor__username", "action")
-    date_hierarchy = "at"
+    list_filter = (ActionFilter, "content_type")
+    search_fields = ("object_repr", "actor__username")
+    search_help_text = "输入对象（编号、名称，至少 3 个字）或操作人的用户名。按日期查找请用“操作记录”页面。"
+    # No date_hierarchy: its year and month links read the date of every row of the trail (1.5 s over
+    # five million); the centre's 操作记录 page (/audit/) filters by dates through the index on ``at``.
     list_select_related = ("actor", "content_type")
     fields = (
         "at",
@@ -63,6 +81,12 @@ class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     readonly_fields = fields
     ordering = ("-at", "-pk")
+
+    def search_filter(self, text):
+        # The object by its trigram index (three characters at least: fewer give it nothing to look
+        # up), the actor by the users' ids; the comments, which no index serves, are not searched.
+        found = Q(actor__in=search.ids(get_user_model().objects.filter(username__icontains=text)))
+        return found | Q(object_repr__icontains=text) if len(text) >= 3 else found
 
     @admin.display(description="意见/说明")
     def short_comment(self, obj):

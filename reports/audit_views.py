@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from claims.models import Claim
 from enrollment.models import Member
+from mutualaid import search
 from mutualaid.audit import logged_file
 from mutualaid.lib.idcard import IdNumberError, mask_account, mask_id, mask_ids_in, validate_id
 from mutualaid.lib.spreadsheet import workbook_bytes
@@ -59,23 +60,35 @@ class AuditFilterForm(forms.Form):
 
     def filter(self, queryset):
         data = self.cleaned_data
+        # Each part by an index of the trail: the people's ids on (actor, at), a record number with its
+        # kinds on (content_type, object_id, at), the object's text on its trigram index. A subquery or
+        # a bare object_id left PostgreSQL walking every row newest first (0.8-2 s over five million).
         if data.get("person"):
             people = get_user_model().objects.filter(
                 Q(username__icontains=data["person"]) | Q(first_name__icontains=data["person"])
             )
-            queryset = queryset.filter(actor__in=people)
+            queryset = queryset.filter(actor__in=search.ids(people))
         if data.get("kind"):
             queryset = queryset.filter(content_type_id=int(data["kind"]))
         if data.get("subject"):
             text = data["subject"].strip()
-            match = Q(object_repr__icontains=text)
+            member_kind = ContentType.objects.get_for_model(Member)
+            # Two characters give the trigram index nothing to look up (张伟): those are a person's name,
+            # found from its start among the members by their name index, and the rows about them.
+            if len(text) >= 3:
+                match = Q(object_repr__icontains=text)
+            else:
+                match = Q(
+                    content_type=member_kind, object_id__in=search.ids(Member.objects.filter(name__startswith=text))
+                )
             if text.isdigit() and len(text) < 18:
-                match |= Q(object_id=int(text))
+                kinds = [int(choice) for choice, _ in self.fields["kind"].choices if choice]
+                match |= Q(content_type_id__in=kinds, object_id=int(text))
             member = Member.objects.filter(id_number=text.upper()).first() if len(text) == 18 else None
             if member is not None:  # an ID number: the person's own record and their claims
-                match |= Q(content_type=ContentType.objects.get_for_model(Member), object_id=member.pk) | Q(
+                match |= Q(content_type=member_kind, object_id=member.pk) | Q(
                     content_type=ContentType.objects.get_for_model(Claim),
-                    object_id__in=Claim.objects.filter(member=member).values("pk"),
+                    object_id__in=search.ids(Claim.objects.filter(member=member)),
                 )
             queryset = queryset.filter(match)
         if data.get("action"):
