@@ -30,7 +30,9 @@ class ClaimAdmin(IndexedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     list_filter = ("status", "kind", "cause", "plan__period", "plan__kind", "unit__district")
     search_fields = ("reference", "member__name", "member__id_number", "unit__code", "unit__name", "invoice_numbers")
-    search_help_text = "输入申领编号、会员身份证号码（18 位或末 4 位以上）或姓名、单位编码或名称、发票号码。"
+    search_help_text = (
+        "输入申领编号、会员身份证号码（18 位或末 4 位以上）或姓名（开头几个字即可）、单位编码或名称、发票号码。"
+    )
     list_select_related = ("member", "unit", "plan__period")
     date_hierarchy = "created_at"
     inlines = (ClaimDocumentInline,)

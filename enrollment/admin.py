@@ -879,7 +879,7 @@ class CoverageAdmin(IndexedSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("member", "plan", "unit", "shares", "renewed_shares", "effective_from", "effective_to", "status")
     list_filter = ("status", "plan__period", "plan__kind", "unit__district")
     search_fields = ("member__name", "member__id_number", "unit__code", "unit__name", "application__reference")
-    search_help_text = "输入会员身份证号码（18 位或末 4 位以上）或姓名、单位编码或名称、申请编号。"
+    search_help_text = "输入会员身份证号码（18 位或末 4 位以上）或姓名（开头几个字即可）、单位编码或名称、申请编号。"
     list_select_related = ("member", "plan__period", "unit")
 
     def search_filter(self, text):

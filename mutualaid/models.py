@@ -137,6 +137,8 @@ class AuditLog(models.Model):
             # The trail's 对象 box (``object_repr__icontains``, which PostgreSQL writes UPPER(...) LIKE):
             # without it a claim's history read a province's millions of rows (1.7 s over five million).
             GinIndex(OpClass(Upper("object_repr"), name="gin_trgm_ops"), name="auditlog_object_repr_trgm"),
+            # ... and from its start (``istartswith``) for a text too short for trigrams (张伟).
+            models.Index(OpClass(Upper("object_repr"), name="text_pattern_ops"), name="auditlog_object_repr_prefix"),
         ]
 
     def __str__(self):

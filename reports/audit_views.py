@@ -73,15 +73,11 @@ class AuditFilterForm(forms.Form):
         if data.get("subject"):
             text = data["subject"].strip()
             member_kind = ContentType.objects.get_for_model(Member)
-            # Two characters give the trigram index nothing to look up (张伟): those are a person's name,
-            # found from its start among the members by their name index, and the rows about them.
-            if len(text) >= 3:
-                match = Q(object_repr__icontains=text)
-            else:
-                match = Q(
-                    content_type=member_kind, object_id__in=search.ids(Member.objects.filter(name__startswith=text))
-                )
-            if text.isdigit() and len(text) < 18:
+            # Two characters give the trigram index nothing to look up (张伟, a code like C1): those are
+            # looked for at the start of the object as recorded (a person's name, a username, a unit's
+            # name), on a B-tree, which also finds a person deleted or renamed since.
+            match = Q(object_repr__icontains=text) if len(text) >= 3 else Q(object_repr__istartswith=text)
+            if text.isascii() and text.isdigit() and len(text) < 18:  # not ²: int() refuses it
                 kinds = [int(choice) for choice, _ in self.fields["kind"].choices if choice]
                 match |= Q(content_type_id__in=kinds, object_id=int(text))
             member = Member.objects.filter(id_number=text.upper()).first() if len(text) == 18 else None
