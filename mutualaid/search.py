@@ -51,6 +51,14 @@ def search_q(text: str, *, reference: str | None, units=None, unit: str = "unit"
     return found
 
 
+def recorded_object_q(text: str) -> Q:
+    """Audit rows whose object, as recorded, holds ``text`` (in any case), by the trail's indexes
+    (mutualaid 0009): three characters or more anywhere in it, on the trigram index; fewer, which give
+    trigrams nothing to look up (张伟, C1), at its start, on the B-tree, which also finds a person
+    deleted or renamed since. The 操作记录 page and the admin's trail both search this way."""
+    return Q(object_repr__icontains=text) if len(text) >= 3 else Q(object_repr__istartswith=text)
+
+
 IDS_INLINE = 1000  # above this many units or people the part stays a subquery
 
 

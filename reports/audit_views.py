@@ -61,7 +61,7 @@ class AuditFilterForm(forms.Form):
     def filter(self, queryset):
         data = self.cleaned_data
         # Each part by an index of the trail: the people's ids on (actor, at), a record number with its
-        # kinds on (content_type, object_id, at), the object's text on its trigram index. A subquery or
+        # kinds on (content_type, object_id, at), the object's text on its own (``search.recorded_object_q``). A subquery or
         # a bare object_id left PostgreSQL walking every row newest first (0.8-2 s over five million).
         if data.get("person"):
             people = get_user_model().objects.filter(
@@ -72,17 +72,13 @@ class AuditFilterForm(forms.Form):
             queryset = queryset.filter(content_type_id=int(data["kind"]))
         if data.get("subject"):
             text = data["subject"].strip()
-            member_kind = ContentType.objects.get_for_model(Member)
-            # Two characters give the trigram index nothing to look up (张伟, a code like C1): those are
-            # looked for at the start of the object as recorded (a person's name, a username, a unit's
-            # name), on a B-tree, which also finds a person deleted or renamed since.
-            match = Q(object_repr__icontains=text) if len(text) >= 3 else Q(object_repr__istartswith=text)
+            match = search.recorded_object_q(text)
             if text.isascii() and text.isdigit() and len(text) < 18:  # not ²: int() refuses it
                 kinds = [int(choice) for choice, _ in self.fields["kind"].choices if choice]
                 match |= Q(content_type_id__in=kinds, object_id=int(text))
             member = Member.objects.filter(id_number=text.upper()).first() if len(text) == 18 else None
             if member is not None:  # an ID number: the person's own record and their claims
-                match |= Q(content_type=member_kind, object_id=member.pk) | Q(
+                match |= Q(content_type=ContentType.objects.get_for_model(Member), object_id=member.pk) | Q(
                     content_type=ContentType.objects.get_for_model(Claim),
                     object_id__in=search.ids(Claim.objects.filter(member=member)),
                 )

@@ -209,6 +209,11 @@ def test_a_two_character_text_finds_any_kinds_rows_by_the_start_of_their_object(
     gone = AuditLog.objects.create(action="row_delete", content_type=ContentType.objects.get_for_model(Member),
                                    object_id=10**9, object_repr="娜娜（371002********0000）")  # fmt: skip
     assert gone.object_repr in login(handler).get(reverse("audit"), {"subject": "娜娜"}).text
+    # The admin's trail finds it the same way.
+    admin_page = login(User.objects.get(username="admin")).get(
+        reverse("admin:mutualaid_auditlog_changelist"), {"q": "娜娜"}
+    )
+    assert f"/admin/mutualaid/auditlog/{gone.pk}/change/" in admin_page.text
 
 
 def test_the_trails_searches_are_served_by_its_indexes(login, handler):
